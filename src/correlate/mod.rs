@@ -1,0 +1,183 @@
+//! Correlate: groups device-code-flow events into flows.
+//!
+//! Identifiers seen on one event belong to one flow (union-find over device code and user code
+//! fingerprints and correlation ids). An event with no identifier joins the flow its worker is
+//! working on: the one it last authorized, announced or polled. Only groups that show device
+//! code flow evidence become flows.
+
+mod union_find;
+
+use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, Worker};
+use std::collections::HashMap;
+use union_find::UnionFind;
+
+/// AADSTS codes that only a device code flow produces.
+pub const DEVICE_FLOW_CODES: [u32; 8] = [70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196];
+
+/// One device code flow: its identifiers and its events in order.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// What users see: `dc:<fp>`, else `uc:<fp>`, else `corr:<id>`, else `log:<path>:<line>`.
+    pub id: String,
+    /// Every identifier, sorted.
+    pub keys: Vec<FlowKey>,
+    /// Indices into the event list, in time order (source order where time is unknown).
+    pub events: Vec<usize>,
+}
+
+/// State of a group of events while linking.
+#[derive(Clone, Copy, Debug, Default)]
+struct GroupState {
+    authorized: bool,
+    polled: bool,
+    ended: bool,
+    has_correlation: bool,
+    has_user_code: bool,
+}
+
+impl GroupState {
+    fn merge(self, o: GroupState) -> GroupState {
+        GroupState {
+            authorized: self.authorized || o.authorized,
+            polled: self.polled || o.polled,
+            ended: self.ended || o.ended,
+            has_correlation: self.has_correlation || o.has_correlation,
+            has_user_code: self.has_user_code || o.has_user_code,
+        }
+    }
+}
+
+fn is_device_evidence(e: &Event) -> bool {
+    e.keys.iter().any(|k| k.kind != IdKind::Correlation)
+        || e.codes.iter().any(|c| DEVICE_FLOW_CODES.contains(c))
+        || e.signals.iter().any(|s| match s {
+            Signal::Authorization { .. } => true,
+            Signal::Poll { device_grant, .. } => *device_grant,
+            Signal::Outcome(o) => matches!(o, Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout | Outcome::Redeemed),
+            _ => false,
+        })
+}
+
+/// Links events (sorted by source and line) into device code flows, ordered by first event.
+pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
+    let mut uf = UnionFind::default();
+    let mut state: Vec<GroupState> = Vec::new();
+    let mut by_key: HashMap<FlowKey, usize> = HashMap::new();
+    let mut current: HashMap<&Worker, usize> = HashMap::new();
+    let mut node_of_event: Vec<Option<usize>> = vec![None; events.len()];
+
+    let new_node = |uf: &mut UnionFind, state: &mut Vec<GroupState>| {
+        state.push(GroupState::default());
+        uf.add()
+    };
+
+    for (i, e) in events.iter().enumerate() {
+        let authorization = e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. }));
+        let context = e.signals.contains(&Signal::Context);
+        let mut target: Option<usize> = None;
+        for k in &e.keys {
+            let node = *by_key.entry(k.clone()).or_insert_with(|| new_node(&mut uf, &mut state));
+            target = Some(match target {
+                Some(t) => union(&mut uf, &mut state, t, node),
+                None => node,
+            });
+        }
+        let cur = current.get(&e.worker).map(|&n| uf.find(n));
+        let joins_current = |t: Option<usize>, uf: &mut UnionFind, cur: usize, state: &[GroupState]| {
+            let c = state[cur];
+            let t_state = t.map(|t| state[uf.find(t)]).unwrap_or_default();
+            if authorization {
+                // The request, its response and the prompt of one authorization.
+                c.authorized && !c.polled && !(c.has_user_code && t_state.has_user_code)
+            } else if context {
+                // A client announcing the correlation id of the flow it is about to poll.
+                !c.ended && !c.has_correlation && !t_state.authorized
+            } else {
+                false
+            }
+        };
+        target = match (target, cur) {
+            (Some(t), Some(c)) if uf.find(t) != c && joins_current(Some(t), &mut uf, c, &state) => Some(union(&mut uf, &mut state, t, c)),
+            (Some(t), _) => Some(t),
+            (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
+            (None, _) if authorization || is_device_evidence(e) => Some(new_node(&mut uf, &mut state)),
+            (None, _) => None,
+        };
+        let Some(t) = target else { continue };
+        let root = uf.find(t);
+        let s = &mut state[root];
+        s.authorized |= authorization;
+        s.polled |= e.signals.iter().any(|s| matches!(s, Signal::Poll { .. } | Signal::Outcome(_)));
+        s.ended |= e.signals.iter().any(|s| matches!(s, Signal::Outcome(o) if o.is_terminal()));
+        s.has_correlation |= e.keys.iter().any(|k| k.kind == IdKind::Correlation);
+        s.has_user_code |= e.keys.iter().any(|k| k.kind == IdKind::UserCode);
+        node_of_event[i] = Some(t);
+        current.insert(&e.worker, t);
+    }
+
+    // Collect groups in order of their first event.
+    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, node) in node_of_event.iter().enumerate() {
+        let Some(n) = node else { continue };
+        let root = uf.find(*n);
+        let g = *group_of_root.entry(root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    let mut keys_of_root: HashMap<usize, Vec<FlowKey>> = HashMap::new();
+    for (k, &n) in &by_key {
+        keys_of_root.entry(uf.find(n)).or_default().push(k.clone());
+    }
+    let mut flows = Vec::new();
+    let mut roots: Vec<(usize, usize)> = group_of_root.into_iter().map(|(r, g)| (g, r)).collect();
+    roots.sort();
+    for (g, root) in roots {
+        let members = std::mem::take(&mut groups[g]);
+        if !members.iter().any(|&i| is_device_evidence(&events[i])) {
+            continue;
+        }
+        let mut keys = keys_of_root.remove(&root).unwrap_or_default();
+        keys.sort();
+        let first = &events[members[0]];
+        let id = flow_id(&keys, &members, events).unwrap_or_else(|| {
+            let name = source_names.get(first.source as usize).map_or("-", String::as_str);
+            format!("log:{name}:{}", first.line)
+        });
+        flows.push(Flow { id, keys, events: order_by_time(members, events) });
+    }
+    flows
+}
+
+fn union(uf: &mut UnionFind, state: &mut [GroupState], a: usize, b: usize) -> usize {
+    let (ra, rb) = (uf.find(a), uf.find(b));
+    if ra == rb {
+        return ra;
+    }
+    let merged = state[ra].merge(state[rb]);
+    let root = uf.union(ra, rb);
+    state[root] = merged;
+    root
+}
+
+/// The first-seen device code, else user code, else correlation id.
+fn flow_id(keys: &[FlowKey], members: &[usize], events: &[Event]) -> Option<String> {
+    for kind in [IdKind::DeviceCode, IdKind::UserCode, IdKind::Correlation] {
+        let first_seen = members.iter().flat_map(|&i| events[i].keys.iter()).find(|k| k.kind == kind && keys.contains(k));
+        if let Some(k) = first_seen {
+            return Some(k.to_string());
+        }
+    }
+    None
+}
+
+/// Orders a flow's events by time when every event has one, else keeps source order.
+fn order_by_time(mut members: Vec<usize>, events: &[Event]) -> Vec<usize> {
+    let times: Option<Vec<i64>> = members.iter().map(|&i| events[i].timestamp.as_ref().and_then(|t| t.millis)).collect();
+    if times.is_some() {
+        members.sort_by_key(|&i| (events[i].timestamp.as_ref().and_then(|t| t.millis), events[i].source, events[i].line));
+    }
+    members
+}

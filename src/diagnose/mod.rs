@@ -1,0 +1,172 @@
+//! Diagnose: walks each flow's timeline, names its root cause with the fix from the rules, and
+//! summarises every AADSTS code found.
+
+pub mod causes;
+mod codes;
+pub mod timeline;
+
+use crate::analysis::{Analysis, Evidence, Finding, FlowSummary, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION};
+use crate::correlate::Flow;
+use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
+use crate::rules::Catalog;
+use crate::scan::ScanOutput;
+use causes::{Detected, PENDING_LOGGED_AS_ERROR, PRECEDENCE};
+use timeline::Timeline;
+
+/// Builds the report from what the scan found and how the events were linked.
+pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
+    let paths: Vec<String> = scan.inputs.iter().map(|i| i.path.clone()).collect();
+    let codes = codes::summarize(&scan.mentions, catalog, &paths);
+    let mut flow_summaries = Vec::new();
+    let mut findings = Vec::new();
+    for flow in &flows {
+        let t = timeline::build(&flow.events, &scan.events);
+        let detected = causes::detect(&t, &scan.events, &flow.events);
+        let flow_findings = name_findings(flow, detected, &scan.events, catalog, &paths);
+        flow_summaries.push(summarize_flow(flow, &t, &scan.events, &flow_findings, &paths));
+        findings.extend(flow_findings);
+    }
+    let mut counts = SeverityCounts::default();
+    for f in &findings {
+        match f.severity {
+            Severity::Error => counts.error += 1,
+            Severity::Warning => counts.warning += 1,
+            Severity::Info => counts.info += 1,
+        }
+    }
+    let summary = Summary {
+        inputs: scan.inputs.len(),
+        input_errors: scan.inputs.iter().filter(|i| i.error.is_some()).count(),
+        bytes: scan.inputs.iter().map(|i| i.bytes).sum(),
+        lines: scan.inputs.iter().map(|i| i.lines).sum(),
+        codes: codes.len(),
+        failures: codes.iter().map(|c| c.failures as usize).sum(),
+        flows: flow_summaries.len(),
+        findings: counts,
+    };
+    Analysis {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        inputs: scan.inputs,
+        summary,
+        codes,
+        flows: flow_summaries,
+        findings,
+    }
+}
+
+/// Picks the root cause of a flow (the others follow from it) and turns causes into findings.
+fn name_findings(flow: &Flow, detected: Vec<Detected>, events: &[Event], catalog: &Catalog, paths: &[String]) -> Vec<Finding> {
+    let (separate, chain): (Vec<Detected>, Vec<Detected>) = detected.into_iter().partition(|d| d.cause == PENDING_LOGGED_AS_ERROR);
+    let mut chain = chain;
+    chain.sort_by_key(|d| PRECEDENCE.iter().position(|c| *c == d.cause).unwrap_or(usize::MAX));
+    let mut out = Vec::new();
+    if let Some(root) = chain.first() {
+        let mut follows: Vec<String> = chain[1..].iter().map(|d| d.cause.to_string()).collect();
+        follows.dedup();
+        out.push(finding(root, follows, flow, events, catalog, paths));
+    }
+    out.extend(separate.iter().map(|d| finding(d, Vec::new(), flow, events, catalog, paths)));
+    out
+}
+
+fn finding(d: &Detected, follows: Vec<String>, flow: &Flow, events: &[Event], catalog: &Catalog, paths: &[String]) -> Finding {
+    let rule = catalog.causes.get(d.cause);
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut lines: Vec<usize> = d.events.clone();
+    lines.sort_by_key(|&i| (events[i].source, events[i].line));
+    for i in lines {
+        let e = evidence_of(&events[i], paths);
+        if !evidence.contains(&e) && evidence.len() < MAX_EVIDENCE {
+            evidence.push(e);
+        }
+    }
+    let mut workers: Vec<String> = d.workers.iter().map(|w| worker_label(w, paths)).collect();
+    workers.dedup();
+    Finding {
+        cause: d.cause.to_string(),
+        severity: rule.map_or(Severity::Warning, |r| r.severity),
+        title: rule.map_or_else(|| d.cause.to_string(), |r| r.title.clone()),
+        flow: flow.id.clone(),
+        workers,
+        message: d.message.clone(),
+        evidence,
+        fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
+        follows,
+    }
+}
+
+fn evidence_of(e: &Event, paths: &[String]) -> Evidence {
+    Evidence { path: paths[e.source as usize].clone(), line: e.line, excerpt: e.excerpt.clone() }
+}
+
+/// `app.log`, or `app.log[host pid 123 MainThread]` when the lines name more.
+pub fn worker_label(w: &Worker, paths: &[String]) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = &w.host {
+        parts.push(h.clone());
+    }
+    if let Some(p) = &w.pid {
+        parts.push(format!("pid {p}"));
+    }
+    if let Some(t) = &w.thread {
+        parts.push(t.clone());
+    }
+    let path = &paths[w.source as usize];
+    if parts.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}[{}]", parts.join(" "))
+    }
+}
+
+fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Finding], paths: &[String]) -> FlowSummary {
+    let members: Vec<&Event> = flow.events.iter().map(|&i| &events[i]).collect();
+    let mut workers: Vec<String> = Vec::new();
+    for e in &members {
+        let label = worker_label(&e.worker, paths);
+        if !workers.contains(&label) {
+            workers.push(label);
+        }
+    }
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for (kind, name) in [(IdKind::DeviceCode, "device_code"), (IdKind::UserCode, "user_code"), (IdKind::Correlation, "correlation_id")] {
+        if flow.keys.iter().any(|k| k.kind == kind) {
+            kinds.push(name);
+        }
+    }
+    let first = members.first().expect("a flow has events");
+    FlowSummary {
+        id: flow.id.clone(),
+        identifiers: flow.keys.iter().map(ToString::to_string).collect(),
+        identifier_kinds: kinds,
+        client: members.iter().find_map(|e| e.client).map(str::to_string),
+        workers,
+        first_timestamp: members.iter().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
+        last_timestamp: members.iter().rev().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
+        start: evidence_of(first, paths),
+        polls: t.polls.len() as u64,
+        outcome: flow_end(t).as_str(),
+        findings: findings.iter().map(|f| f.cause.clone()).collect(),
+    }
+}
+
+/// How a flow ended, from the responses it got.
+fn flow_end(t: &Timeline) -> FlowEnd {
+    let has = |o: Outcome| t.polls.iter().any(|p| p.effective_outcome() == Some(o));
+    if has(Outcome::Success) {
+        FlowEnd::Tokens
+    } else if has(Outcome::Declined) {
+        FlowEnd::Declined
+    } else if has(Outcome::Blocked) {
+        FlowEnd::Blocked
+    } else if !t.client_gave_up.is_empty() {
+        FlowEnd::Abandoned
+    } else if has(Outcome::Expired) {
+        FlowEnd::Expired
+    } else if has(Outcome::Redeemed) || has(Outcome::OtherError) {
+        FlowEnd::Error
+    } else {
+        FlowEnd::Pending
+    }
+}

@@ -1,0 +1,120 @@
+//! Replays one flow's events as RFC 8628 sees them: the authorization, then each poll with the
+//! response it got.
+
+use crate::model::{Event, Outcome, Signal, Worker};
+
+/// The gap within which a second report of the same poll counts as the same poll.
+const SAME_POLL_MS: i64 = 2_000;
+
+/// One request to the token endpoint and what it got.
+#[derive(Clone, Debug)]
+pub struct Poll {
+    /// The event of the request (or of the response, when only that was logged).
+    pub event: usize,
+    /// The event of the response, when one was logged apart from the request.
+    pub response: Option<usize>,
+    /// Who polled.
+    pub worker: Worker,
+    /// When, in milliseconds.
+    pub millis: Option<i64>,
+    /// What the server answered, when the log shows it.
+    pub outcome: Option<Outcome>,
+    /// The HTTP status, when the log shows it.
+    pub status: Option<u16>,
+}
+
+impl Poll {
+    /// The outcome, with a bare HTTP 400 read as "still pending" and 200 as success.
+    pub fn effective_outcome(&self) -> Option<Outcome> {
+        self.outcome.or(match self.status {
+            Some(200) => Some(Outcome::Success),
+            Some(400) => Some(Outcome::Pending),
+            Some(_) => Some(Outcome::OtherError),
+            None => None,
+        })
+    }
+}
+
+/// A flow's history.
+#[derive(Clone, Debug, Default)]
+pub struct Timeline {
+    /// Events that authorized the flow (request, response, prompt).
+    pub authorizations: Vec<usize>,
+    /// `expires_in` from the response, if logged.
+    pub expires_in: Option<u32>,
+    /// `interval` from the response, if logged.
+    pub interval: Option<u32>,
+    /// Every poll, in order.
+    pub polls: Vec<Poll>,
+    /// Events where the client gave up on its own clock.
+    pub client_gave_up: Vec<usize>,
+    /// Events where the client warned it polled too soon.
+    pub too_soon: Vec<usize>,
+}
+
+/// Builds the timeline of a flow whose events are `members` (in order).
+pub fn build(members: &[usize], events: &[Event]) -> Timeline {
+    let mut t = Timeline::default();
+    for &i in members {
+        let e = &events[i];
+        let millis = e.timestamp.as_ref().and_then(|ts| ts.millis);
+        for s in &e.signals {
+            match s {
+                Signal::Authorization { expires_in, interval } => {
+                    t.authorizations.push(i);
+                    t.expires_in = t.expires_in.or(*expires_in);
+                    t.interval = t.interval.or(*interval);
+                }
+                Signal::Poll { status, .. } => {
+                    let merged = last_poll_of(&mut t.polls, &e.worker).is_some_and(|p| {
+                        // A request logged twice (azure-core record, then urllib3 line).
+                        if p.status.is_none() && p.outcome.is_none() && p.response.is_none() && close(p.millis, millis) {
+                            p.status = *status;
+                            p.response = Some(i);
+                            true
+                        } else {
+                            false
+                        }
+                    });
+                    if !merged {
+                        t.polls.push(Poll { event: i, response: None, worker: e.worker.clone(), millis, outcome: None, status: *status });
+                    }
+                }
+                Signal::Outcome(Outcome::ClientTimeout) => t.client_gave_up.push(i),
+                Signal::Outcome(o) => record_outcome(&mut t.polls, e, i, *o, millis),
+                Signal::TooSoon => t.too_soon.push(i),
+                Signal::Context => {}
+            }
+        }
+    }
+    t
+}
+
+fn last_poll_of<'a>(polls: &'a mut [Poll], worker: &Worker) -> Option<&'a mut Poll> {
+    polls.iter_mut().rev().find(|p| &p.worker == worker)
+}
+
+fn close(a: Option<i64>, b: Option<i64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (b - a).abs() <= SAME_POLL_MS,
+        _ => true,
+    }
+}
+
+/// Attaches a response to the worker's last poll, or counts it as a poll of its own when the
+/// request was not logged.
+fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis: Option<i64>) {
+    if let Some(p) = last_poll_of(polls, &e.worker) {
+        let unanswered = p.outcome.is_none() && p.status.is_none_or(|s| s != 200 || o == Outcome::Success);
+        if unanswered {
+            p.outcome = Some(o);
+            p.response.get_or_insert(i);
+            return;
+        }
+        if p.effective_outcome() == Some(o) && (o == Outcome::Success || close(p.millis, millis)) {
+            // The same response printed again (message, JSON body, exception chain).
+            return;
+        }
+    }
+    polls.push(Poll { event: i, response: Some(i), worker: e.worker.clone(), millis, outcome: Some(o), status: None });
+}

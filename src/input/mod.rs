@@ -1,0 +1,160 @@
+//! Input: turns the paths a user names into byte streams cut into line-aligned chunks.
+//!
+//! Files, directories (walked recursively in sorted order), `-` for stdin and gzip streams
+//! (recognised by their magic bytes, multi-member) all become a [`Source`]. Reading never holds a
+//! whole file: [`ChunkReader`] fills fixed-size buffers and cuts them after the last line end, so
+//! every chunk holds whole lines (a line longer than the largest chunk is cut, deterministically).
+
+mod walk;
+
+pub use walk::{expand, Planned};
+
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+
+/// How many bytes a chunk holds before it is cut at its last line end.
+pub const CHUNK_SIZE: usize = 4 << 20;
+
+/// The longest a chunk grows while looking for a line end: past this a long line is cut.
+pub const MAX_CHUNK: usize = 16 << 20;
+
+/// Where a source's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A file on disk.
+    File(std::path::PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// Opens a source for reading, transparently decompressing gzip.
+pub fn open(origin: &Origin) -> io::Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = match origin {
+        Origin::File(path) => Box::new(File::open(path)?),
+        Origin::Stdin => Box::new(io::stdin()),
+    };
+    let mut reader = BufReader::with_capacity(256 << 10, raw);
+    let magic = {
+        use io::BufRead;
+        let buf = reader.fill_buf()?;
+        buf.len() >= 2 && buf[0] == 0x1f && buf[1] == 0x8b
+    };
+    if magic {
+        Ok(Box::new(MultiGzDecoder::new(reader)))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+/// A chunk of whole lines from one source.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The bytes, ending at a line end unless the source ended or a line was too long.
+    pub data: Vec<u8>,
+    /// Position of the chunk in its source, from 0.
+    pub index: u64,
+}
+
+/// Cuts a byte stream into line-aligned chunks.
+pub struct ChunkReader<R> {
+    inner: R,
+    carry: Vec<u8>,
+    index: u64,
+    done: bool,
+    error: Option<io::Error>,
+    chunk_size: usize,
+    max_chunk: usize,
+}
+
+impl<R: Read> ChunkReader<R> {
+    /// A reader with the default chunk sizes.
+    pub fn new(inner: R) -> Self {
+        Self::with_sizes(inner, CHUNK_SIZE, MAX_CHUNK)
+    }
+
+    /// A reader that cuts chunks of about `chunk_size` bytes and never more than `max_chunk`.
+    pub fn with_sizes(inner: R, chunk_size: usize, max_chunk: usize) -> Self {
+        let chunk_size = chunk_size.max(1);
+        ChunkReader {
+            inner,
+            carry: Vec::new(),
+            index: 0,
+            done: false,
+            error: None,
+            chunk_size,
+            max_chunk: max_chunk.max(chunk_size),
+        }
+    }
+
+    /// The next chunk, reusing `buf`'s allocation; `Ok(None)` at the end of the stream. On a
+    /// read error the bytes read before it come first, and the error on the next call.
+    ///
+    /// Chunks depend only on the bytes of the stream, never on how `read` split them.
+    pub fn next_chunk(&mut self, mut buf: Vec<u8>) -> io::Result<Option<Chunk>> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        buf.clear();
+        buf.append(&mut self.carry);
+        let mut target = self.chunk_size.max(buf.len() + 1);
+        while !self.done {
+            match fill(&mut self.inner, &mut buf, target) {
+                Err(e) => {
+                    self.done = true;
+                    self.error = Some(e);
+                }
+                Ok(()) if buf.len() < target => self.done = true,
+                Ok(()) => {}
+            }
+            if self.done || target >= self.max_chunk || memchr::memrchr(b'\n', &buf).is_some() {
+                break;
+            }
+            target = (target * 2).min(self.max_chunk);
+        }
+        if buf.is_empty() {
+            return match self.error.take() {
+                Some(e) => Err(e),
+                None => Ok(None),
+            };
+        }
+        if !self.done {
+            if let Some(pos) = memchr::memrchr(b'\n', &buf) {
+                self.carry.extend_from_slice(&buf[pos + 1..]);
+                buf.truncate(pos + 1);
+            }
+        }
+        let chunk = Chunk { data: buf, index: self.index };
+        self.index += 1;
+        Ok(Some(chunk))
+    }
+}
+
+/// Reads into `buf` until it holds `target` bytes or the stream ends.
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<()> {
+    if buf.capacity() < target {
+        buf.reserve(target - buf.len());
+    }
+    while buf.len() < target {
+        let start = buf.len();
+        buf.resize(target, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Ok(());
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A one-line description of a read or decode error, stable across systems.
+pub fn describe_error(e: &io::Error) -> String {
+    walk::describe(e)
+}

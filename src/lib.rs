@@ -1,0 +1,35 @@
+//! aadlint diagnoses Microsoft Entra ID (Azure AD) sign-in failures from logs.
+//!
+//! The pipeline, one module per stage:
+//!
+//! ```text
+//! input ──> scan ──> correlate ──> diagnose ──> report
+//! ```
+//!
+//! [`input`] turns paths into line-aligned chunks; [`scan`] finds AADSTS codes and device code
+//! flow events in them (secrets become fingerprints there and go no further); [`correlate`] links
+//! events into flows; [`diagnose`] names root causes and summarises codes into an
+//! [`analysis::Analysis`]; [`report`] renders it. [`rules`] holds the catalog and cause data that
+//! `diagnose` and `aadlint explain` share; [`model`] the types the stages share.
+
+pub mod analysis;
+pub mod correlate;
+pub mod diagnose;
+pub mod input;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod scan;
+
+use analysis::Analysis;
+use rules::Catalog;
+
+/// Runs the whole pipeline over `paths` (files, directories, `-`) with `catalog`. Call it from
+/// outside the rayon pool.
+pub fn analyze(paths: &[String], catalog: &Catalog) -> Analysis {
+    let planned = input::expand(paths);
+    let scanned = scan::scan_inputs(&planned);
+    let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
+    let flows = correlate::correlate(&scanned.events, &names);
+    diagnose::diagnose(scanned, flows, catalog)
+}

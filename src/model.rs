@@ -1,0 +1,262 @@
+//! The types every pipeline stage shares: what the scanner finds, what the correlator links and
+//! what the diagnosis concludes. Nothing in here holds a raw secret.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a catalog code or a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A normal state or a hint.
+    Info,
+    /// Usually clears with a retry or a user action.
+    Warning,
+    /// Sign-in failed.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Parses `error`, `warning` or `info`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Index of an input in [`ScanOutput::inputs`].
+pub type SourceId = u32;
+
+/// One input as the user named it (a file, a file found in a directory, or `-`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InputSummary {
+    /// The path as given or as found by the directory walk (`-` for stdin).
+    pub path: String,
+    /// Bytes read (decompressed bytes for `.gz`).
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Why the input could not be read completely, if it could not.
+    pub error: Option<String>,
+}
+
+/// A point in time read from a log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    /// The text as it appears in the log.
+    pub text: String,
+    /// Milliseconds since the Unix epoch (or since the start of an unknown year for formats
+    /// without one), when the text could be understood.
+    pub millis: Option<i64>,
+}
+
+/// How a code was written in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeForm {
+    /// `AADSTS50076`: what `grep AADSTS50076` counts.
+    Prefixed,
+    /// A bare number in a context that names it an Entra code (`"error_codes":[50076]`).
+    Bare,
+}
+
+/// One mention of an AADSTS code.
+#[derive(Clone, Debug)]
+pub struct CodeMention {
+    /// The numeric code (`50076` for `AADSTS50076`).
+    pub code: u32,
+    /// How it was written.
+    pub form: CodeForm,
+    /// Where.
+    pub source: SourceId,
+    /// 1-based line number.
+    pub line: u64,
+    /// The per-request trace id of the same record, if any.
+    pub trace_id: Option<String>,
+    /// The correlation id of the same record, if any.
+    pub correlation_id: Option<String>,
+    /// The timestamp of the same record, if any.
+    pub timestamp: Option<String>,
+    /// Which record (group of lines) the mention belongs to, for de-duplication.
+    pub record: u64,
+}
+
+/// The kind of a flow identifier. Its order is the order of preference for naming a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IdKind {
+    /// A device_code, kept as its fingerprint.
+    DeviceCode,
+    /// A user_code, kept as its fingerprint.
+    UserCode,
+    /// A correlation id / client-request-id (not a secret).
+    Correlation,
+}
+
+/// An identifier that ties events to one device code flow. Secrets are fingerprints already.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowKey {
+    /// What kind of identifier.
+    pub kind: IdKind,
+    /// The fingerprint (12 hex digits) or the correlation id, lowercase.
+    pub value: String,
+}
+
+impl fmt::Display for FlowKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = match self.kind {
+            IdKind::DeviceCode => "dc",
+            IdKind::UserCode => "uc",
+            IdKind::Correlation => "corr",
+        };
+        write!(f, "{prefix}:{}", self.value)
+    }
+}
+
+/// Who wrote a line: the input plus whatever host, process and thread the line names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Worker {
+    /// The input the line came from.
+    pub source: SourceId,
+    /// Host, machine or pod name.
+    pub host: Option<String>,
+    /// Process id.
+    pub pid: Option<String>,
+    /// Thread name or id.
+    pub thread: Option<String>,
+}
+
+/// What a device-code-flow response said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// `authorization_pending` / AADSTS70016: keep polling.
+    Pending,
+    /// `slow_down`: keep polling, 5 s slower.
+    SlowDown,
+    /// Tokens were issued.
+    Success,
+    /// `authorization_declined`: the user said no.
+    Declined,
+    /// `expired_token`, AADSTS70019 / 70020, `code_expired`: the device code is dead.
+    Expired,
+    /// The client gave up on its own clock (`Timed out waiting for user to authenticate`).
+    ClientTimeout,
+    /// AADSTS90120 / "already redeemed": the code was used before.
+    Redeemed,
+    /// A Conditional Access code (53003, 530033, 50097, ...).
+    Blocked,
+    /// Any other error.
+    OtherError,
+}
+
+impl Outcome {
+    /// Whether a client must stop polling after this response.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, Outcome::Pending | Outcome::SlowDown)
+    }
+}
+
+/// What one event says about a device code flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// A device authorization: the `/devicecode` request or response, or the sign-in prompt.
+    Authorization {
+        /// `expires_in` when the response shows it.
+        expires_in: Option<u32>,
+        /// `interval` when the response shows it.
+        interval: Option<u32>,
+    },
+    /// A request to a token endpoint.
+    Poll {
+        /// The HTTP status, when the same line shows it.
+        status: Option<u16>,
+        /// True when the line shows a device code grant (not just a token POST).
+        device_grant: bool,
+    },
+    /// A response, error text or client message that tells the flow's state.
+    Outcome(Outcome),
+    /// A client starting an acquire call with a correlation id (MSAL's
+    /// `Generate or reuse correlation_id`): later lines of the worker belong to that id.
+    Context,
+    /// A client warning that it polled too soon (MSAL Python's `Attempted too soon`).
+    TooSoon,
+}
+
+/// One device-code-flow event: a line (or record) that says something about a flow.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// Where.
+    pub source: SourceId,
+    /// 1-based line number.
+    pub line: u64,
+    /// When, if the record says.
+    pub timestamp: Option<Timestamp>,
+    /// Who wrote it.
+    pub worker: Worker,
+    /// The identifiers on the record.
+    pub keys: Vec<FlowKey>,
+    /// What it says.
+    pub signals: Vec<Signal>,
+    /// AADSTS codes on the record.
+    pub codes: Vec<u32>,
+    /// The record was logged at ERROR level (or worse).
+    pub error_level: bool,
+    /// The line, redacted and shortened.
+    pub excerpt: String,
+    /// The input looks like a CI job or an unattended service.
+    pub unattended: bool,
+    /// The client library, when the line names it.
+    pub client: Option<&'static str>,
+}
+
+/// How a flow ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowEnd {
+    /// Tokens were issued.
+    Tokens,
+    /// The user declined.
+    Declined,
+    /// The device code expired on the server.
+    Expired,
+    /// Pending until the client gave up: nobody entered the code.
+    Abandoned,
+    /// Blocked by Conditional Access.
+    Blocked,
+    /// Another error ended it.
+    Error,
+    /// Still pending when the log ends.
+    Pending,
+}
+
+impl FlowEnd {
+    /// The kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowEnd::Tokens => "tokens",
+            FlowEnd::Declined => "declined",
+            FlowEnd::Expired => "expired",
+            FlowEnd::Abandoned => "abandoned",
+            FlowEnd::Blocked => "blocked",
+            FlowEnd::Error => "error",
+            FlowEnd::Pending => "pending",
+        }
+    }
+}

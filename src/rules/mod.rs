@@ -1,0 +1,347 @@
+//! The rule data: the AADSTS catalog (`rules/aadsts/`) and the device-code-flow root causes
+//! (`rules/causes/`). Built-in rules are compiled in; `--rules DIR` adds or replaces rules at run
+//! time through the same loader.
+
+use crate::model::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::OnceLock;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// A rule's area, used to group the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Passwords, secrets, certificates, locked accounts.
+    Credentials,
+    /// MFA and Conditional Access.
+    MfaConditionalAccess,
+    /// OAuth device code flow states and errors.
+    DeviceCodeFlow,
+    /// App registrations, consent, permissions.
+    ConsentAppRegistration,
+    /// Refresh tokens, sessions, token lifetime.
+    TokensSessions,
+    /// Tenants, accounts, guests.
+    TenantAccount,
+    /// Federation and external identity providers.
+    Federation,
+    /// Rate limits.
+    Throttling,
+    /// Problems on Microsoft's side.
+    ServiceSide,
+    /// Malformed requests.
+    RequestProtocol,
+}
+
+/// Who usually acts on a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixedBy {
+    /// The person signing in.
+    User,
+    /// A tenant administrator.
+    Admin,
+    /// The application's developer.
+    Developer,
+    /// Microsoft (service side).
+    Microsoft,
+    /// A normal state: nobody needs to act.
+    NotAnError,
+}
+
+impl FixedBy {
+    /// The label used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixedBy::User => "user",
+            FixedBy::Admin => "admin",
+            FixedBy::Developer => "developer",
+            FixedBy::Microsoft => "Microsoft",
+            FixedBy::NotAnError => "not an error",
+        }
+    }
+}
+
+/// One likely cause of a code, with its fix.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeCause {
+    /// What happened.
+    pub cause: String,
+    /// What to change.
+    pub fix: String,
+}
+
+/// Log lines that show (positive) or must not show (negative) a rule.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Lines that must yield the rule.
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Lines that must not.
+    #[serde(default)]
+    pub negative: Vec<String>,
+}
+
+/// One AADSTS code: `rules/aadsts/AADSTS<code>.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRule {
+    /// `AADSTS` plus digits.
+    pub code: String,
+    /// Microsoft's symbolic name, or empty.
+    pub name: String,
+    /// One-line meaning.
+    pub summary: String,
+    /// Area.
+    pub category: Category,
+    /// Who usually acts.
+    pub fixed_by: FixedBy,
+    /// A Conditional Access policy can raise this code.
+    pub conditional_access: bool,
+    /// How serious.
+    pub severity: Severity,
+    /// False for codes seen in real logs but missing from Microsoft's table.
+    #[serde(default = "yes")]
+    pub documented: bool,
+    /// Likely causes, each with its fix.
+    #[serde(default)]
+    pub causes: Vec<CodeCause>,
+    /// Example lines.
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CodeRule {
+    /// The numeric code.
+    pub fn number(&self) -> u32 {
+        self.code[6..].parse().unwrap_or(0)
+    }
+
+    /// Microsoft's page for the code.
+    pub fn docs_url(&self) -> String {
+        docs_url(self.number())
+    }
+
+    /// The first fix to try, if the rule has causes.
+    pub fn first_fix(&self) -> Option<&str> {
+        self.causes.first().map(|c| c.fix.as_str())
+    }
+}
+
+/// Microsoft's error lookup page for a code.
+pub fn docs_url(code: u32) -> String {
+    format!("https://login.microsoftonline.com/error?code={code}")
+}
+
+/// One root cause: `rules/causes/<id>.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseRule {
+    /// Kebab-case id, as in `findings[].cause`.
+    pub id: String,
+    /// How serious.
+    pub severity: Severity,
+    /// One line.
+    pub title: String,
+    /// What aadlint looks for.
+    pub what_it_does: String,
+    /// Why it breaks sign-in.
+    pub why_it_matters: String,
+    /// What to change.
+    pub fix: String,
+    /// A log excerpt that shows it.
+    pub example: String,
+    /// Codes that usually come with it.
+    #[serde(default)]
+    pub related_codes: Vec<String>,
+}
+
+/// A rule file that could not be loaded: `path:line:column: what is wrong`.
+#[derive(Debug)]
+pub struct RuleError {
+    /// The file.
+    pub path: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, col)) => write!(f, "{}:{line}:{col}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// All rules, keyed by code number and by cause id.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    /// AADSTS codes by number.
+    pub codes: BTreeMap<u32, CodeRule>,
+    /// Root causes by id.
+    pub causes: BTreeMap<String, CauseRule>,
+    /// Rules replaced or added by `--rules`.
+    pub overridden: Vec<String>,
+}
+
+impl Catalog {
+    /// The rules compiled into the binary (parsed once).
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            let mut catalog = Catalog::default();
+            for (path, text) in builtin::BUILTIN {
+                catalog
+                    .add(path, text, false)
+                    .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
+            }
+            catalog
+        })
+    }
+
+    /// The built-in rules plus every `*.toml` under `dir`, which add or replace rules.
+    pub fn with_overrides(dir: &Path) -> Result<Catalog, RuleError> {
+        let mut catalog = Catalog::builtin().clone();
+        let mut files = Vec::new();
+        collect_toml(dir, &mut files).map_err(|e| RuleError {
+            path: dir.display().to_string(),
+            position: None,
+            message: e.to_string(),
+        })?;
+        files.sort();
+        for file in files {
+            let shown = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| RuleError {
+                path: shown.clone(),
+                position: None,
+                message: e.to_string(),
+            })?;
+            catalog.add(&shown, &text, true)?;
+        }
+        Ok(catalog)
+    }
+
+    /// Parses one rule file and adds it. The kind of rule is told by its fields: a file with
+    /// `code` is a catalog entry, a file with `id` a root cause.
+    pub fn add(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), RuleError> {
+        let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let err = |position, message: String| RuleError { path: path.to_string(), position, message };
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let pos = e.span().map(|s| line_col(text, s.start));
+            err(pos, e.message().to_string())
+        })?;
+        if table.contains_key("code") {
+            let rule: CodeRule = toml::from_str(text).map_err(|e| {
+                let pos = e.span().map(|s| line_col(text, s.start));
+                err(pos, e.message().to_string())
+            })?;
+            validate_code(&rule, &stem).map_err(|m| err(None, m))?;
+            let n = rule.number();
+            if is_override {
+                self.overridden.push(rule.code.clone());
+            } else if self.codes.contains_key(&n) {
+                return Err(err(None, format!("duplicate code {}", rule.code)));
+            }
+            self.codes.insert(n, rule);
+        } else if table.contains_key("id") {
+            let rule: CauseRule = toml::from_str(text).map_err(|e| {
+                let pos = e.span().map(|s| line_col(text, s.start));
+                err(pos, e.message().to_string())
+            })?;
+            if rule.id != stem {
+                return Err(err(None, format!("id {:?} must equal the file name {stem:?}", rule.id)));
+            }
+            if rule.fix.trim().is_empty() {
+                return Err(err(None, "fix is empty".into()));
+            }
+            if is_override {
+                self.overridden.push(rule.id.clone());
+            }
+            self.causes.insert(rule.id.clone(), rule);
+        } else {
+            return Err(err(Some((1, 1)), "a rule needs `code` (catalog entry) or `id` (root cause)".into()));
+        }
+        Ok(())
+    }
+
+    /// Looks up `AADSTS90120`, `90120`, a symbolic name (`InvalidDeviceFlowRequest`) or a cause
+    /// id, case-insensitively.
+    pub fn lookup(&self, query: &str) -> Option<RuleRef<'_>> {
+        let q = query.trim();
+        let digits = q.strip_prefix("AADSTS").or_else(|| q.strip_prefix("aadsts")).unwrap_or(q);
+        if let Ok(n) = digits.parse::<u32>() {
+            return self.codes.get(&n).map(RuleRef::Code);
+        }
+        let lower = q.to_ascii_lowercase();
+        if let Some(rule) = self.causes.get(&lower) {
+            return Some(RuleRef::Cause(rule));
+        }
+        self.codes
+            .values()
+            .find(|r| !r.name.is_empty() && r.name.eq_ignore_ascii_case(q))
+            .map(RuleRef::Code)
+    }
+}
+
+/// A rule found by [`Catalog::lookup`].
+#[derive(Clone, Copy, Debug)]
+pub enum RuleRef<'a> {
+    /// An AADSTS code.
+    Code(&'a CodeRule),
+    /// A root cause.
+    Cause(&'a CauseRule),
+}
+
+fn validate_code(rule: &CodeRule, stem: &str) -> Result<(), String> {
+    let digits = rule.code.strip_prefix("AADSTS").unwrap_or("");
+    if !(5..=7).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("code {:?} is not AADSTS followed by 5 to 7 digits", rule.code));
+    }
+    if rule.code != stem {
+        return Err(format!("code {:?} must equal the file name {stem:?}", rule.code));
+    }
+    if rule.summary.trim().is_empty() {
+        return Err("summary is empty".into());
+    }
+    if let Some(c) = rule.causes.iter().find(|c| c.fix.trim().is_empty()) {
+        return Err(format!("cause {:?} has no fix", c.cause));
+    }
+    Ok(())
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, col)
+}

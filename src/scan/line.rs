@@ -1,0 +1,390 @@
+//! Reads one candidate line: codes, ids, timestamp, worker, and what it says about a device code
+//! flow. Works on bytes; knows nothing about the lines around it (see `assemble`).
+
+use super::{codes, secrets, time};
+use crate::model::{CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp};
+use memchr::memmem;
+use regex::bytes::Regex;
+use std::sync::OnceLock;
+
+/// The longest excerpt kept for a line, in characters.
+pub const EXCERPT_CHARS: usize = 240;
+
+/// Host, process and thread named on a line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkerTag {
+    /// Host, machine or pod.
+    pub host: Option<String>,
+    /// Process id.
+    pub pid: Option<String>,
+    /// Thread.
+    pub thread: Option<String>,
+}
+
+/// Everything the scanner keeps of one candidate line.
+#[derive(Clone, Debug, Default)]
+pub struct LineHit {
+    /// 1-based line number in the source (chunk-relative, 0-based, until the chunk is placed).
+    pub line: u64,
+    /// The line starts a log record (it has its own timestamp, or is a JSON object).
+    pub head: bool,
+    /// The line's own timestamp, or the value of a `Timestamp:` continuation.
+    pub timestamp: Option<Timestamp>,
+    /// Host, process and thread.
+    pub worker: WorkerTag,
+    /// Logged at ERROR level or worse.
+    pub error_level: bool,
+    /// AADSTS code mentions.
+    pub codes: Vec<(u32, CodeForm)>,
+    /// A per-request trace id.
+    pub trace_id: Option<String>,
+    /// A correlation id / client-request-id.
+    pub correlation_id: Option<String>,
+    /// Device code and user code fingerprints.
+    pub keys: Vec<FlowKey>,
+    /// What the line says about a device code flow.
+    pub signals: Vec<Signal>,
+    /// The line looks like CI runner or service-manager output.
+    pub unattended: bool,
+    /// The client library the line names.
+    pub client: Option<&'static str>,
+    /// The line, redacted and shortened.
+    pub excerpt: String,
+}
+
+impl LineHit {
+    /// Whether the line carries anything worth keeping.
+    pub fn is_useful(&self) -> bool {
+        !self.codes.is_empty()
+            || self.trace_id.is_some()
+            || self.correlation_id.is_some()
+            || !self.keys.is_empty()
+            || !self.signals.is_empty()
+            || self.unattended
+            || (self.timestamp.is_some() && !self.head)
+    }
+}
+
+struct Patterns {
+    uuid_after_key: Regex,
+    trace: Regex,
+    continuation: Regex,
+    bracket_corr: Regex,
+    device_code: Regex,
+    v1_code: Regex,
+    user_code: Regex,
+    devicecode_endpoint: Regex,
+    token_endpoint: Regex,
+    http_status: Regex,
+    expires_in: Regex,
+    interval: Regex,
+    error_level: Regex,
+    json_ts: Regex,
+    json_pid: Regex,
+    json_thread: Regex,
+    json_host: Regex,
+    after_ts: Regex,
+    kv_worker: Regex,
+    syslog_worker: Regex,
+    klog_pid: Regex,
+}
+
+const UUID: &str = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        uuid_after_key: Regex::new(&format!(
+            r#"(?i)(?:correlation[ _-]?id|correlationid|(?:^|[^\w-])client-request-id)\\*["']?\s*[:=]?\s*\\*["']?\s*{UUID}"#
+        ))
+        .unwrap(),
+        trace: Regex::new(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)).unwrap(),
+        continuation: Regex::new(r"^\s*(?:Trace ID|Correlation ID|Timestamp|CorrelationId|Error Code)\s*:").unwrap(),
+        bracket_corr: Regex::new(&format!(r"(?:\d\dZ - |\] : \[|GMT:){UUID}")).unwrap(),
+        device_code: Regex::new(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#).unwrap(),
+        v1_code: Regex::new(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)").unwrap(),
+        user_code: Regex::new(r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#).unwrap(),
+        devicecode_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b").unwrap(),
+        token_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?token\b").unwrap(),
+        http_status: Regex::new(r#"HTTP/[\d.]+\\*"?\s+([1-5]\d\d)\b"#).unwrap(),
+        expires_in: Regex::new(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?(\d{1,6})"#).unwrap(),
+        interval: Regex::new(r#""?interval\\*["']?\s*[:=]\s*\\*["']?(\d{1,4})"#).unwrap(),
+        error_level: Regex::new(
+            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E\d{4} |\[error\]|##\[error\]"#,
+        )
+        .unwrap(),
+        json_ts: Regex::new(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#).unwrap(),
+        json_pid: Regex::new(r#""(?:pid|process|processId|process_id)"\s*:\s*"?(\d+)"#).unwrap(),
+        json_thread: Regex::new(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#).unwrap(),
+        json_host: Regex::new(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#).unwrap(),
+        after_ts: Regex::new(r"^\]?\s+(\d{1,7})\s+((?:[\w-]*Thread[\w-]*|Thread-\d+|\[[\w.-]+\]|[\w-]+-\d+))\s").unwrap(),
+        kv_worker: Regex::new(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:(\d+)\]|\[pid (\d+)\]").unwrap(),
+        syslog_worker: Regex::new(r"^\w{3} +\d+ \d\d:\d\d:\d\d ([\w.\-]+) [\w./-]+\[(\d+)\]:").unwrap(),
+        klog_pid: Regex::new(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+(\d+) ").unwrap(),
+    })
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn has(line: &[u8], needle: &str) -> bool {
+    memmem::find(line, needle.as_bytes()).is_some()
+}
+
+fn has_ci(line: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    line.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// A uuid that stands for "no id": all zeros or one repeated digit.
+fn real_uuid(u: &[u8]) -> Option<String> {
+    let hex: Vec<u8> = u.iter().copied().filter(|&b| b != b'-').collect();
+    if hex.iter().all(|&b| b == hex[0]) {
+        return None;
+    }
+    Some(text(u).to_ascii_lowercase())
+}
+
+/// Parses one line (without its line end).
+pub fn parse(line: &[u8]) -> LineHit {
+    let p = patterns();
+    let mut hit = LineHit::default();
+    let trimmed = trim_start(line);
+    let is_json = trimmed.first() == Some(&b'{');
+    let is_continuation = p.continuation.is_match(line);
+
+    // Time and worker come from the record head: the start of the line, or JSON fields.
+    let head_text = &line[..line.len().min(200)];
+    if is_json {
+        hit.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
+        hit.head = hit.timestamp.is_some() || has(line, "\"message\"") || has(line, "\"msg\"");
+        hit.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
+        hit.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
+        hit.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
+    } else if is_continuation {
+        if memmem::find(&line[..line.len().min(40)], b"Timestamp").is_some() {
+            hit.timestamp = time::find(line);
+        }
+    } else if let Some(ts) = time::find(head_text) {
+        // A timestamp deep inside the text (a quoted date) does not make a record head.
+        let at = memmem::find(head_text, ts.text.as_bytes()).unwrap_or(0);
+        if at < 120 {
+            hit.head = true;
+            hit.worker = worker_after(line, at + ts.text.len());
+            hit.timestamp = Some(ts);
+        }
+    }
+    if hit.worker == WorkerTag::default() {
+        if let Some(c) = p.kv_worker.captures(head_text) {
+            match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+                (Some(k), Some(v), _, _) => match k.as_bytes() {
+                    b"pid" => hit.worker.pid = Some(text(v.as_bytes())),
+                    b"host" | b"hostname" | b"pod" => hit.worker.host = Some(text(v.as_bytes())),
+                    _ => hit.worker.thread = Some(text(v.as_bytes())),
+                },
+                (_, _, Some(t), _) => hit.worker.thread = Some(text(t.as_bytes())),
+                (_, _, _, Some(pid)) => hit.worker.pid = Some(text(pid.as_bytes())),
+                _ => {}
+            }
+        }
+    }
+
+    hit.error_level = p.error_level.is_match(&line[..line.len().min(160)]) || (is_json && p.error_level.is_match(line));
+    codes::find(line, &mut hit.codes);
+    hit.trace_id = p.trace.captures(line).and_then(|c| real_uuid(&c[1]));
+    hit.correlation_id = p
+        .uuid_after_key
+        .captures(line)
+        .or_else(|| p.bracket_corr.captures(line))
+        .and_then(|c| real_uuid(&c[1]));
+
+    flow_facts(line, &mut hit);
+    hit.client = client(line);
+    hit.unattended = has(line, "##[") || has(line, "##vso[") || has(line, "GITHUB_ACTIONS") || has(line, "GITLAB_CI") || has(line, "BUILD_BUILDID") || has(line, "systemd[");
+    if !hit.codes.is_empty() || !hit.signals.is_empty() || !hit.keys.is_empty() {
+        hit.excerpt = excerpt(line);
+    }
+    hit
+}
+
+fn trim_start(line: &[u8]) -> &[u8] {
+    let n = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &line[n..]
+}
+
+/// The pid and thread that follow a leading timestamp (`... 21441 MainThread logger LEVEL msg`),
+/// or the forms syslog and klog use.
+fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
+    let p = patterns();
+    let mut w = WorkerTag::default();
+    if let Some(c) = p.syslog_worker.captures(line) {
+        w.host = Some(text(&c[1]));
+        w.pid = Some(text(&c[2]));
+    } else if let Some(c) = p.klog_pid.captures(line) {
+        w.pid = Some(text(&c[1]));
+    } else if let Some(c) = p.after_ts.captures(&line[ts_end.min(line.len())..]) {
+        w.pid = Some(text(&c[1]));
+        w.thread = Some(text(c[2].trim_ascii_matches()));
+    }
+    w
+}
+
+trait TrimBrackets {
+    fn trim_ascii_matches(&self) -> &[u8];
+}
+
+impl TrimBrackets for [u8] {
+    fn trim_ascii_matches(&self) -> &[u8] {
+        let s = self.strip_prefix(b"[").unwrap_or(self);
+        s.strip_suffix(b"]").unwrap_or(s)
+    }
+}
+
+/// Device-code-flow facts: identifiers, requests, responses and client messages.
+fn flow_facts(line: &[u8], hit: &mut LineHit) {
+    let p = patterns();
+    let device_grant = has(line, "grant-type:device_code") || has(line, "grant_type=device_code") || has(line, "\"grant_type\": \"device_code\"");
+    for c in p.device_code.captures_iter(line) {
+        let v = &c[1];
+        if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
+            push_key(hit, IdKind::DeviceCode, v);
+        }
+    }
+    if device_grant {
+        if let Some(c) = p.v1_code.captures(line) {
+            push_key(hit, IdKind::DeviceCode, &c[1]);
+        }
+    }
+    for c in p.user_code.captures_iter(line) {
+        let v = &c[1];
+        if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
+            push_key(hit, IdKind::UserCode, v);
+        }
+    }
+
+    let prompt = has_ci(line, "enter the code") || has(line, "verification_uri") || has(line, "verification_url");
+    if p.devicecode_endpoint.is_match(line) || prompt || has(line, "Token Acquisition (DeviceCodeRequest) started") {
+        let expires_in = p.expires_in.captures(line).map(|c| num(&c[1]));
+        let interval = if has(line, "interval") { p.interval.captures(line).map(|c| num(&c[1])) } else { None };
+        hit.signals.push(Signal::Authorization { expires_in, interval });
+    } else if p.token_endpoint.is_match(line) {
+        let status = p.http_status.captures(line).map(|c| num(&c[1]) as u16);
+        // A URL in an error text or a discovery document is not a request.
+        let request = has(line, "POST") || has(line, "Request URL") || has(line, "Sending token request") || device_grant;
+        if request {
+            hit.signals.push(Signal::Poll { status, device_grant });
+        }
+    } else if device_grant {
+        hit.signals.push(Signal::Poll { status: None, device_grant });
+    }
+    if has(line, "Generate or reuse correlation_id") {
+        hit.signals.push(Signal::Context);
+    }
+    if has(line, "Attempted too soon") {
+        hit.signals.push(Signal::TooSoon);
+    }
+    if let Some(o) = outcome(line, &hit.codes) {
+        hit.signals.push(Signal::Outcome(o));
+    }
+}
+
+fn push_key(hit: &mut LineHit, kind: IdKind, value: &[u8]) {
+    let key = FlowKey { kind, value: secrets::fingerprint(value) };
+    if !hit.keys.contains(&key) {
+        hit.keys.push(key);
+    }
+}
+
+fn num(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+}
+
+/// Codes a Conditional Access policy raises when it blocks a sign-in.
+pub const CONDITIONAL_ACCESS_CODES: [u32; 6] = [53003, 530033, 50097, 50005, 53000, 53001];
+
+/// What a response or client message says about the state of a flow.
+fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
+    let code = |n: u32| codes.iter().any(|c| c.0 == n);
+    if has(line, "Timed out waiting for user to authenticate")
+        || has(line, "Device code expired. Expiration time")
+        || has(line, "Expired Device code")
+        || has(line, "device_code_expired")
+        || has(line, "expired before contacting the server")
+        || has(line, "Timeout from \"get_token_with_polling\"")
+        || has(line, "User defined timeout for device code polling")
+    {
+        return Some(Outcome::ClientTimeout);
+    }
+    if code(90120) || has(line, "already been redeemed") || has(line, "already redeemed") {
+        return Some(Outcome::Redeemed);
+    }
+    if let Some(&(n, _)) = codes.iter().find(|c| CONDITIONAL_ACCESS_CODES.contains(&c.0)) {
+        let _ = n;
+        return Some(Outcome::Blocked);
+    }
+    if has(line, "authorization_declined") || has(line, "access_denied") {
+        return Some(Outcome::Declined);
+    }
+    if has(line, "expired_token") || code(70019) || code(70020) || has(line, "code_expired") || has(line, "Code Expired") {
+        return Some(Outcome::Expired);
+    }
+    if has(line, "slow_down") {
+        return Some(Outcome::SlowDown);
+    }
+    if has(line, "authorization_pending") || code(70016) || has(line, "Authorization pending") {
+        return Some(Outcome::Pending);
+    }
+    if has(line, "Authorization completed successfully")
+        || has(line, "get_token succeeded")
+        || has(line, "GetToken succeeded")
+        || has(line, "Token Acquisition finished successfully")
+        || (has(line, "token_cache") && has(line, "event="))
+        || (has(line, "\"access_token\"") && has(line, "\"token_type\""))
+    {
+        return Some(Outcome::Success);
+    }
+    if has(line, "invalid_grant") || has(line, "bad_verification_code") || has(line, "invalid_client") || (!codes.is_empty() && has(line, "error")) {
+        return Some(Outcome::OtherError);
+    }
+    None
+}
+
+/// The client library a line names, when it names one.
+fn client(line: &[u8]) -> Option<&'static str> {
+    const CLIENTS: [(&str, &str); 16] = [
+        ("azsdk-python-identity", "azure-identity"),
+        ("azure.identity", "azure-identity"),
+        ("DeviceCodeCredential", "azure-identity"),
+        ("msal.telemetry", "MSAL for Python"),
+        ("msal.application", "MSAL for Python"),
+        ("msal.token_cache", "MSAL for Python"),
+        ("MSAL.NetCore", "MSAL.NET"),
+        ("MSAL.Desktop", "MSAL.NET"),
+        ("Microsoft.Identity.Client", "MSAL.NET"),
+        ("@azure/msal-node", "MSAL Node"),
+        ("msal4j", "MSAL Java"),
+        ("azure.cli", "Azure CLI"),
+        ("Connect-AzAccount", "Azure PowerShell"),
+        ("azcopy", "azcopy"),
+        ("azidentity", "azidentity (Go)"),
+        ("OAuth2Client", "ADAL"),
+    ];
+    CLIENTS.iter().find(|(needle, _)| has(line, needle)).map(|(_, name)| *name)
+}
+
+/// The line redacted, trimmed and cut to [`EXCERPT_CHARS`] characters.
+pub fn excerpt(line: &[u8]) -> String {
+    let clean = secrets::redact(line);
+    let s = String::from_utf8_lossy(&clean);
+    let s = s.trim();
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(EXCERPT_CHARS)
+        .collect();
+    if s.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,134 @@
+//! Secrets never leave the scan stage: device codes and user codes become fingerprints, and every
+//! excerpt is redacted before it is stored.
+
+use regex::bytes::{Captures, Regex};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
+pub fn fingerprint(value: &[u8]) -> String {
+    let digest = Sha256::digest(value);
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What replaces a secret in an excerpt.
+const REDACTED: &str = "[REDACTED]";
+
+struct Patterns {
+    /// `key = value` / `"key": "value"` pairs whose value is a secret.
+    pairs: Regex,
+    /// `Authorization: Bearer <token>` and similar.
+    bearer: Regex,
+    /// JWT-shaped strings (access and id tokens).
+    jwt: Regex,
+    /// The user code in a sign-in prompt.
+    prompt: Regex,
+    /// Long opaque base64url runs: device codes, refresh tokens, authorization codes.
+    opaque: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        pairs: Regex::new(
+            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|pwd|access_token|refresh_token|id_token|code|sig|secret|token)\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
+        )
+        .unwrap(),
+        bearer: Regex::new(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+").unwrap(),
+        jwt: Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").unwrap(),
+        prompt: Regex::new(r"(?i)(enter the code|user[ _-]?code)(\W{1,4})([A-Za-z0-9-]{4,16})\b").unwrap(),
+        opaque: Regex::new(r"[A-Za-z0-9_\-+/.~%]{64,}=*").unwrap(),
+    })
+}
+
+/// Returns `line` with every secret it holds replaced. Device and user codes in a prompt become
+/// `[REDACTED]` too: their fingerprints are reported separately.
+pub fn redact(line: &[u8]) -> Vec<u8> {
+    let p = patterns();
+    let out = p.pairs.replace_all(line, |c: &Captures| {
+        let value = &c[2];
+        if is_placeholder(value) {
+            c[0].to_vec()
+        } else {
+            [&c[1], REDACTED.as_bytes()].concat()
+        }
+    });
+    let out = p.bearer.replace_all(&out, |c: &Captures| [&c[1], &c[2], REDACTED.as_bytes()].concat());
+    let out = p.jwt.replace_all(&out, REDACTED.as_bytes());
+    let out = p.prompt.replace_all(&out, |c: &Captures| {
+        if is_placeholder(&c[3]) {
+            c[0].to_vec()
+        } else {
+            [&c[1], &c[2], REDACTED.as_bytes()].concat()
+        }
+    });
+    let out = p.opaque.replace_all(&out, |c: &Captures| {
+        // Keep URL paths and similar structured runs; hide anything token-like.
+        let v = &c[0];
+        if v.iter().filter(|&&b| b == b'/').count() > 3 {
+            v.to_vec()
+        } else {
+            REDACTED.as_bytes().to_vec()
+        }
+    });
+    out.into_owned()
+}
+
+/// A value that stands for "no value": `None`, `null`, `REDACTED`, `***`, `XXXX`, `<...>`, `{...}`.
+pub fn is_placeholder(value: &[u8]) -> bool {
+    let v = value;
+    if v.is_empty() || v.len() < 4 {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    matches!(lower.as_slice(), b"none" | b"null" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false")
+        || lower.starts_with(b"[redacted")
+        || v.iter().all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'.' || b == b'_' || b == b'-')
+        || v.first() == Some(&b'<')
+        || v.first() == Some(&b'{')
+        || v.first() == Some(&b'$')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> String {
+        String::from_utf8(redact(s.as_bytes())).unwrap()
+    }
+
+    #[test]
+    fn fingerprint_matches_sha256sum() {
+        // printf %s ABC | sha256sum -> b5d4045c3f466fa91fe2cc6abe79232a1a57cdf104f7a26e716e0a1e2789df78
+        assert_eq!(fingerprint(b"ABC"), "b5d4045c3f46");
+    }
+
+    #[test]
+    fn redacts_every_secret_shape() {
+        let cases = [
+            ("grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=DAQABAAEAAAD123456&client_id=x", "DAQABAAEAAAD123456"),
+            (r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY", "user_code": "HD8UDCYYM"}"#, "HD8UDCYYM"),
+            (r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY"}"#, "DAQABIQEAAADNcj1pcWOiESkY"),
+            ("enter the code HD8UDCYYM to authenticate.", "HD8UDCYYM"),
+            ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+            ("client_secret=s3cr3t~value&scope=x", "s3cr3t~value"),
+            ("password=hunter22 user=x", "hunter22"),
+            ("code=0.AXkAabc123&state=1", "0.AXkAabc123"),
+            ("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here", "eyJhbGciOiJSUzI1NiJ9"),
+            ("https://acct.blob.core.windows.net/c/b?sv=2020&sig=AbCdEf%2Bg%3D&se=1", "AbCdEf%2Bg%3D"),
+            (r#"\"refresh_token\": \"1.AXkA-long-refresh\""#, "1.AXkA-long-refresh"),
+        ];
+        for (line, secret) in cases {
+            let out = r(line);
+            assert!(!out.contains(secret), "{secret} leaked from {line}: {out}");
+        }
+    }
+
+    #[test]
+    fn keeps_what_is_not_secret() {
+        let line = "ERROR AADSTS90120: The request was already authorized. Correlation ID: 478457b3-a111-4b91-90dc-47799476d1c9";
+        assert_eq!(r(line), line);
+        assert_eq!(r("user code None"), "user code None");
+        assert!(r(r#""POST /8c7833cf-0550-4c50-aeac-30c147c2db53/oauth2/v2.0/token HTTP/1.1" 400 510"#).contains("oauth2/v2.0/token"));
+    }
+}
