@@ -33,6 +33,7 @@ struct GroupState {
     ended: bool,
     has_correlation: bool,
     has_user_code: bool,
+    has_device_code: bool,
 }
 
 impl GroupState {
@@ -43,6 +44,7 @@ impl GroupState {
             ended: self.ended || o.ended,
             has_correlation: self.has_correlation || o.has_correlation,
             has_user_code: self.has_user_code || o.has_user_code,
+            has_device_code: self.has_device_code || o.has_device_code,
         }
     }
 }
@@ -75,6 +77,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         let authorization = e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. }));
         let context = e.signals.contains(&Signal::Context);
         let mut target: Option<usize> = None;
+        // Keys never seen before may name the flow the worker is on (the device code in MSAL's
+        // token cache record after the success, the correlation id of an acquire call).
+        let fresh = !e.keys.is_empty() && e.keys.iter().all(|k| !by_key.contains_key(k));
         for k in &e.keys {
             let node = *by_key.entry(k.clone()).or_insert_with(|| new_node(&mut uf, &mut state));
             target = Some(match target {
@@ -89,9 +94,14 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             if authorization {
                 // The request, its response and the prompt of one authorization.
                 c.authorized && !c.polled && !(c.has_user_code && t_state.has_user_code)
-            } else if context {
-                // A client announcing the correlation id of the flow it is about to poll.
-                !c.ended && !c.has_correlation && !t_state.authorized
+            } else if fresh {
+                let kinds_free = e.keys.iter().all(|k| match k.kind {
+                    IdKind::DeviceCode => !c.has_device_code,
+                    IdKind::UserCode => !c.has_user_code,
+                    // A client announcing the correlation id of the flow it is about to poll.
+                    IdKind::Correlation => !c.has_correlation && !c.ended,
+                });
+                kinds_free && (!context || !c.ended)
             } else {
                 false
             }
@@ -111,6 +121,7 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         s.ended |= e.signals.iter().any(|s| matches!(s, Signal::Outcome(o) if o.is_terminal()));
         s.has_correlation |= e.keys.iter().any(|k| k.kind == IdKind::Correlation);
         s.has_user_code |= e.keys.iter().any(|k| k.kind == IdKind::UserCode);
+        s.has_device_code |= e.keys.iter().any(|k| k.kind == IdKind::DeviceCode);
         node_of_event[i] = Some(t);
         current.insert(&e.worker, t);
     }

@@ -9,6 +9,7 @@ use crate::analysis::{Analysis, Evidence, Finding, FlowSummary, SeverityCounts, 
 use crate::correlate::Flow;
 use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
 use crate::rules::Catalog;
+use crate::scan::line::CLIENTS;
 use crate::scan::ScanOutput;
 use causes::{Detected, PENDING_LOGGED_AS_ERROR, PRECEDENCE};
 use timeline::Timeline;
@@ -140,7 +141,11 @@ fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Findi
         id: flow.id.clone(),
         identifiers: flow.keys.iter().map(ToString::to_string).collect(),
         identifier_kinds: kinds,
-        client: members.iter().find_map(|e| e.client).map(str::to_string),
+        client: members
+            .iter()
+            .filter_map(|e| e.client)
+            .min_by_key(|c| CLIENTS.iter().position(|(_, name)| name == c))
+            .map(str::to_string),
         workers,
         first_timestamp: members.iter().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
         last_timestamp: members.iter().rev().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),

@@ -67,10 +67,11 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
                 }
                 Signal::Poll { status, .. } => {
                     let merged = last_poll_of(&mut t.polls, &e.worker).is_some_and(|p| {
-                        // A request logged twice (azure-core record, then urllib3 line).
-                        if p.status.is_none() && p.outcome.is_none() && p.response.is_none() && close(p.millis, millis) {
-                            p.status = *status;
-                            p.response = Some(i);
+                        // One request logged twice (azure-core record, then urllib3 line;
+                        // a request line, then its body).
+                        if (p.status.is_none() || status.is_none()) && p.outcome.is_none() && close(p.millis, millis) {
+                            p.status = p.status.or(*status);
+                            p.response.get_or_insert(i);
                             true
                         } else {
                             false

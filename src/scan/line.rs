@@ -275,7 +275,7 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         if request {
             hit.signals.push(Signal::Poll { status, device_grant });
         }
-    } else if device_grant {
+    } else if device_grant && !has(line, "token_cache") {
         hit.signals.push(Signal::Poll { status: None, device_grant });
     }
     if has(line, "Generate or reuse correlation_id") {
@@ -350,9 +350,9 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     None
 }
 
-/// The client library a line names, when it names one.
-fn client(line: &[u8]) -> Option<&'static str> {
-    const CLIENTS: [(&str, &str); 16] = [
+/// Markers of client libraries, wrappers before the libraries they wrap: a flow names the first
+/// client in this list that any of its lines names.
+pub const CLIENTS: [(&str, &str); 16] = [
         ("azsdk-python-identity", "azure-identity"),
         ("azure.identity", "azure-identity"),
         ("DeviceCodeCredential", "azure-identity"),
@@ -369,7 +369,10 @@ fn client(line: &[u8]) -> Option<&'static str> {
         ("azcopy", "azcopy"),
         ("azidentity", "azidentity (Go)"),
         ("OAuth2Client", "ADAL"),
-    ];
+];
+
+/// The client library a line names, when it names one.
+fn client(line: &[u8]) -> Option<&'static str> {
     CLIENTS.iter().find(|(needle, _)| has(line, needle)).map(|(_, name)| *name)
 }
 
