@@ -55,7 +55,7 @@ fn is_device_evidence(e: &Event) -> bool {
         || e.signals.iter().any(|s| match s {
             Signal::Authorization { .. } => true,
             Signal::Poll { device_grant, .. } => *device_grant,
-            Signal::Outcome(o) => matches!(o, Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout | Outcome::Redeemed),
+            Signal::Outcome(o) => matches!(o, Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout),
             _ => false,
         })
 }

@@ -153,7 +153,8 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     let expired = t.polls.iter().any(|p| p.outcome == Some(Outcome::Expired));
     let only_waiting = t.polls.iter().all(|p| matches!(p.effective_outcome(), Some(Outcome::Pending | Outcome::SlowDown | Outcome::Expired) | None));
     let gave_up = !t.client_gave_up.is_empty() || expired;
-    if gave_up && !succeeded && declined.is_empty() && only_waiting {
+    let waited = !t.authorizations.is_empty() || !t.client_gave_up.is_empty() || t.polls.iter().any(|p| p.effective_outcome() == Some(Outcome::Pending));
+    if gave_up && waited && !succeeded && declined.is_empty() && only_waiting {
         let end = t.client_gave_up.first().copied().or_else(|| t.polls.iter().rev().find(|p| p.outcome == Some(Outcome::Expired)).map(last_response));
         found.push(Detected {
             cause: "abandoned-flow",

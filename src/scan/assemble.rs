@@ -80,7 +80,7 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, unattended: bool, sour
         }
     }
     signals.extend(best_outcome.map(Signal::Outcome));
-    if signals.is_empty() && keys.is_empty() {
+    if signals.is_empty() && keys.is_empty() && out.mentions.last().is_none_or(|m| m.record != record) {
         return;
     }
     if let Some(c) = &correlation_id {

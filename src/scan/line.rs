@@ -110,7 +110,7 @@ fn patterns() -> &'static Patterns {
         expires_in: Regex::new(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?(\d{1,6})"#).unwrap(),
         interval: Regex::new(r#""?interval\\*["']?\s*[:=]\s*\\*["']?(\d{1,4})"#).unwrap(),
         error_level: Regex::new(
-            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E\d{4} |\[error\]|##\[error\]"#,
+            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E\d{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
         )
         .unwrap(),
         json_ts: Regex::new(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#).unwrap(),
@@ -190,7 +190,7 @@ pub fn parse(line: &[u8]) -> LineHit {
         }
     }
 
-    hit.error_level = p.error_level.is_match(&line[..line.len().min(160)]) || (is_json && p.error_level.is_match(line));
+    hit.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
     codes::find(line, &mut hit.codes);
     hit.trace_id = p.trace.captures(line).and_then(|c| real_uuid(&c[1]));
     hit.correlation_id = p
@@ -344,7 +344,7 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     {
         return Some(Outcome::Success);
     }
-    if has(line, "invalid_grant") || has(line, "bad_verification_code") || has(line, "invalid_client") || (!codes.is_empty() && has(line, "error")) {
+    if has(line, "invalid_grant") || has(line, "bad_verification_code") || has(line, "invalid_client") || !codes.is_empty() {
         return Some(Outcome::OtherError);
     }
     None

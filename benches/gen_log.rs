@@ -1,0 +1,2 @@
+//! Placeholder replaced by the synthetic log generator.
+fn main() {}
