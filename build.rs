@@ -27,7 +27,10 @@ fn main() {
     code.push_str("pub static BUILTIN: &[(&str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&rules).unwrap().to_string_lossy().replace('\\', "/");
-        code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", file.display().to_string()));
+        code.push_str(&format!(
+            "    ({rel:?}, include_str!({:?})),\n",
+            file.display().to_string()
+        ));
         println!("cargo:rerun-if-changed={}", file.display());
     }
     code.push_str("];\n");

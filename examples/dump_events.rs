@@ -4,6 +4,14 @@ fn main() {
     let planned = aadlint::input::expand(&paths);
     let out = aadlint::scan::scan_inputs(&planned);
     for e in &out.events {
-        println!("{}:{} {:?} {:?} keys={:?} {}", e.source, e.line, e.worker.pid, e.signals, e.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), e.excerpt.chars().take(80).collect::<String>());
+        println!(
+            "{}:{} {:?} {:?} keys={:?} {}",
+            e.source,
+            e.line,
+            e.worker.pid,
+            e.signals,
+            e.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+            e.excerpt.chars().take(80).collect::<String>()
+        );
     }
 }

@@ -101,7 +101,8 @@ fn parse_fail_on(values: &[String], catalog: &Catalog) -> Result<Vec<FailOn>, St
             out.push(FailOn::Cause(lower));
         } else if let Some(RuleRef::Code(r)) = catalog.lookup(v) {
             out.push(FailOn::Code(r.code.clone()));
-        } else if lower.starts_with("aadsts") && lower[6..].len() >= 5 && lower[6..].bytes().all(|b| b.is_ascii_digit()) {
+        } else if lower.starts_with("aadsts") && lower[6..].len() >= 5 && lower[6..].bytes().all(|b| b.is_ascii_digit())
+        {
             out.push(FailOn::Code(v.to_ascii_uppercase()));
         } else {
             return Err(format!(
@@ -159,7 +160,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ColorChoice::Never => false,
         ColorChoice::Auto => tty && !no_color,
     };
-    let width = if tty { comfy_table::Table::new().width().unwrap_or(160) } else { 160 };
+    let width = if tty {
+        comfy_table::Table::new().width().unwrap_or(160)
+    } else {
+        160
+    };
     emit(|out| report::render(&analysis, args.format, Style { color, width }, out))?;
 
     Ok(if analysis.summary.input_errors > 0 {

@@ -16,7 +16,18 @@ fn json(args: &[&str]) -> serde_json::Value {
 }
 
 fn code_counts(v: &serde_json::Value) -> Vec<(String, u64, u64)> {
-    v["codes"].as_array().unwrap().iter().map(|c| (c["code"].as_str().unwrap().to_string(), c["occurrences"].as_u64().unwrap(), c["failures"].as_u64().unwrap())).collect()
+    v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["occurrences"].as_u64().unwrap(),
+                c["failures"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 const HAPPY: &str = "fixtures/clients/a1_msal_happy.log";
@@ -28,18 +39,40 @@ const MFA: &str = "fixtures/real/019_azcli-adal-multitenant-50076-suberror.log";
 fn exit_code_matrix() {
     // No --fail-on: findings are reported, the exit code stays 0.
     aadlint().args(["scan", REUSED]).assert().code(0);
-    aadlint().args(["scan", REUSED, "--fail-on", "reused-device-code"]).assert().code(1);
-    aadlint().args(["scan", HAPPY, "--fail-on", "reused-device-code"]).assert().code(0);
-    aadlint().args(["scan", REUSED, "--fail-on", "polled-after-success"]).assert().code(1);
-    aadlint().args(["scan", REUSED, "--fail-on", "user-declined"]).assert().code(0);
+    aadlint()
+        .args(["scan", REUSED, "--fail-on", "reused-device-code"])
+        .assert()
+        .code(1);
+    aadlint()
+        .args(["scan", HAPPY, "--fail-on", "reused-device-code"])
+        .assert()
+        .code(0);
+    aadlint()
+        .args(["scan", REUSED, "--fail-on", "polled-after-success"])
+        .assert()
+        .code(1);
+    aadlint()
+        .args(["scan", REUSED, "--fail-on", "user-declined"])
+        .assert()
+        .code(0);
     // AADSTS50076 (MFA required) is a warning; AADSTS50126 (bad password) an error.
     aadlint().args(["scan", MFA, "--fail-on", "error"]).assert().code(0);
     aadlint().args(["scan", MFA, "--fail-on", "warning"]).assert().code(1);
-    aadlint().args(["scan", BAD_PASSWORD, "--fail-on", "error"]).assert().code(1);
-    aadlint().args(["scan", MFA, "--fail-on", "AADSTS50076"]).assert().code(1);
+    aadlint()
+        .args(["scan", BAD_PASSWORD, "--fail-on", "error"])
+        .assert()
+        .code(1);
+    aadlint()
+        .args(["scan", MFA, "--fail-on", "AADSTS50076"])
+        .assert()
+        .code(1);
     aadlint().args(["scan", MFA, "--fail-on", "50079"]).assert().code(0);
     aadlint().args(["scan", HAPPY, "--fail-on", "warning"]).assert().code(0);
-    aadlint().args(["scan", HAPPY, "--fail-on", "nonsense"]).assert().code(2).stderr(predicate::str::contains("--fail-on"));
+    aadlint()
+        .args(["scan", HAPPY, "--fail-on", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--fail-on"));
     aadlint().args(["scan"]).assert().code(2);
     aadlint().args(["frobnicate"]).assert().code(2);
     // An unreadable input wins over findings: exit 2, and the rest is still scanned.
@@ -47,8 +80,13 @@ fn exit_code_matrix() {
         .args(["scan", "fixtures/does-not-exist.log", MFA, "--fail-on", "warning"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("fixtures/does-not-exist.log: no such file or directory"))
-        .stdout(predicate::str::contains("AADSTS50076").and(predicate::str::contains("Could not read fixtures/does-not-exist.log")));
+        .stderr(predicate::str::contains(
+            "fixtures/does-not-exist.log: no such file or directory",
+        ))
+        .stdout(
+            predicate::str::contains("AADSTS50076")
+                .and(predicate::str::contains("Could not read fixtures/does-not-exist.log")),
+        );
 }
 
 #[test]
@@ -74,7 +112,10 @@ fn json_report_has_the_contract_shape() {
     for key in ["path", "line", "trace_id", "correlation_id", "timestamp"] {
         assert!(code["locations"][0].get(key).is_some(), "locations[] lacks {key}");
     }
-    assert_eq!(code["locations"][0]["correlation_id"], "478457b3-a111-4b91-90dc-47799476d1c9");
+    assert_eq!(
+        code["locations"][0]["correlation_id"],
+        "478457b3-a111-4b91-90dc-47799476d1c9"
+    );
     assert_eq!(code["locations"][0]["trace_id"], "08da16f5-f49b-4cf3-b63f-b24308c3be00");
     assert_eq!(code["locations"][0]["timestamp"], "2026-11-27 10:04:37,159");
     let f = &v["findings"][0];
@@ -88,7 +129,11 @@ fn json_report_has_the_contract_shape() {
 fn stdin_and_gzip_read_like_files() {
     let plain = json(&["scan", REUSED]);
     let text = std::fs::read(REUSED).unwrap();
-    let out = aadlint().args(["scan", "-", "--format", "json"]).write_stdin(text.clone()).output().unwrap();
+    let out = aadlint()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
     let from_stdin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(code_counts(&from_stdin), code_counts(&plain));
     assert_eq!(from_stdin["findings"][0]["cause"], "polled-after-success");
@@ -119,19 +164,35 @@ fn broken_gzip_is_named_and_the_rest_is_scanned() {
     let bytes = enc.finish().unwrap();
     std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
     let path = gz.to_str().unwrap();
-    let out = aadlint().args(["scan", path, MFA, "--format", "json"]).output().unwrap();
+    let out = aadlint()
+        .args(["scan", path, MFA, "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(path), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["inputs"][0]["error"].is_string());
-    assert!(v["codes"].as_array().unwrap().iter().any(|c| c["code"] == "AADSTS50076"));
-    assert!(v["inputs"][0]["bytes"].as_u64().unwrap() > 0, "what was decoded before the break is scanned");
+    assert!(v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "AADSTS50076"));
+    assert!(
+        v["inputs"][0]["bytes"].as_u64().unwrap() > 0,
+        "what was decoded before the break is scanned"
+    );
 }
 
 #[test]
 fn output_is_identical_at_any_thread_count() {
-    let run = |threads: &str, format: &str| aadlint().args(["scan", "fixtures", "--format", format, "--threads", threads]).output().unwrap().stdout;
+    let run = |threads: &str, format: &str| {
+        aadlint()
+            .args(["scan", "fixtures", "--format", format, "--threads", threads])
+            .output()
+            .unwrap()
+            .stdout
+    };
     for format in ["json", "table"] {
         let one = run("1", format);
         assert!(!one.is_empty());
@@ -142,7 +203,12 @@ fn output_is_identical_at_any_thread_count() {
 #[test]
 fn directories_are_walked_in_sorted_order() {
     let v = json(&["scan", "fixtures/real"]);
-    let paths: Vec<&str> = v["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
@@ -152,14 +218,24 @@ fn directories_are_walked_in_sorted_order() {
 #[test]
 fn explain_a_code_by_number_prefix_or_name() {
     for q in ["AADSTS90120", "90120", "aadsts90120", "InvalidDeviceFlowRequest"] {
-        aadlint()
-            .args(["explain", q])
-            .assert()
-            .code(0)
-            .stdout(predicate::str::contains("AADSTS90120 (InvalidDeviceFlowRequest)").and(predicate::str::contains("https://login.microsoftonline.com/error?code=90120")).and(predicate::str::contains("Fix:")));
+        aadlint().args(["explain", q]).assert().code(0).stdout(
+            predicate::str::contains("AADSTS90120 (InvalidDeviceFlowRequest)")
+                .and(predicate::str::contains(
+                    "https://login.microsoftonline.com/error?code=90120",
+                ))
+                .and(predicate::str::contains("Fix:")),
+        );
     }
-    aadlint().args(["explain", "70016"]).assert().code(0).stdout(predicate::str::contains("not an error"));
-    aadlint().args(["explain", "AADSTS99999"]).assert().code(2).stderr(predicate::str::contains("no rule named"));
+    aadlint()
+        .args(["explain", "70016"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("not an error"));
+    aadlint()
+        .args(["explain", "AADSTS99999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule named"));
 }
 
 #[test]
@@ -168,12 +244,20 @@ fn explain_a_root_cause() {
         .args(["explain", "polled-after-success"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("What it does").and(predicate::str::contains("Why it matters")).and(predicate::str::contains("Fix")));
+        .stdout(
+            predicate::str::contains("What it does")
+                .and(predicate::str::contains("Why it matters"))
+                .and(predicate::str::contains("Fix")),
+        );
 }
 
 #[test]
 fn rules_lists_everything() {
-    aadlint().args(["rules"]).assert().code(0).stdout(predicate::str::contains("shared-across-workers").and(predicate::str::contains("AADSTS9002332")));
+    aadlint()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("shared-across-workers").and(predicate::str::contains("AADSTS9002332")));
     let out = aadlint().args(["rules", "--format", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["causes"].as_array().unwrap().len(), 11);
@@ -183,7 +267,11 @@ fn rules_lists_everything() {
 #[test]
 fn broken_override_rule_names_path_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("AADSTS90120.toml"), "code = \"AADSTS90120\"\nname = [unclosed\n").unwrap();
+    std::fs::write(
+        dir.path().join("AADSTS90120.toml"),
+        "code = \"AADSTS90120\"\nname = [unclosed\n",
+    )
+    .unwrap();
     aadlint()
         .args(["explain", "90120", "--rules", dir.path().to_str().unwrap()])
         .assert()
@@ -209,5 +297,9 @@ fn empty_file_is_clean() {
     let v = json(&["scan", empty.to_str().unwrap()]);
     assert_eq!(v["inputs"][0]["lines"], 0);
     assert_eq!(v["inputs"][0]["error"], serde_json::Value::Null);
-    aadlint().args(["scan", empty.to_str().unwrap(), "--fail-on", "info"]).assert().code(0).stdout(predicate::str::contains("No AADSTS codes found"));
+    aadlint()
+        .args(["scan", empty.to_str().unwrap(), "--fail-on", "info"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No AADSTS codes found"));
 }

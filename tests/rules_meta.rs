@@ -28,15 +28,29 @@ fn tsv_codes(path: &str) -> BTreeSet<u32> {
 
 #[test]
 fn catalog_is_microsofts_table_plus_observed_codes() {
-    let documented: BTreeSet<u32> = catalog().codes.values().filter(|r| r.documented).map(|r| r.number()).collect();
+    let documented: BTreeSet<u32> = catalog()
+        .codes
+        .values()
+        .filter(|r| r.documented)
+        .map(|r| r.number())
+        .collect();
     let table = tsv_codes("tests/data/documented_codes.tsv");
     assert_eq!(table.len(), 345);
     let missing: Vec<_> = table.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&table).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing from rules/: {missing:?}; marked documented but not in the table: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing from rules/: {missing:?}; marked documented but not in the table: {extra:?}"
+    );
     for code in tsv_codes("tests/data/observed_codes.tsv").difference(&table) {
-        let rule = catalog().codes.get(code).unwrap_or_else(|| panic!("observed code {code} has no rule"));
-        assert!(!rule.documented, "AADSTS{code} is not in Microsoft's table: set documented = false");
+        let rule = catalog()
+            .codes
+            .get(code)
+            .unwrap_or_else(|| panic!("observed code {code} has no rule"));
+        assert!(
+            !rule.documented,
+            "AADSTS{code} is not in Microsoft's table: set documented = false"
+        );
     }
 }
 
@@ -48,7 +62,11 @@ fn symbolic_names_match_microsofts_table() {
         let (code, name) = (cols.next().unwrap().parse::<u32>().unwrap(), cols.next().unwrap_or(""));
         let rule = &catalog().codes[&code];
         // 50147 appears twice in the table, once without a name.
-        assert!(rule.name == name || name.is_empty(), "AADSTS{code}: name {:?}, table says {name:?}", rule.name);
+        assert!(
+            rule.name == name || name.is_empty(),
+            "AADSTS{code}: name {:?}, table says {name:?}",
+            rule.name
+        );
     }
 }
 
@@ -57,20 +75,35 @@ fn every_code_rule_is_well_formed() {
     let mut with_causes = 0;
     for rule in catalog().codes.values() {
         let c = &rule.code;
-        assert!(rule.summary.len() <= 120 && !rule.summary.contains('\n') && !rule.summary.ends_with('.'), "{c}: summary must be one line of at most 120 characters without a final period");
+        assert!(
+            rule.summary.len() <= 120 && !rule.summary.contains('\n') && !rule.summary.ends_with('.'),
+            "{c}: summary must be one line of at most 120 characters without a final period"
+        );
         for cause in &rule.causes {
-            assert!(!cause.cause.trim().is_empty() && !cause.fix.trim().is_empty(), "{c}: every cause needs a fix");
+            assert!(
+                !cause.cause.trim().is_empty() && !cause.fix.trim().is_empty(),
+                "{c}: every cause needs a fix"
+            );
         }
         if !rule.causes.is_empty() {
             with_causes += 1;
-            assert!(!rule.examples.positive.is_empty() && !rule.examples.negative.is_empty(), "{c}: rules with causes need positive and negative examples");
+            assert!(
+                !rule.examples.positive.is_empty() && !rule.examples.negative.is_empty(),
+                "{c}: rules with causes need positive and negative examples"
+            );
         }
         let n = rule.number();
         for line in &rule.examples.positive {
-            assert!(codes_in(line).contains(&n), "{c}: positive example does not yield the code: {line}");
+            assert!(
+                codes_in(line).contains(&n),
+                "{c}: positive example does not yield the code: {line}"
+            );
         }
         for line in &rule.examples.negative {
-            assert!(!codes_in(line).contains(&n), "{c}: negative example yields the code: {line}");
+            assert!(
+                !codes_in(line).contains(&n),
+                "{c}: negative example yields the code: {line}"
+            );
         }
     }
     assert!(with_causes >= 60, "only {with_causes} codes have causes and fixes");
@@ -79,14 +112,21 @@ fn every_code_rule_is_well_formed() {
 #[test]
 fn the_codes_users_meet_most_have_causes() {
     let required = [
-        70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196, 50076, 50079, 50074, 50072, 50097, 50005, 53000, 53001, 53003, 530033, 50158, 50126, 50034, 50053,
-        50055, 50057, 50173, 700082, 70008, 70043, 50020, 9002332, 90002, 700016, 7000215, 7000218, 7000222, 65001, 65004, 50011, 500011, 700024, 70011, 900144,
-        90014, 50012, 500113, 54005, 70000, 70002, 900561, 90055,
+        70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196, 50076, 50079, 50074, 50072, 50097, 50005, 53000, 53001,
+        53003, 530033, 50158, 50126, 50034, 50053, 50055, 50057, 50173, 700082, 70008, 70043, 50020, 9002332, 90002,
+        700016, 7000215, 7000218, 7000222, 65001, 65004, 50011, 500011, 700024, 70011, 900144, 90014, 50012, 500113,
+        54005, 70000, 70002, 900561, 90055,
     ];
     let index = std::fs::read_to_string("fixtures/real/INDEX.tsv").unwrap();
-    let in_samples = index.lines().flat_map(|l| l.split(|c: char| !c.is_ascii_alphanumeric())).filter_map(|w| w.strip_prefix("AADSTS")?.parse::<u32>().ok());
+    let in_samples = index
+        .lines()
+        .flat_map(|l| l.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter_map(|w| w.strip_prefix("AADSTS")?.parse::<u32>().ok());
     for code in required.into_iter().chain(in_samples) {
-        let rule = catalog().codes.get(&code).unwrap_or_else(|| panic!("AADSTS{code} missing"));
+        let rule = catalog()
+            .codes
+            .get(&code)
+            .unwrap_or_else(|| panic!("AADSTS{code} missing"));
         assert!(!rule.causes.is_empty(), "AADSTS{code} needs causes with fixes");
     }
 }
@@ -96,7 +136,10 @@ fn every_cause_is_documented_and_has_fixtures() {
     let mut expected: BTreeSet<&str> = PRECEDENCE.iter().copied().collect();
     expected.insert(PENDING_LOGGED_AS_ERROR);
     let actual: BTreeSet<&str> = catalog().causes.keys().map(String::as_str).collect();
-    assert_eq!(actual, expected, "rules/causes/ must hold exactly the causes the diagnosis reports");
+    assert_eq!(
+        actual, expected,
+        "rules/causes/ must hold exactly the causes the diagnosis reports"
+    );
     for rule in catalog().causes.values() {
         let id = &rule.id;
         assert!(rule.title.len() <= 80 && !rule.title.ends_with('.'), "{id}: title");
@@ -104,16 +147,28 @@ fn every_cause_is_documented_and_has_fixtures() {
             assert!(!text.trim().is_empty(), "{id}: empty section");
         }
         for code in &rule.related_codes {
-            let n: u32 = code.strip_prefix("AADSTS").and_then(|d| d.parse().ok()).unwrap_or_else(|| panic!("{id}: bad code {code}"));
-            assert!(catalog().codes.contains_key(&n), "{id}: related code {code} is not in the catalog");
+            let n: u32 = code
+                .strip_prefix("AADSTS")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or_else(|| panic!("{id}: bad code {code}"));
+            assert!(
+                catalog().codes.contains_key(&n),
+                "{id}: related code {code} is not in the catalog"
+            );
         }
         let dir = Path::new("fixtures/causes").join(id);
         let names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|_| panic!("{id}: no fixture folder {}", dir.display()))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("trigger")), "{id}: needs a trigger-* fixture");
-        assert!(names.iter().any(|n| n.starts_with("miss")), "{id}: needs a miss-* (near miss) fixture");
+        assert!(
+            names.iter().any(|n| n.starts_with("trigger")),
+            "{id}: needs a trigger-* fixture"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("miss")),
+            "{id}: needs a miss-* (near miss) fixture"
+        );
     }
 }
 
@@ -128,6 +183,11 @@ fn explain_finds_every_code_by_number_name_and_prefix() {
             }
         }
     }
-    assert!(matches!(catalog().lookup("invaliddeviceflowrequest"), Some(aadlint::rules::RuleRef::Code(r)) if r.number() == 90120));
-    assert!(matches!(catalog().lookup("Polled-After-Success"), Some(aadlint::rules::RuleRef::Cause(_))));
+    assert!(
+        matches!(catalog().lookup("invaliddeviceflowrequest"), Some(aadlint::rules::RuleRef::Code(r)) if r.number() == 90120)
+    );
+    assert!(matches!(
+        catalog().lookup("Polled-After-Success"),
+        Some(aadlint::rules::RuleRef::Cause(_))
+    ));
 }

@@ -55,7 +55,10 @@ fn is_device_evidence(e: &Event) -> bool {
         || e.signals.iter().any(|s| match s {
             Signal::Authorization { .. } => true,
             Signal::Poll { device_grant, .. } => *device_grant,
-            Signal::Outcome(o) => matches!(o, Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout),
+            Signal::Outcome(o) => matches!(
+                o,
+                Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout
+            ),
             _ => false,
         })
 }
@@ -107,7 +110,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             }
         };
         target = match (target, cur) {
-            (Some(t), Some(c)) if uf.find(t) != c && joins_current(Some(t), &mut uf, c, &state) => Some(union(&mut uf, &mut state, t, c)),
+            (Some(t), Some(c)) if uf.find(t) != c && joins_current(Some(t), &mut uf, c, &state) => {
+                Some(union(&mut uf, &mut state, t, c))
+            }
             (Some(t), _) => Some(t),
             (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
             (None, _) if authorization || is_device_evidence(e) => Some(new_node(&mut uf, &mut state)),
@@ -117,8 +122,14 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         let root = uf.find(t);
         let s = &mut state[root];
         s.authorized |= authorization;
-        s.polled |= e.signals.iter().any(|s| matches!(s, Signal::Poll { .. } | Signal::Outcome(_)));
-        s.ended |= e.signals.iter().any(|s| matches!(s, Signal::Outcome(o) if o.is_terminal()));
+        s.polled |= e
+            .signals
+            .iter()
+            .any(|s| matches!(s, Signal::Poll { .. } | Signal::Outcome(_)));
+        s.ended |= e
+            .signals
+            .iter()
+            .any(|s| matches!(s, Signal::Outcome(o) if o.is_terminal()));
         s.has_correlation |= e.keys.iter().any(|k| k.kind == IdKind::Correlation);
         s.has_user_code |= e.keys.iter().any(|k| k.kind == IdKind::UserCode);
         s.has_device_code |= e.keys.iter().any(|k| k.kind == IdKind::DeviceCode);
@@ -157,7 +168,11 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             let name = source_names.get(first.source as usize).map_or("-", String::as_str);
             format!("log:{name}:{}", first.line)
         });
-        flows.push(Flow { id, keys, events: order_by_time(members, events) });
+        flows.push(Flow {
+            id,
+            keys,
+            events: order_by_time(members, events),
+        });
     }
     flows
 }
@@ -176,7 +191,10 @@ fn union(uf: &mut UnionFind, state: &mut [GroupState], a: usize, b: usize) -> us
 /// The first-seen device code, else user code, else correlation id.
 fn flow_id(keys: &[FlowKey], members: &[usize], events: &[Event]) -> Option<String> {
     for kind in [IdKind::DeviceCode, IdKind::UserCode, IdKind::Correlation] {
-        let first_seen = members.iter().flat_map(|&i| events[i].keys.iter()).find(|k| k.kind == kind && keys.contains(k));
+        let first_seen = members
+            .iter()
+            .flat_map(|&i| events[i].keys.iter())
+            .find(|k| k.kind == kind && keys.contains(k));
         if let Some(k) = first_seen {
             return Some(k.to_string());
         }
@@ -186,9 +204,18 @@ fn flow_id(keys: &[FlowKey], members: &[usize], events: &[Event]) -> Option<Stri
 
 /// Orders a flow's events by time when every event has one, else keeps source order.
 fn order_by_time(mut members: Vec<usize>, events: &[Event]) -> Vec<usize> {
-    let times: Option<Vec<i64>> = members.iter().map(|&i| events[i].timestamp.as_ref().and_then(|t| t.millis)).collect();
+    let times: Option<Vec<i64>> = members
+        .iter()
+        .map(|&i| events[i].timestamp.as_ref().and_then(|t| t.millis))
+        .collect();
     if times.is_some() {
-        members.sort_by_key(|&i| (events[i].timestamp.as_ref().and_then(|t| t.millis), events[i].source, events[i].line));
+        members.sort_by_key(|&i| {
+            (
+                events[i].timestamp.as_ref().and_then(|t| t.millis),
+                events[i].source,
+                events[i].line,
+            )
+        });
     }
     members
 }

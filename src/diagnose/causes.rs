@@ -55,14 +55,23 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     for (n, p) in t.polls.iter().enumerate() {
         pollers.entry(&p.worker).and_modify(|r| r.1 = n).or_insert((n, n));
     }
-    let first_terminal = t.polls.iter().position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal));
+    let first_terminal = t
+        .polls
+        .iter()
+        .position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal));
 
     // Two pollers at once, or one after the other.
     if pollers.len() >= 2 {
         let spans: Vec<(&Worker, (usize, usize))> = pollers.iter().map(|(w, r)| (*w, *r)).collect();
-        let overlapping = spans.iter().enumerate().any(|(a, (_, ra))| spans.iter().skip(a + 1).any(|(_, rb)| ra.0 < rb.1 && rb.0 < ra.1));
+        let overlapping = spans
+            .iter()
+            .enumerate()
+            .any(|(a, (_, ra))| spans.iter().skip(a + 1).any(|(_, rb)| ra.0 < rb.1 && rb.0 < ra.1));
         let workers: Vec<Worker> = spans.iter().map(|(w, _)| (*w).clone()).collect();
-        let evidence = spans.iter().flat_map(|(_, r)| [t.polls[r.0].event, last_response(&t.polls[r.1])]).collect();
+        let evidence = spans
+            .iter()
+            .flat_map(|(_, r)| [t.polls[r.0].event, last_response(&t.polls[r.1])])
+            .collect();
         if overlapping {
             found.push(Detected {
                 cause: "shared-across-workers",
@@ -95,7 +104,13 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
                 } else {
                     "the first poll of this device code was already rejected: it was used by an earlier run".into()
                 },
-                events: t.authorizations.iter().take(1).copied().chain([p.event, last_response(p)]).collect(),
+                events: t
+                    .authorizations
+                    .iter()
+                    .take(1)
+                    .copied()
+                    .chain([p.event, last_response(p)])
+                    .collect(),
                 workers: vec![p.worker.clone()],
             });
         }
@@ -104,7 +119,10 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     // Polls after a terminal response, by the worker that got it.
     if let Some(ft) = first_terminal {
         let terminal = &t.polls[ft];
-        let after: Vec<&Poll> = t.polls[ft + 1..].iter().filter(|p| p.worker == terminal.worker || pollers.len() == 1).collect();
+        let after: Vec<&Poll> = t.polls[ft + 1..]
+            .iter()
+            .filter(|p| p.worker == terminal.worker || pollers.len() == 1)
+            .collect();
         if let Some(next) = after.first() {
             let (cause, what) = match terminal.effective_outcome() {
                 Some(Outcome::Success) => ("polled-after-success", "after it had received tokens"),
@@ -122,7 +140,11 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     }
     // A success seen by one worker, and a later poll by another that lost the race.
     if !found.iter().any(|d| d.cause == "polled-after-success") {
-        if let Some(s) = t.polls.iter().position(|p| p.effective_outcome() == Some(Outcome::Success)) {
+        if let Some(s) = t
+            .polls
+            .iter()
+            .position(|p| p.effective_outcome() == Some(Outcome::Success))
+        {
             if let Some(next) = t.polls[s + 1..].first() {
                 found.push(Detected {
                     cause: "polled-after-success",
@@ -138,7 +160,12 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         found.push(d);
     }
 
-    let blocked: Vec<usize> = t.polls.iter().filter(|p| p.outcome == Some(Outcome::Blocked)).map(last_response).collect();
+    let blocked: Vec<usize> = t
+        .polls
+        .iter()
+        .filter(|p| p.outcome == Some(Outcome::Blocked))
+        .map(last_response)
+        .collect();
     if !blocked.is_empty() {
         found.push(Detected {
             cause: "blocked-by-conditional-access",
@@ -149,16 +176,37 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     }
 
     let succeeded = t.polls.iter().any(|p| p.effective_outcome() == Some(Outcome::Success));
-    let declined: Vec<usize> = t.polls.iter().filter(|p| p.outcome == Some(Outcome::Declined)).map(last_response).collect();
+    let declined: Vec<usize> = t
+        .polls
+        .iter()
+        .filter(|p| p.outcome == Some(Outcome::Declined))
+        .map(last_response)
+        .collect();
     let expired = t.polls.iter().any(|p| p.outcome == Some(Outcome::Expired));
-    let only_waiting = t.polls.iter().all(|p| matches!(p.effective_outcome(), Some(Outcome::Pending | Outcome::SlowDown | Outcome::Expired) | None));
+    let only_waiting = t.polls.iter().all(|p| {
+        matches!(
+            p.effective_outcome(),
+            Some(Outcome::Pending | Outcome::SlowDown | Outcome::Expired) | None
+        )
+    });
     let gave_up = !t.client_gave_up.is_empty() || expired;
-    let waited = !t.authorizations.is_empty() || !t.client_gave_up.is_empty() || t.polls.iter().any(|p| p.effective_outcome() == Some(Outcome::Pending));
+    let waited = !t.authorizations.is_empty()
+        || !t.client_gave_up.is_empty()
+        || t.polls.iter().any(|p| p.effective_outcome() == Some(Outcome::Pending));
     if gave_up && waited && !succeeded && declined.is_empty() && only_waiting {
-        let end = t.client_gave_up.first().copied().or_else(|| t.polls.iter().rev().find(|p| p.outcome == Some(Outcome::Expired)).map(last_response));
+        let end = t.client_gave_up.first().copied().or_else(|| {
+            t.polls
+                .iter()
+                .rev()
+                .find(|p| p.outcome == Some(Outcome::Expired))
+                .map(last_response)
+        });
         found.push(Detected {
             cause: "abandoned-flow",
-            message: format!("the flow stayed pending through {} poll(s) until it expired: nobody entered the code", t.polls.len()),
+            message: format!(
+                "the flow stayed pending through {} poll(s) until it expired: nobody entered the code",
+                t.polls.len()
+            ),
             events: t.authorizations.iter().take(1).copied().chain(end).collect(),
             workers: authorizer.into_iter().cloned().collect(),
         });
@@ -177,7 +225,14 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         found.push(Detected {
             cause: "device-code-in-automation",
             message: "a device code flow ran in a CI job or service, where nobody is there to enter the code".into(),
-            events: t.authorizations.iter().take(1).copied().chain([first]).take(1).collect(),
+            events: t
+                .authorizations
+                .iter()
+                .take(1)
+                .copied()
+                .chain([first])
+                .take(1)
+                .collect(),
             workers: vec![events[first].worker.clone()],
         });
     }
@@ -185,12 +240,20 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     let pending_errors: Vec<usize> = members
         .iter()
         .copied()
-        .filter(|&i| events[i].error_level && events[i].signals.contains(&crate::model::Signal::Outcome(Outcome::Pending)))
+        .filter(|&i| {
+            events[i].error_level
+                && events[i]
+                    .signals
+                    .contains(&crate::model::Signal::Outcome(Outcome::Pending))
+        })
         .collect();
     if !pending_errors.is_empty() {
         found.push(Detected {
             cause: PENDING_LOGGED_AS_ERROR,
-            message: format!("{} authorization_pending response(s) were logged at ERROR level", pending_errors.len()),
+            message: format!(
+                "{} authorization_pending response(s) were logged at ERROR level",
+                pending_errors.len()
+            ),
             workers: vec![events[pending_errors[0]].worker.clone()],
             events: pending_errors,
         });
@@ -208,7 +271,11 @@ fn last_response(p: &Poll) -> usize {
 
 /// Polls closer together than the interval (plus 5 s per `slow_down`), per worker.
 fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detected> {
-    let loop_detected: Vec<usize> = members.iter().copied().filter(|&i| events[i].codes.contains(&50196)).collect();
+    let loop_detected: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| events[i].codes.contains(&50196))
+        .collect();
     if !loop_detected.is_empty() {
         return Some(Detected {
             cause: "polling-too-fast",
@@ -217,7 +284,10 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
             events: loop_detected,
         });
     }
-    if members.iter().any(|&i| events[i].client.is_some_and(|c| BACKOFF_CLIENTS.contains(&c))) {
+    if members
+        .iter()
+        .any(|&i| events[i].client.is_some_and(|c| BACKOFF_CLIENTS.contains(&c)))
+    {
         return None;
     }
     let base = i64::from(t.interval.unwrap_or(DEFAULT_INTERVAL_S)) * 1000;
@@ -231,7 +301,9 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
         let mut gaps: Vec<i64> = Vec::new();
         let mut slow_down_ignored = false;
         for pair in polls.windows(2) {
-            let (Some(a), Some(b)) = (pair[0].millis, pair[1].millis) else { continue };
+            let (Some(a), Some(b)) = (pair[0].millis, pair[1].millis) else {
+                continue;
+            };
             let gap = b - a;
             gaps.push(gap);
             if gap + GAP_TOLERANCE_MS < expected {
@@ -261,7 +333,11 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
                 short.len(),
                 base / 1000,
                 fastest as f64 / 1000.0,
-                if slow_down_ignored { "; slow_down was ignored" } else { "" }
+                if slow_down_ignored {
+                    "; slow_down was ignored"
+                } else {
+                    ""
+                }
             ),
             events: evidence,
             workers: vec![worker.clone()],
@@ -273,7 +349,12 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
 /// Short gaps that only grow, up to the interval, and never shrink again: a client backing off
 /// by design (MSAL for Go: 50 ms, 150 ms, 450 ms, 1.35 s, 4.05 s, then 5 s).
 fn is_backoff(gaps: &[i64], interval: i64) -> bool {
-    let reached = gaps.iter().position(|&g| g + GAP_TOLERANCE_MS >= interval).unwrap_or(gaps.len());
+    let reached = gaps
+        .iter()
+        .position(|&g| g + GAP_TOLERANCE_MS >= interval)
+        .unwrap_or(gaps.len());
     let ramp = &gaps[..reached];
-    ramp.len() >= 2 && ramp.windows(2).all(|w| w[1] > w[0]) && gaps[reached..].iter().all(|&g| g + GAP_TOLERANCE_MS >= interval)
+    ramp.len() >= 2
+        && ramp.windows(2).all(|w| w[1] > w[0])
+        && gaps[reached..].iter().all(|&g| g + GAP_TOLERANCE_MS >= interval)
 }

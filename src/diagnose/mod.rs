@@ -5,7 +5,9 @@ pub mod causes;
 mod codes;
 pub mod timeline;
 
-use crate::analysis::{Analysis, Evidence, Finding, FlowSummary, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION};
+use crate::analysis::{
+    Analysis, Evidence, Finding, FlowSummary, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION,
+};
 use crate::correlate::Flow;
 use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
 use crate::rules::Catalog;
@@ -57,8 +59,15 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
 }
 
 /// Picks the root cause of a flow (the others follow from it) and turns causes into findings.
-fn name_findings(flow: &Flow, detected: Vec<Detected>, events: &[Event], catalog: &Catalog, paths: &[String]) -> Vec<Finding> {
-    let (separate, chain): (Vec<Detected>, Vec<Detected>) = detected.into_iter().partition(|d| d.cause == PENDING_LOGGED_AS_ERROR);
+fn name_findings(
+    flow: &Flow,
+    detected: Vec<Detected>,
+    events: &[Event],
+    catalog: &Catalog,
+    paths: &[String],
+) -> Vec<Finding> {
+    let (separate, chain): (Vec<Detected>, Vec<Detected>) =
+        detected.into_iter().partition(|d| d.cause == PENDING_LOGGED_AS_ERROR);
     let mut chain = chain;
     chain.sort_by_key(|d| PRECEDENCE.iter().position(|c| *c == d.cause).unwrap_or(usize::MAX));
     let mut out = Vec::new();
@@ -67,11 +76,22 @@ fn name_findings(flow: &Flow, detected: Vec<Detected>, events: &[Event], catalog
         follows.dedup();
         out.push(finding(root, follows, flow, events, catalog, paths));
     }
-    out.extend(separate.iter().map(|d| finding(d, Vec::new(), flow, events, catalog, paths)));
+    out.extend(
+        separate
+            .iter()
+            .map(|d| finding(d, Vec::new(), flow, events, catalog, paths)),
+    );
     out
 }
 
-fn finding(d: &Detected, follows: Vec<String>, flow: &Flow, events: &[Event], catalog: &Catalog, paths: &[String]) -> Finding {
+fn finding(
+    d: &Detected,
+    follows: Vec<String>,
+    flow: &Flow,
+    events: &[Event],
+    catalog: &Catalog,
+    paths: &[String],
+) -> Finding {
     let rule = catalog.causes.get(d.cause);
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut lines: Vec<usize> = d.events.clone();
@@ -98,7 +118,11 @@ fn finding(d: &Detected, follows: Vec<String>, flow: &Flow, events: &[Event], ca
 }
 
 fn evidence_of(e: &Event, paths: &[String]) -> Evidence {
-    Evidence { path: paths[e.source as usize].clone(), line: e.line, excerpt: e.excerpt.clone() }
+    Evidence {
+        path: paths[e.source as usize].clone(),
+        line: e.line,
+        excerpt: e.excerpt.clone(),
+    }
 }
 
 /// `app.log`, or `app.log[host pid 123 MainThread]` when the lines name more.
@@ -131,7 +155,11 @@ fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Findi
         }
     }
     let mut kinds: Vec<&'static str> = Vec::new();
-    for (kind, name) in [(IdKind::DeviceCode, "device_code"), (IdKind::UserCode, "user_code"), (IdKind::Correlation, "correlation_id")] {
+    for (kind, name) in [
+        (IdKind::DeviceCode, "device_code"),
+        (IdKind::UserCode, "user_code"),
+        (IdKind::Correlation, "correlation_id"),
+    ] {
         if flow.keys.iter().any(|k| k.kind == kind) {
             kinds.push(name);
         }
@@ -147,8 +175,13 @@ fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Findi
             .min_by_key(|c| CLIENTS.iter().position(|(_, name)| name == c))
             .map(str::to_string),
         workers,
-        first_timestamp: members.iter().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
-        last_timestamp: members.iter().rev().find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
+        first_timestamp: members
+            .iter()
+            .find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
+        last_timestamp: members
+            .iter()
+            .rev()
+            .find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
         start: evidence_of(first, paths),
         polls: t.polls.len() as u64,
         outcome: flow_end(t).as_str(),

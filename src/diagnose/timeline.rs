@@ -78,7 +78,14 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
                         }
                     });
                     if !merged {
-                        t.polls.push(Poll { event: i, response: None, worker: e.worker.clone(), millis, outcome: None, status: *status });
+                        t.polls.push(Poll {
+                            event: i,
+                            response: None,
+                            worker: e.worker.clone(),
+                            millis,
+                            outcome: None,
+                            status: *status,
+                        });
                     }
                 }
                 Signal::Outcome(Outcome::ClientTimeout) => t.client_gave_up.push(i),
@@ -117,5 +124,12 @@ fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis
             return;
         }
     }
-    polls.push(Poll { event: i, response: Some(i), worker: e.worker.clone(), millis, outcome: Some(o), status: None });
+    polls.push(Poll {
+        event: i,
+        response: Some(i),
+        worker: e.worker.clone(),
+        millis,
+        outcome: Some(o),
+        status: None,
+    });
 }

@@ -124,7 +124,10 @@ impl<R: Read> ChunkReader<R> {
                 buf.truncate(pos + 1);
             }
         }
-        let chunk = Chunk { data: buf, index: self.index };
+        let chunk = Chunk {
+            data: buf,
+            index: self.index,
+        };
         self.index += 1;
         Ok(Some(chunk))
     }

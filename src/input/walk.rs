@@ -23,7 +23,11 @@ pub fn expand(paths: &[String]) -> Vec<Planned> {
     let mut out = Vec::new();
     for p in paths {
         if p == "-" {
-            out.push(Planned { display: "-".into(), origin: Origin::Stdin, error: None });
+            out.push(Planned {
+                display: "-".into(),
+                origin: Origin::Stdin,
+                error: None,
+            });
             continue;
         }
         let path = PathBuf::from(p);
@@ -34,18 +38,30 @@ pub fn expand(paths: &[String]) -> Vec<Planned> {
             }
             // A named FIFO or device is read like a file: the user asked for it.
             Ok(_) => out.push(file(&path)),
-            Err(e) => out.push(Planned { display: p.clone(), origin: Origin::File(path), error: Some(describe(&e)) }),
+            Err(e) => out.push(Planned {
+                display: p.clone(),
+                origin: Origin::File(path),
+                error: Some(describe(&e)),
+            }),
         }
     }
     out
 }
 
 fn file(path: &Path) -> Planned {
-    Planned { display: path.display().to_string(), origin: Origin::File(path.to_path_buf()), error: None }
+    Planned {
+        display: path.display().to_string(),
+        origin: Origin::File(path.to_path_buf()),
+        error: None,
+    }
 }
 
 fn walk_dir(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
-    let error = |msg: String| Planned { display: dir.display().to_string(), origin: Origin::File(dir.to_path_buf()), error: Some(msg) };
+    let error = |msg: String| Planned {
+        display: dir.display().to_string(),
+        origin: Origin::File(dir.to_path_buf()),
+        error: Some(msg),
+    };
     let canonical = match fs::canonicalize(dir) {
         Ok(c) => c,
         Err(e) => return out.push(error(describe(&e))),
@@ -64,7 +80,11 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
             Ok(meta) if meta.is_dir() => walk_dir(&path, seen, out),
             Ok(meta) if meta.is_file() => out.push(file(&path)),
             Ok(_) => {} // FIFO, socket or device: reading it could hang or never end.
-            Err(e) => out.push(Planned { display: path.display().to_string(), origin: Origin::File(path.clone()), error: Some(describe(&e)) }),
+            Err(e) => out.push(Planned {
+                display: path.display().to_string(),
+                origin: Origin::File(path.clone()),
+                error: Some(describe(&e)),
+            }),
         }
     }
     if let Ok(c) = fs::canonicalize(dir) {

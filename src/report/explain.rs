@@ -12,7 +12,10 @@ fn wrap(text: &str, indent: &str, width: usize, out: &mut dyn Write) -> io::Resu
             continue;
         }
         // Keep code and list lines as written.
-        if para.starts_with("    ") || para.trim_start().starts_with(['-', '*', '`', '#']) || para.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        if para.starts_with("    ")
+            || para.trim_start().starts_with(['-', '*', '`', '#'])
+            || para.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
             writeln!(out, "{indent}{para}")?;
             continue;
         }
@@ -36,15 +39,30 @@ fn wrap(text: &str, indent: &str, width: usize, out: &mut dyn Write) -> io::Resu
 
 /// Explains one AADSTS code: meaning, who fixes it, causes with fixes, documentation link.
 pub fn explain_code(r: &CodeRule, out: &mut dyn Write) -> io::Result<()> {
-    let name = if r.name.is_empty() { String::new() } else { format!(" ({})", r.name) };
+    let name = if r.name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", r.name)
+    };
     writeln!(out, "{}{name}", r.code)?;
     writeln!(out)?;
     wrap(&r.summary, "  ", 96, out)?;
     writeln!(out)?;
     writeln!(out, "  Severity:     {}", r.severity)?;
     writeln!(out, "  Fixed by:     {}", r.fixed_by.as_str())?;
-    writeln!(out, "  Category:     {}", serde_json::to_value(r.category).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())?;
-    writeln!(out, "  Conditional Access can cause it: {}", if r.conditional_access { "yes" } else { "no" })?;
+    writeln!(
+        out,
+        "  Category:     {}",
+        serde_json::to_value(r.category)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "  Conditional Access can cause it: {}",
+        if r.conditional_access { "yes" } else { "no" }
+    )?;
     if !r.documented {
         writeln!(out, "  Not in Microsoft's error table; seen in real logs.")?;
     }
@@ -53,7 +71,12 @@ pub fn explain_code(r: &CodeRule, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "Causes and fixes")?;
         for (n, c) in r.causes.iter().enumerate() {
             writeln!(out)?;
-            writeln!(out, "  {}. {}", n + 1, c.cause.split_whitespace().collect::<Vec<_>>().join(" "))?;
+            writeln!(
+                out,
+                "  {}. {}",
+                n + 1,
+                c.cause.split_whitespace().collect::<Vec<_>>().join(" ")
+            )?;
             writeln!(out, "     Fix:")?;
             wrap(&c.fix, "       ", 92, out)?;
         }
@@ -96,7 +119,14 @@ pub fn rules_table(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "AADSTS codes ({})", c.codes.len())?;
     for r in c.codes.values() {
-        writeln!(out, "  {:<14} {:<8} {:<44} {}", r.code, r.severity.as_str(), r.name, r.summary)?;
+        writeln!(
+            out,
+            "  {:<14} {:<8} {:<44} {}",
+            r.code,
+            r.severity.as_str(),
+            r.name,
+            r.summary
+        )?;
     }
     Ok(())
 }

@@ -4,12 +4,14 @@
 use super::Style;
 use crate::analysis::Analysis;
 use crate::model::Severity;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, ContentArrangement, Table};
 use std::io::{self, Write};
 
 fn new_table(style: Style, header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(style.width);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width);
     if style.color {
         t.enforce_styling();
         t.set_header(header.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
@@ -20,16 +22,50 @@ fn new_table(style: Style, header: &[&str]) -> Table {
     t
 }
 
-fn severity_cell(s: Severity, style: Style) -> Cell {
-    let cell = Cell::new(s.as_str());
-    if !style.color {
-        return cell;
+/// One finding as a block, the way compilers print a diagnostic.
+fn finding(f: &crate::analysis::Finding, style: Style, fix_shown: bool, out: &mut dyn Write) -> io::Result<()> {
+    let label = format!("{}[{}]", f.severity, f.cause);
+    if style.color {
+        let code = match f.severity {
+            Severity::Error => "31",
+            Severity::Warning => "33",
+            Severity::Info => "34",
+        };
+        writeln!(out, "\x1b[1;{code}m{label}\x1b[0m\x1b[1m: {}\x1b[0m", f.title)?;
+    } else {
+        writeln!(out, "{label}: {}", f.title)?;
     }
-    match s {
-        Severity::Error => cell.fg(Color::Red),
-        Severity::Warning => cell.fg(Color::Yellow),
-        Severity::Info => cell.fg(Color::Blue),
+    writeln!(out, "  flow:     {}", f.flow)?;
+    writeln!(out, "  workers:  {}", f.workers.join(", "))?;
+    writeln!(out, "  seen:     {}", f.message)?;
+    if !f.follows.is_empty() {
+        writeln!(
+            out,
+            "  follows:  {} (consequences of this root cause)",
+            f.follows.join(", ")
+        )?;
     }
+    writeln!(out, "  evidence:")?;
+    for e in &f.evidence {
+        writeln!(out, "    {}:{}  {}", e.path, e.line, e.excerpt)?;
+    }
+    if fix_shown {
+        writeln!(
+            out,
+            "  fix:      as above; `aadlint explain {}` has the details",
+            f.cause
+        )?;
+    } else {
+        writeln!(out, "  fix:")?;
+        for line in f.fix.lines() {
+            if line.trim().is_empty() {
+                writeln!(out)?;
+            } else {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn heading(out: &mut dyn Write, title: &str, style: Style) -> io::Result<()> {
@@ -59,12 +95,35 @@ pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()>
         writeln!(out, "No AADSTS codes found.")?;
     } else {
         heading(out, "AADSTS codes", style)?;
-        let mut t = new_table(style, &["Code", "Name", "Meaning", "Fixed by", "Seen", "Failures", "First seen", "First fix"]);
+        let mut t = new_table(
+            style,
+            &[
+                "Code",
+                "Name",
+                "Meaning",
+                "Fixed by",
+                "Seen",
+                "Failures",
+                "First seen",
+                "First fix",
+            ],
+        );
         let mut codes: Vec<_> = a.codes.iter().collect();
-        codes.sort_by(|x, y| y.severity.cmp(&x.severity).then(y.failures.cmp(&x.failures)).then(x.code.cmp(&y.code)));
+        codes.sort_by(|x, y| {
+            y.severity
+                .cmp(&x.severity)
+                .then(y.failures.cmp(&x.failures))
+                .then(x.code.cmp(&y.code))
+        });
         for c in codes {
-            let first = c.locations.first().map_or(String::new(), |l| format!("{}:{}", l.path, l.line));
-            let fix = c.fix.as_deref().map_or_else(|| "see `aadlint explain`".to_string(), |f| first_sentence(f, 90));
+            let first = c
+                .locations
+                .first()
+                .map_or(String::new(), |l| format!("{}:{}", l.path, l.line));
+            let fix = c
+                .fix
+                .as_deref()
+                .map_or_else(|| "see `aadlint explain`".to_string(), |f| first_sentence(f, 90));
             t.add_row(vec![
                 Cell::new(&c.code),
                 Cell::new(&c.name),
@@ -82,7 +141,10 @@ pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()>
     if !a.flows.is_empty() {
         writeln!(out)?;
         heading(out, "Device code flows", style)?;
-        let mut t = new_table(style, &["Flow", "Client", "Workers", "Start", "Polls", "Outcome", "Findings"]);
+        let mut t = new_table(
+            style,
+            &["Flow", "Client", "Workers", "Start", "Polls", "Outcome", "Findings"],
+        );
         for f in &a.flows {
             t.add_row(vec![
                 Cell::new(&f.id),
@@ -91,7 +153,11 @@ pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()>
                 Cell::new(format!("{}:{}", f.start.path, f.start.line)),
                 Cell::new(f.polls),
                 Cell::new(f.outcome),
-                Cell::new(if f.findings.is_empty() { "-".to_string() } else { f.findings.join("\n") }),
+                Cell::new(if f.findings.is_empty() {
+                    "-".to_string()
+                } else {
+                    f.findings.join("\n")
+                }),
             ]);
         }
         writeln!(out, "{t}")?;
@@ -100,28 +166,11 @@ pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()>
     if !a.findings.is_empty() {
         writeln!(out)?;
         heading(out, "Findings", style)?;
-        let mut t = new_table(style, &["Severity", "Cause", "Flow", "What happened", "Evidence"]);
+        let mut fixes_shown: Vec<&str> = Vec::new();
         for f in &a.findings {
-            let mut what = format!("{}.\n{}.", f.title, f.message);
-            if !f.follows.is_empty() {
-                what.push_str(&format!("\nAlso seen, as a consequence: {}.", f.follows.join(", ")));
-            }
-            what.push_str(&format!("\nWorkers: {}", f.workers.join(", ")));
-            let evidence = f.evidence.iter().map(|e| format!("{}:{}  {}", e.path, e.line, e.excerpt)).collect::<Vec<_>>().join("\n");
-            t.add_row(vec![severity_cell(f.severity, style), Cell::new(&f.cause), Cell::new(&f.flow), Cell::new(what), Cell::new(evidence)]);
-        }
-        writeln!(out, "{t}")?;
-        let mut shown: Vec<&str> = Vec::new();
-        for f in &a.findings {
-            if shown.contains(&f.cause.as_str()) {
-                continue;
-            }
-            shown.push(&f.cause);
             writeln!(out)?;
-            heading(out, &format!("Fix for {}", f.cause), style)?;
-            for line in f.fix.lines() {
-                writeln!(out, "  {line}")?;
-            }
+            finding(f, style, fixes_shown.contains(&f.cause.as_str()), out)?;
+            fixes_shown.push(&f.cause);
         }
     }
 
@@ -142,7 +191,12 @@ pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()>
         s.findings.info
     )?;
     for i in a.inputs.iter().filter(|i| i.error.is_some()) {
-        writeln!(out, "Could not read {}: {}", i.path, i.error.as_deref().unwrap_or_default())?;
+        writeln!(
+            out,
+            "Could not read {}: {}",
+            i.path,
+            i.error.as_deref().unwrap_or_default()
+        )?;
     }
     Ok(())
 }

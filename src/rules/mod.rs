@@ -241,8 +241,16 @@ impl Catalog {
     /// Parses one rule file and adds it. The kind of rule is told by its fields: a file with
     /// `code` is a catalog entry, a file with `id` a root cause.
     pub fn add(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), RuleError> {
-        let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-        let err = |position, message: String| RuleError { path: path.to_string(), position, message };
+        let stem = Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        let err = |position, message: String| RuleError {
+            path: path.to_string(),
+            position,
+            message,
+        };
         let table: toml::Table = toml::from_str(text).map_err(|e| {
             let pos = e.span().map(|s| line_col(text, s.start));
             err(pos, e.message().to_string())
@@ -276,7 +284,10 @@ impl Catalog {
             }
             self.causes.insert(rule.id.clone(), rule);
         } else {
-            return Err(err(Some((1, 1)), "a rule needs `code` (catalog entry) or `id` (root cause)".into()));
+            return Err(err(
+                Some((1, 1)),
+                "a rule needs `code` (catalog entry) or `id` (root cause)".into(),
+            ));
         }
         Ok(())
     }
@@ -285,7 +296,10 @@ impl Catalog {
     /// id, case-insensitively.
     pub fn lookup(&self, query: &str) -> Option<RuleRef<'_>> {
         let q = query.trim();
-        let digits = q.strip_prefix("AADSTS").or_else(|| q.strip_prefix("aadsts")).unwrap_or(q);
+        let digits = q
+            .strip_prefix("AADSTS")
+            .or_else(|| q.strip_prefix("aadsts"))
+            .unwrap_or(q);
         if let Ok(n) = digits.parse::<u32>() {
             return self.codes.get(&n).map(RuleRef::Code);
         }

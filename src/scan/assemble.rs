@@ -38,11 +38,21 @@ pub fn assemble(source: SourceId, hits: &[LineHit], record_base: u64) -> Assembl
     out
 }
 
-fn emit(source: SourceId, lines: &[LineHit], record: u64, unattended: bool, source_client: Option<&'static str>, out: &mut Assembled) {
+fn emit(
+    source: SourceId,
+    lines: &[LineHit],
+    record: u64,
+    unattended: bool,
+    source_client: Option<&'static str>,
+    out: &mut Assembled,
+) {
     let head = &lines[0];
     let trace_id = lines.iter().find_map(|l| l.trace_id.clone());
     let correlation_id = lines.iter().find_map(|l| l.correlation_id.clone());
-    let timestamp = head.timestamp.clone().or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
+    let timestamp = head
+        .timestamp
+        .clone()
+        .or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
     for l in lines {
         for &(code, form) in &l.codes {
             out.mentions.push(CodeMention {
@@ -69,11 +79,8 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, unattended: bool, sour
         }
         for s in &l.signals {
             match s {
-                Signal::Outcome(o) => {
-                    if best_outcome.is_none_or(|b| rank(*o) < rank(b)) {
-                        best_outcome = Some(*o);
-                    }
-                }
+                Signal::Outcome(o) if best_outcome.is_none_or(|b| rank(*o) < rank(b)) => best_outcome = Some(*o),
+                Signal::Outcome(_) => {}
                 s if !signals.contains(s) => signals.push(s.clone()),
                 _ => {}
             }
@@ -84,16 +91,27 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, unattended: bool, sour
         return;
     }
     if let Some(c) = &correlation_id {
-        keys.push(FlowKey { kind: IdKind::Correlation, value: c.clone() });
+        keys.push(FlowKey {
+            kind: IdKind::Correlation,
+            value: c.clone(),
+        });
     }
-    let shown = lines.iter().find(|l| !l.signals.is_empty() || !l.codes.is_empty()).unwrap_or(head);
+    let shown = lines
+        .iter()
+        .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
+        .unwrap_or(head);
     let mut codes: Vec<u32> = lines.iter().flat_map(|l| l.codes.iter().map(|c| c.0)).collect();
     codes.dedup();
     out.events.push(Event {
         source,
         line: shown.line,
         timestamp,
-        worker: Worker { source, host: head.worker.host.clone(), pid: head.worker.pid.clone(), thread: head.worker.thread.clone() },
+        worker: Worker {
+            source,
+            host: head.worker.host.clone(),
+            pid: head.worker.pid.clone(),
+            thread: head.worker.thread.clone(),
+        },
         keys,
         signals,
         codes,

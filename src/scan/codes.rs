@@ -54,7 +54,9 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
 }
 
 fn parse(digits: &[u8]) -> u32 {
-    digits.iter().fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+    digits
+        .iter()
+        .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
 }
 
 #[cfg(test)]
@@ -68,11 +70,19 @@ mod tests {
     }
 
     fn prefixed(line: &str) -> Vec<u32> {
-        codes(line).into_iter().filter(|c| c.1 == CodeForm::Prefixed).map(|c| c.0).collect()
+        codes(line)
+            .into_iter()
+            .filter(|c| c.1 == CodeForm::Prefixed)
+            .map(|c| c.0)
+            .collect()
     }
 
     fn bare(line: &str) -> Vec<u32> {
-        codes(line).into_iter().filter(|c| c.1 == CodeForm::Bare).map(|c| c.0).collect()
+        codes(line)
+            .into_iter()
+            .filter(|c| c.1 == CodeForm::Bare)
+            .map(|c| c.0)
+            .collect()
     }
 
     #[test]
@@ -83,7 +93,10 @@ mod tests {
         assert_eq!(prefixed("AADSTS123456789 is not a code"), Vec::<u32>::new());
         assert_eq!(prefixed("AADSTS500761 is that code"), vec![500761]);
         assert_eq!(prefixed("end of file AADSTS90120"), vec![90120]);
-        assert_eq!(prefixed(r#""error_description":"AADSTS70016: pending\r\nTrace ID: x""#), vec![70016]);
+        assert_eq!(
+            prefixed(r#""error_description":"AADSTS70016: pending\r\nTrace ID: x""#),
+            vec![70016]
+        );
         assert_eq!(prefixed("AADSTS50076AADSTS50079"), vec![50076, 50079]);
     }
 

@@ -201,7 +201,12 @@ pub fn parse(line: &[u8]) -> LineHit {
 
     flow_facts(line, &mut hit);
     hit.client = client(line);
-    hit.unattended = has(line, "##[") || has(line, "##vso[") || has(line, "GITHUB_ACTIONS") || has(line, "GITLAB_CI") || has(line, "BUILD_BUILDID") || has(line, "systemd[");
+    hit.unattended = has(line, "##[")
+        || has(line, "##vso[")
+        || has(line, "GITHUB_ACTIONS")
+        || has(line, "GITLAB_CI")
+        || has(line, "BUILD_BUILDID")
+        || has(line, "systemd[");
     if !hit.codes.is_empty() || !hit.signals.is_empty() || !hit.keys.is_empty() {
         hit.excerpt = excerpt(line);
     }
@@ -244,7 +249,9 @@ impl TrimBrackets for [u8] {
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
 fn flow_facts(line: &[u8], hit: &mut LineHit) {
     let p = patterns();
-    let device_grant = has(line, "grant-type:device_code") || has(line, "grant_type=device_code") || has(line, "\"grant_type\": \"device_code\"");
+    let device_grant = has(line, "grant-type:device_code")
+        || has(line, "grant_type=device_code")
+        || has(line, "\"grant_type\": \"device_code\"");
     for c in p.device_code.captures_iter(line) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
@@ -266,17 +273,25 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
     let prompt = has_ci(line, "enter the code") || has(line, "verification_uri") || has(line, "verification_url");
     if p.devicecode_endpoint.is_match(line) || prompt || has(line, "Token Acquisition (DeviceCodeRequest) started") {
         let expires_in = p.expires_in.captures(line).map(|c| num(&c[1]));
-        let interval = if has(line, "interval") { p.interval.captures(line).map(|c| num(&c[1])) } else { None };
+        let interval = if has(line, "interval") {
+            p.interval.captures(line).map(|c| num(&c[1]))
+        } else {
+            None
+        };
         hit.signals.push(Signal::Authorization { expires_in, interval });
     } else if p.token_endpoint.is_match(line) {
         let status = p.http_status.captures(line).map(|c| num(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
-        let request = has(line, "POST") || has(line, "Request URL") || has(line, "Sending token request") || device_grant;
+        let request =
+            has(line, "POST") || has(line, "Request URL") || has(line, "Sending token request") || device_grant;
         if request {
             hit.signals.push(Signal::Poll { status, device_grant });
         }
     } else if device_grant && !has(line, "token_cache") {
-        hit.signals.push(Signal::Poll { status: None, device_grant });
+        hit.signals.push(Signal::Poll {
+            status: None,
+            device_grant,
+        });
     }
     if has(line, "Generate or reuse correlation_id") {
         hit.signals.push(Signal::Context);
@@ -290,14 +305,18 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
 }
 
 fn push_key(hit: &mut LineHit, kind: IdKind, value: &[u8]) {
-    let key = FlowKey { kind, value: secrets::fingerprint(value) };
+    let key = FlowKey {
+        kind,
+        value: secrets::fingerprint(value),
+    };
     if !hit.keys.contains(&key) {
         hit.keys.push(key);
     }
 }
 
 fn num(b: &[u8]) -> u32 {
-    b.iter().fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+    b.iter()
+        .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
 }
 
 /// Codes a Conditional Access policy raises when it blocks a sign-in.
@@ -326,7 +345,12 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     if has(line, "authorization_declined") || has(line, "access_denied") {
         return Some(Outcome::Declined);
     }
-    if has(line, "expired_token") || code(70019) || code(70020) || has(line, "code_expired") || has(line, "Code Expired") {
+    if has(line, "expired_token")
+        || code(70019)
+        || code(70020)
+        || has(line, "code_expired")
+        || has(line, "Code Expired")
+    {
         return Some(Outcome::Expired);
     }
     if has(line, "slow_down") {
@@ -344,7 +368,11 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     {
         return Some(Outcome::Success);
     }
-    if has(line, "invalid_grant") || has(line, "bad_verification_code") || has(line, "invalid_client") || !codes.is_empty() {
+    if has(line, "invalid_grant")
+        || has(line, "bad_verification_code")
+        || has(line, "invalid_client")
+        || !codes.is_empty()
+    {
         return Some(Outcome::OtherError);
     }
     None
@@ -353,41 +381,58 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
 /// Markers of client libraries, wrappers before the libraries they wrap: a flow names the first
 /// client in this list that any of its lines names.
 pub const CLIENTS: [(&str, &str); 16] = [
-        ("azsdk-python-identity", "azure-identity"),
-        ("azure.identity", "azure-identity"),
-        ("DeviceCodeCredential", "azure-identity"),
-        ("msal.telemetry", "MSAL for Python"),
-        ("msal.application", "MSAL for Python"),
-        ("msal.token_cache", "MSAL for Python"),
-        ("MSAL.NetCore", "MSAL.NET"),
-        ("MSAL.Desktop", "MSAL.NET"),
-        ("Microsoft.Identity.Client", "MSAL.NET"),
-        ("@azure/msal-node", "MSAL Node"),
-        ("msal4j", "MSAL Java"),
-        ("azure.cli", "Azure CLI"),
-        ("Connect-AzAccount", "Azure PowerShell"),
-        ("azcopy", "azcopy"),
-        ("azidentity", "azidentity (Go)"),
-        ("OAuth2Client", "ADAL"),
+    ("azsdk-python-identity", "azure-identity"),
+    ("azure.identity", "azure-identity"),
+    ("DeviceCodeCredential", "azure-identity"),
+    ("msal.telemetry", "MSAL for Python"),
+    ("msal.application", "MSAL for Python"),
+    ("msal.token_cache", "MSAL for Python"),
+    ("MSAL.NetCore", "MSAL.NET"),
+    ("MSAL.Desktop", "MSAL.NET"),
+    ("Microsoft.Identity.Client", "MSAL.NET"),
+    ("@azure/msal-node", "MSAL Node"),
+    ("msal4j", "MSAL Java"),
+    ("azure.cli", "Azure CLI"),
+    ("Connect-AzAccount", "Azure PowerShell"),
+    ("azcopy", "azcopy"),
+    ("azidentity", "azidentity (Go)"),
+    ("OAuth2Client", "ADAL"),
 ];
 
 /// The client library a line names, when it names one.
 fn client(line: &[u8]) -> Option<&'static str> {
-    CLIENTS.iter().find(|(needle, _)| has(line, needle)).map(|(_, name)| *name)
+    CLIENTS
+        .iter()
+        .find(|(needle, _)| has(line, needle))
+        .map(|(_, name)| *name)
 }
 
-/// The line redacted, trimmed and cut to [`EXCERPT_CHARS`] characters.
+/// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps
+/// its start (time, process, logger) and the part around the first anchor.
 pub fn excerpt(line: &[u8]) -> String {
     let clean = secrets::redact(line);
     let s = String::from_utf8_lossy(&clean);
-    let s = s.trim();
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(EXCERPT_CHARS)
-        .collect();
-    if s.chars().count() > EXCERPT_CHARS {
-        out.push('…');
+    let s: String = s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let total = s.chars().count();
+    if total <= EXCERPT_CHARS {
+        return s;
     }
-    out
+    const HEAD: usize = 60;
+    let anchor_byte = super::anchors().find(s.as_bytes()).map_or(0, |m| m.start());
+    let anchor = s[..floor_char_boundary(&s, anchor_byte)].chars().count();
+    let take = |from: usize, n: usize| s.chars().skip(from).take(n).collect::<String>();
+    if anchor < HEAD + 40 {
+        return format!("{}…", take(0, EXCERPT_CHARS));
+    }
+    let from = anchor - 40;
+    let tail_len = EXCERPT_CHARS - HEAD;
+    let end = if from + tail_len < total { "…" } else { "" };
+    format!("{} … {}{end}", take(0, HEAD).trim_end(), take(from, tail_len))
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i.min(s.len())
 }

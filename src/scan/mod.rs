@@ -71,7 +71,8 @@ const ANCHORS: &[&str] = &[
     "systemd[",
 ];
 
-fn anchors() -> &'static AhoCorasick {
+/// The prefilter: every anchor, ignoring ASCII case.
+pub(crate) fn anchors() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
         AhoCorasick::builder()
@@ -101,7 +102,9 @@ pub fn scan_chunk(data: &[u8], newline: u8) -> ChunkScan {
     let mut counted_to = 0;
     let mut line_no = 0u64;
     while pos < data.len() {
-        let Some(m) = ac.find(Input::new(data).span(pos..data.len())) else { break };
+        let Some(m) = ac.find(Input::new(data).span(pos..data.len())) else {
+            break;
+        };
         let start = memchr::memrchr(newline, &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
         let end = memchr::memchr(newline, &data[m.start()..]).map_or(data.len(), |i| m.start() + i);
         line_no += bytecount::count(&data[counted_to..start], newline) as u64;
@@ -136,9 +139,20 @@ fn scan_long_line(line: &[u8], first: usize, line_no: u64, hits: &mut Vec<LineHi
         let from = a.saturating_sub(1024);
         let to = (from + MAX_LINE).min(line.len());
         // Start the window at a separator so it never begins inside a value.
-        let from = if from == 0 { 0 } else { line[from..a].iter().position(|b| b" ,;\"'&".contains(b)).map_or(a, |i| from + i) };
+        let from = if from == 0 {
+            0
+        } else {
+            line[from..a]
+                .iter()
+                .position(|b| b" ,;\"'&".contains(b))
+                .map_or(a, |i| from + i)
+        };
         push(hits, line::parse(&line[from..to]), line_no);
-        at = if to < line.len() { ac.find(Input::new(line).span(to..line.len())).map(|m| m.start()) } else { None };
+        at = if to < line.len() {
+            ac.find(Input::new(line).span(to..line.len())).map(|m| m.start())
+        } else {
+            None
+        };
     }
 }
 
@@ -172,7 +186,11 @@ pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
     let (result_tx, result_rx) = mpsc::channel::<ChunkResult>();
     let mut inputs: Vec<InputSummary> = planned
         .iter()
-        .map(|p| InputSummary { path: p.display.clone(), error: p.error.clone(), ..Default::default() })
+        .map(|p| InputSummary {
+            path: p.display.clone(),
+            error: p.error.clone(),
+            ..Default::default()
+        })
         .collect();
 
     for (source, plan) in planned.iter().enumerate() {
@@ -192,7 +210,10 @@ pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
             let buf = free_rx.recv().expect("buffers come back");
             match chunks.next_chunk(buf) {
                 Ok(Some(chunk)) => {
-                    if chunk.index == 0 && memchr::memchr(b'\n', &chunk.data).is_none() && memchr::memchr(b'\r', &chunk.data).is_some() {
+                    if chunk.index == 0
+                        && memchr::memchr(b'\n', &chunk.data).is_none()
+                        && memchr::memchr(b'\r', &chunk.data).is_some()
+                    {
                         newline = b'\r';
                     }
                     let (result_tx, free_tx) = (result_tx.clone(), free_tx.clone());

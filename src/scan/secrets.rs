@@ -53,7 +53,9 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
             [&c[1], REDACTED.as_bytes()].concat()
         }
     });
-    let out = p.bearer.replace_all(&out, |c: &Captures| [&c[1], &c[2], REDACTED.as_bytes()].concat());
+    let out = p
+        .bearer
+        .replace_all(&out, |c: &Captures| [&c[1], &c[2], REDACTED.as_bytes()].concat());
     let out = p.jwt.replace_all(&out, REDACTED.as_bytes());
     let out = p.prompt.replace_all(&out, |c: &Captures| {
         if is_placeholder(&c[3]) {
@@ -81,9 +83,12 @@ pub fn is_placeholder(value: &[u8]) -> bool {
         return true;
     }
     let lower = v.to_ascii_lowercase();
-    matches!(lower.as_slice(), b"none" | b"null" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false")
-        || lower.starts_with(b"[redacted")
-        || v.iter().all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'.' || b == b'_' || b == b'-')
+    matches!(
+        lower.as_slice(),
+        b"none" | b"null" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false"
+    ) || lower.starts_with(b"[redacted")
+        || v.iter()
+            .all(|&b| b == b'*' || b == b'x' || b == b'X' || b == b'.' || b == b'_' || b == b'-')
         || v.first() == Some(&b'<')
         || v.first() == Some(&b'{')
         || v.first() == Some(&b'$')
@@ -106,16 +111,31 @@ mod tests {
     #[test]
     fn redacts_every_secret_shape() {
         let cases = [
-            ("grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=DAQABAAEAAAD123456&client_id=x", "DAQABAAEAAAD123456"),
-            (r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY", "user_code": "HD8UDCYYM"}"#, "HD8UDCYYM"),
-            (r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY"}"#, "DAQABIQEAAADNcj1pcWOiESkY"),
+            (
+                "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=DAQABAAEAAAD123456&client_id=x",
+                "DAQABAAEAAAD123456",
+            ),
+            (
+                r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY", "user_code": "HD8UDCYYM"}"#,
+                "HD8UDCYYM",
+            ),
+            (
+                r#"{"device_code": "DAQABIQEAAADNcj1pcWOiESkY"}"#,
+                "DAQABIQEAAADNcj1pcWOiESkY",
+            ),
             ("enter the code HD8UDCYYM to authenticate.", "HD8UDCYYM"),
             ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
             ("client_secret=s3cr3t~value&scope=x", "s3cr3t~value"),
             ("password=hunter22 user=x", "hunter22"),
             ("code=0.AXkAabc123&state=1", "0.AXkAabc123"),
-            ("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here", "eyJhbGciOiJSUzI1NiJ9"),
-            ("https://acct.blob.core.windows.net/c/b?sv=2020&sig=AbCdEf%2Bg%3D&se=1", "AbCdEf%2Bg%3D"),
+            (
+                "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here",
+                "eyJhbGciOiJSUzI1NiJ9",
+            ),
+            (
+                "https://acct.blob.core.windows.net/c/b?sv=2020&sig=AbCdEf%2Bg%3D&se=1",
+                "AbCdEf%2Bg%3D",
+            ),
             (r#"\"refresh_token\": \"1.AXkA-long-refresh\""#, "1.AXkA-long-refresh"),
         ];
         for (line, secret) in cases {
@@ -129,6 +149,9 @@ mod tests {
         let line = "ERROR AADSTS90120: The request was already authorized. Correlation ID: 478457b3-a111-4b91-90dc-47799476d1c9";
         assert_eq!(r(line), line);
         assert_eq!(r("user code None"), "user code None");
-        assert!(r(r#""POST /8c7833cf-0550-4c50-aeac-30c147c2db53/oauth2/v2.0/token HTTP/1.1" 400 510"#).contains("oauth2/v2.0/token"));
+        assert!(
+            r(r#""POST /8c7833cf-0550-4c50-aeac-30c147c2db53/oauth2/v2.0/token HTTP/1.1" 400 510"#)
+                .contains("oauth2/v2.0/token")
+        );
     }
 }

@@ -27,7 +27,9 @@ fn num(b: &[u8]) -> i64 {
 }
 
 fn month(name: &[u8]) -> i64 {
-    const M: [&[u8]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+    const M: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    ];
     M.iter().position(|m| *m == name).map_or(1, |i| i as i64 + 1)
 }
 
@@ -57,19 +59,43 @@ fn millis(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: Option<&[u8]>)
 pub fn find(text: &[u8]) -> Option<Timestamp> {
     let f = formats();
     let (range, ms) = if let Some(c) = f.iso.captures(text) {
-        let mut ms = millis(num(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5]), num(&c[6]), c.get(7).map(|m| m.as_bytes()));
+        let mut ms = millis(
+            num(&c[1]),
+            num(&c[2]),
+            num(&c[3]),
+            num(&c[4]),
+            num(&c[5]),
+            num(&c[6]),
+            c.get(7).map(|m| m.as_bytes()),
+        );
         if let (Some(t), Some(z)) = (ms, c.get(8)) {
             ms = Some(t - offset_millis(z.as_bytes()));
         }
         (c.get(0).unwrap().range(), ms)
     } else if let Some(c) = f.rfc1123.captures(text) {
-        let ms = millis(num(&c[3]), month(&c[2]), num(&c[1]), num(&c[4]), num(&c[5]), num(&c[6]), None);
+        let ms = millis(
+            num(&c[3]),
+            month(&c[2]),
+            num(&c[1]),
+            num(&c[4]),
+            num(&c[5]),
+            num(&c[6]),
+            None,
+        );
         (c.get(0).unwrap().range(), ms)
     } else if let Some(c) = f.syslog.captures(text) {
         let ms = millis(1970, month(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5]), None);
         (c.get(0).unwrap().range(), ms)
     } else if let Some(c) = f.klog.captures(text) {
-        let ms = millis(1970, num(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5]), Some(&c[6]));
+        let ms = millis(
+            1970,
+            num(&c[1]),
+            num(&c[2]),
+            num(&c[3]),
+            num(&c[4]),
+            num(&c[5]),
+            Some(&c[6]),
+        );
         (c.get(0).unwrap().range(), ms)
     } else {
         return None;
