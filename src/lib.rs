@@ -27,8 +27,13 @@ use rules::Catalog;
 /// Runs the whole pipeline over `paths` (files, directories, `-`) with `catalog`. Call it from
 /// outside the rayon pool.
 pub fn analyze(paths: &[String], catalog: &Catalog) -> Analysis {
+    analyze_with_progress(paths, catalog, &|_| {})
+}
+
+/// [`analyze`], calling `progress` with the bytes read so far (for a progress bar).
+pub fn analyze_with_progress(paths: &[String], catalog: &Catalog, progress: &dyn Fn(u64)) -> Analysis {
     let planned = input::expand(paths);
-    let scanned = scan::scan_inputs(&planned);
+    let scanned = scan::scan_inputs_with_progress(&planned, progress);
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
     let flows = correlate::correlate(&scanned.events, &names);
     diagnose::diagnose(scanned, flows, catalog)

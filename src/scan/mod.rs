@@ -178,6 +178,12 @@ struct ChunkResult {
 /// Reads and scans every input. This thread reads ahead while the rayon pool scans chunks; at
 /// most `2 * threads + 2` chunks are in memory at once. Must not be called from inside the pool.
 pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
+    scan_inputs_with_progress(planned, &|_| {})
+}
+
+/// [`scan_inputs`], calling `progress` with the bytes read so far after every chunk read.
+pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) -> ScanOutput {
+    let mut read_so_far = 0u64;
     let in_flight = 2 * rayon::current_num_threads() + 2;
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     for _ in 0..in_flight {
@@ -210,6 +216,8 @@ pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
             let buf = free_rx.recv().expect("buffers come back");
             match chunks.next_chunk(buf) {
                 Ok(Some(chunk)) => {
+                    read_so_far += chunk.data.len() as u64;
+                    progress(read_so_far);
                     if chunk.index == 0
                         && memchr::memchr(b'\n', &chunk.data).is_none()
                         && memchr::memchr(b'\r', &chunk.data).is_some()
