@@ -150,7 +150,8 @@ pub struct FlowSummary {
     pub start: Evidence,
     /// Token requests made for the flow.
     pub polls: u64,
-    /// How it ended: tokens, declined, expired, abandoned, blocked, error, pending.
+    /// How it ended: tokens, declined, expired, abandoned, blocked, error, pending (still polling
+    /// when the log ends) or unknown (no poll in the log).
     pub outcome: &'static str,
     /// Cause ids found for this flow.
     pub findings: Vec<String>,

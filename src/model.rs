@@ -244,6 +244,8 @@ pub enum FlowEnd {
     Error,
     /// Still pending when the log ends.
     Pending,
+    /// The log shows the flow start but none of its polls.
+    Unknown,
 }
 
 impl FlowEnd {
@@ -257,6 +259,7 @@ impl FlowEnd {
             FlowEnd::Blocked => "blocked",
             FlowEnd::Error => "error",
             FlowEnd::Pending => "pending",
+            FlowEnd::Unknown => "unknown",
         }
     }
 }

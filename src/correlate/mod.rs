@@ -14,6 +14,10 @@ use union_find::UnionFind;
 /// AADSTS codes that only a device code flow produces.
 pub const DEVICE_FLOW_CODES: [u32; 8] = [70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196];
 
+/// How long after an unpolled authorization another input may resume it (twice Entra's default
+/// device code lifetime).
+const RESUME_WINDOW_MS: i64 = 2 * 900 * 1000;
+
 /// One device code flow: its identifiers and its events in order.
 #[derive(Clone, Debug)]
 pub struct Flow {
@@ -68,7 +72,13 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     let mut uf = UnionFind::default();
     let mut state: Vec<GroupState> = Vec::new();
     let mut by_key: HashMap<FlowKey, usize> = HashMap::new();
+    // The flow each worker, each process and each input is on, most specific first.
     let mut current: HashMap<&Worker, usize> = HashMap::new();
+    let mut current_of_process: HashMap<(u32, Option<&str>, Option<&str>), usize> = HashMap::new();
+    let mut unpolled_of_source: HashMap<u32, usize> = HashMap::new();
+    // The last authorized, never polled flow of any input, with its time: another host or run
+    // may resume it (a device code saved to disk and polled later).
+    let mut unpolled_anywhere: Option<(usize, i64)> = None;
     let mut node_of_event: Vec<Option<usize>> = vec![None; events.len()];
 
     let new_node = |uf: &mut UnionFind, state: &mut Vec<GroupState>| {
@@ -90,7 +100,20 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
                 None => node,
             });
         }
-        let cur = current.get(&e.worker).map(|&n| uf.find(n));
+        let process = (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref());
+        let polling = context || e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
+        let cur = current
+            .get(&e.worker)
+            .or_else(|| current_of_process.get(&process))
+            // Another process resuming a flow that was authorized but never polled.
+            .or_else(|| unpolled_of_source.get(&e.worker.source).filter(|_| polling && e.worker.pid.is_some()))
+            .copied()
+            .or_else(|| {
+                let (node, at) = unpolled_anywhere?;
+                let now = e.timestamp.as_ref()?.millis?;
+                (context && (0..=RESUME_WINDOW_MS).contains(&(now - at))).then_some(node)
+            })
+            .map(|n| uf.find(n));
         let joins_current = |t: Option<usize>, uf: &mut UnionFind, cur: usize, state: &[GroupState]| {
             let c = state[cur];
             let t_state = t.map(|t| state[uf.find(t)]).unwrap_or_default();
@@ -135,6 +158,19 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         s.has_device_code |= e.keys.iter().any(|k| k.kind == IdKind::DeviceCode);
         node_of_event[i] = Some(t);
         current.insert(&e.worker, t);
+        current_of_process.insert(process, t);
+        let s = state[uf.find(t)];
+        if s.authorized && !s.polled {
+            unpolled_of_source.insert(e.worker.source, t);
+            if let Some(at) = e.timestamp.as_ref().and_then(|ts| ts.millis) {
+                unpolled_anywhere = Some((t, at));
+            }
+        } else if unpolled_of_source.get(&e.worker.source).is_some_and(|&n| uf.find(n) == uf.find(t)) {
+            unpolled_of_source.remove(&e.worker.source);
+        }
+        if unpolled_anywhere.is_some_and(|(n, _)| uf.find(n) == uf.find(t)) && s.polled {
+            unpolled_anywhere = None;
+        }
     }
 
     // Collect groups in order of their first event.

@@ -95,7 +95,9 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
             _ => false,
         };
         let foreign = authorizer.is_some_and(|w| w != &p.worker && w.source != p.worker.source);
-        let replayed = t.authorizations.is_empty() && p.effective_outcome() == Some(Outcome::Redeemed);
+        // A request whose very first answer says the code is used up or expired.
+        let replayed = t.authorizations.is_empty()
+            && (p.effective_outcome() == Some(Outcome::Redeemed) || (p.outcome == Some(Outcome::Expired) && p.response != Some(p.event)));
         if late || replayed || (foreign && first_terminal == Some(0)) {
             found.push(Detected {
                 cause: "stale-device-code",
@@ -156,9 +158,7 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         }
     }
 
-    if let Some(d) = too_fast(t, events, members) {
-        found.push(d);
-    }
+    let throttled = too_fast(t, events, members);
 
     let blocked: Vec<usize> = t
         .polls
@@ -193,7 +193,9 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     let waited = !t.authorizations.is_empty()
         || !t.client_gave_up.is_empty()
         || t.polls.iter().any(|p| p.effective_outcome() == Some(Outcome::Pending));
-    if gave_up && waited && !succeeded && declined.is_empty() && only_waiting {
+    // A flow that expired while the client was being slowed down was not abandoned by the user.
+    let stale = found.iter().any(|d| d.cause == "stale-device-code");
+    if gave_up && waited && !succeeded && declined.is_empty() && only_waiting && throttled.is_none() && !stale {
         let end = t.client_gave_up.first().copied().or_else(|| {
             t.polls
                 .iter()
@@ -211,6 +213,7 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
             workers: authorizer.into_iter().cloned().collect(),
         });
     }
+    found.extend(throttled);
     if !declined.is_empty() {
         found.push(Detected {
             cause: "user-declined",
@@ -237,16 +240,7 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         });
     }
 
-    let pending_errors: Vec<usize> = members
-        .iter()
-        .copied()
-        .filter(|&i| {
-            events[i].error_level
-                && events[i]
-                    .signals
-                    .contains(&crate::model::Signal::Outcome(Outcome::Pending))
-        })
-        .collect();
+    let pending_errors = t.pending_errors.clone();
     if !pending_errors.is_empty() {
         found.push(Detected {
             cause: PENDING_LOGGED_AS_ERROR,
@@ -292,9 +286,14 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
     }
     let base = i64::from(t.interval.unwrap_or(DEFAULT_INTERVAL_S)) * 1000;
     let mut workers: BTreeMap<&Worker, Vec<&Poll>> = BTreeMap::new();
-    for p in &t.polls {
+    // Polls after a response that ends the flow are a cause of their own (polled-after-*).
+    let until = t.polls.iter().position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal)).map_or(t.polls.len(), |i| i + 1);
+    for p in &t.polls[..until] {
         workers.entry(&p.worker).or_default().push(p);
     }
+    let position = |event: usize| members.iter().position(|&m| m == event);
+    let end = t.polls.get(until.saturating_sub(1)).filter(|_| until < t.polls.len()).and_then(|p| position(last_response(p)));
+    let too_soon: Vec<usize> = t.too_soon.iter().copied().filter(|&e| end.is_none() || position(e) < end).collect();
     for (worker, polls) in workers {
         let mut expected = base;
         let mut short: Vec<(usize, i64)> = Vec::new();
@@ -314,10 +313,10 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
                 expected += 5_000;
             }
         }
-        if short.len() < 2 && !slow_down_ignored && t.too_soon.is_empty() {
+        if short.len() < 2 && !slow_down_ignored && too_soon.is_empty() {
             continue;
         }
-        if short.is_empty() && t.too_soon.is_empty() {
+        if short.is_empty() && too_soon.is_empty() {
             continue;
         }
         if is_backoff(&gaps, base) {
@@ -325,7 +324,7 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
         }
         let fastest = short.iter().map(|s| s.1).min().unwrap_or(0);
         let mut evidence: Vec<usize> = short.iter().take(3).map(|s| s.0).collect();
-        evidence.extend(t.too_soon.iter().take(1));
+        evidence.extend(too_soon.iter().take(1));
         return Some(Detected {
             cause: "polling-too-fast",
             message: format!(

@@ -204,6 +204,8 @@ fn flow_end(t: &Timeline) -> FlowEnd {
         FlowEnd::Expired
     } else if has(Outcome::Redeemed) || has(Outcome::OtherError) {
         FlowEnd::Error
+    } else if t.polls.is_empty() {
+        FlowEnd::Unknown
     } else {
         FlowEnd::Pending
     }

@@ -50,6 +50,8 @@ pub struct Timeline {
     pub client_gave_up: Vec<usize>,
     /// Events where the client warned it polled too soon.
     pub too_soon: Vec<usize>,
+    /// `authorization_pending` responses logged at ERROR level while polling went on.
+    pub pending_errors: Vec<usize>,
 }
 
 /// Builds the timeline of a flow whose events are `members` (in order).
@@ -93,7 +95,21 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
                 Signal::TooSoon => t.too_soon.push(i),
                 Signal::Context => {}
             }
+            if e.error_level && s == &Signal::Outcome(Outcome::Pending) {
+                t.pending_errors.push(i);
+            }
         }
+    }
+    // A flow whose last word is a pending response logged as an error, after its prompt was
+    // shown, ended with the client giving up while the user never signed in (MSAL for Python
+    // returns the last pending response at expiry; Azure CLI prints it as its error).
+    if !t.authorizations.is_empty() {
+        let position = |event: usize| members.iter().position(|&m| m == event);
+        let last_request = t.polls.iter().filter(|p| p.response != Some(p.event)).filter_map(|p| position(p.event)).max();
+        let (final_words, during): (Vec<usize>, Vec<usize>) =
+            t.pending_errors.iter().partition(|&&e| position(e) > last_request);
+        t.pending_errors = during;
+        t.client_gave_up.extend(final_words);
     }
     t
 }

@@ -117,7 +117,7 @@ fn patterns() -> &'static Patterns {
         json_pid: Regex::new(r#""(?:pid|process|processId|process_id)"\s*:\s*"?(\d+)"#).unwrap(),
         json_thread: Regex::new(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#).unwrap(),
         json_host: Regex::new(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#).unwrap(),
-        after_ts: Regex::new(r"^\]?\s+(\d{1,7})\s+((?:[\w-]*Thread[\w-]*|Thread-\d+|\[[\w.-]+\]|[\w-]+-\d+))\s").unwrap(),
+        after_ts: Regex::new(r"^\]?\s+(\d{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s").unwrap(),
         kv_worker: Regex::new(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:(\d+)\]|\[pid (\d+)\]").unwrap(),
         syslog_worker: Regex::new(r"^\w{3} +\d+ \d\d:\d\d:\d\d ([\w.\-]+) [\w./-]+\[(\d+)\]:").unwrap(),
         klog_pid: Regex::new(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+(\d+) ").unwrap(),
@@ -169,7 +169,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     } else if let Some(ts) = time::find(head_text) {
         // A timestamp deep inside the text (a quoted date) does not make a record head.
         let at = memmem::find(head_text, ts.text.as_bytes()).unwrap_or(0);
-        if at < 120 {
+        if at < 200 {
             hit.head = true;
             hit.worker = worker_after(line, at + ts.text.len());
             hit.timestamp = Some(ts);
@@ -230,7 +230,11 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
         w.pid = Some(text(&c[1]));
     } else if let Some(c) = p.after_ts.captures(&line[ts_end.min(line.len())..]) {
         w.pid = Some(text(&c[1]));
-        w.thread = Some(text(c[2].trim_ascii_matches()));
+        const LEVELS: [&[u8]; 9] = [b"TRACE", b"DEBUG", b"INFO", b"WARN", b"WARNING", b"ERROR", b"CRITICAL", b"FATAL", b"-"];
+        let thread = c[2].trim_ascii_matches();
+        if !LEVELS.contains(&thread) {
+            w.thread = Some(text(thread));
+        }
     }
     w
 }
@@ -332,6 +336,10 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
         || has(line, "expired before contacting the server")
         || has(line, "Timeout from \"get_token_with_polling\"")
         || has(line, "User defined timeout for device code polling")
+        || has(line, "TaskCanceledException")
+        || has(line, "OperationCanceledException")
+        || has(line, "Device code flow was cancelled")
+        || has(line, "Token request cancelled")
     {
         return Some(Outcome::ClientTimeout);
     }
@@ -363,6 +371,8 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
         || has(line, "get_token succeeded")
         || has(line, "GetToken succeeded")
         || has(line, "Token Acquisition finished successfully")
+        || has_ci(line, "signed in as ")
+        || has_ci(line, "logged in as ")
         || (has(line, "token_cache") && has(line, "event="))
         || (has(line, "\"access_token\"") && has(line, "\"token_type\""))
     {
