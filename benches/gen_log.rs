@@ -32,7 +32,13 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { size: 100 << 20, density: synth::DEFAULT_DENSITY, seed: 1, out: "-".into(), truth: None };
+    let mut a = Args {
+        size: 100 << 20,
+        density: synth::DEFAULT_DENSITY,
+        seed: 1,
+        out: "-".into(),
+        truth: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let (flag, inline) = match flag.split_once('=') {
@@ -42,19 +48,31 @@ fn parse_args() -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
-        let mut value = || inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{flag} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--size" => {
                 let v = value()?;
-                a.size = synth::parse_size(&v).ok_or_else(|| format!("--size {v:?}: expected e.g. 100MiB, 1GiB, 4096"))?;
+                a.size =
+                    synth::parse_size(&v).ok_or_else(|| format!("--size {v:?}: expected e.g. 100MiB, 1GiB, 4096"))?;
             }
             "--density" => {
                 let v = value()?;
-                a.density = v.parse().ok().filter(|d: &f64| (0.0..=1.0).contains(d)).ok_or_else(|| format!("--density {v:?}: expected a fraction in [0, 1]"))?;
+                a.density = v
+                    .parse()
+                    .ok()
+                    .filter(|d: &f64| (0.0..=1.0).contains(d))
+                    .ok_or_else(|| format!("--density {v:?}: expected a fraction in [0, 1]"))?;
             }
             "--seed" => {
                 let v = value()?;
-                a.seed = v.parse().map_err(|_| format!("--seed {v:?}: expected an unsigned integer"))?;
+                a.seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed {v:?}: expected an unsigned integer"))?;
             }
             "--out" => a.out = value()?,
             "--truth" => a.truth = Some(value()?),

@@ -12,7 +12,10 @@ fn analyze(paths: &[&str]) -> Analysis {
 
 /// Every cause a report names: roots and the causes that follow from them.
 fn causes(a: &Analysis) -> Vec<String> {
-    a.findings.iter().flat_map(|f| std::iter::once(f.cause.clone()).chain(f.follows.iter().cloned())).collect()
+    a.findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.cause.clone()).chain(f.follows.iter().cloned()))
+        .collect()
 }
 
 #[test]
@@ -24,13 +27,24 @@ fn labelled_fixtures_give_their_expected_causes() {
         let (path, expected, flows) = (format!("fixtures/{}", cols[0]), cols[3], cols[4]);
         let a = analyze(&[&path]);
         let found = causes(&a);
-        let expected: Vec<&str> = if expected == "none" { vec![] } else { expected.split(',').collect() };
+        let expected: Vec<&str> = if expected == "none" {
+            vec![]
+        } else {
+            expected.split(',').collect()
+        };
         match expected.first() {
-            Some(root) => assert_eq!(a.findings.first().map(|f| f.cause.as_str()), Some(*root), "{path}: root cause; found {found:?}"),
+            Some(root) => assert_eq!(
+                a.findings.first().map(|f| f.cause.as_str()),
+                Some(*root),
+                "{path}: root cause; found {found:?}"
+            ),
             None => assert!(a.findings.is_empty(), "{path}: expected no finding, found {found:?}"),
         }
         for cause in &expected {
-            assert!(found.iter().any(|c| c == cause), "{path}: {cause} missing from {found:?}");
+            assert!(
+                found.iter().any(|c| c == cause),
+                "{path}: {cause} missing from {found:?}"
+            );
         }
         assert_eq!(a.flows.len().to_string(), flows, "{path}: number of flows");
         // A near miss must not show the cause of its folder.
@@ -49,9 +63,18 @@ fn healthy_flows_give_no_error_or_warning() {
         let path = entry.unwrap().path();
         let a = analyze(&[path.to_str().unwrap()]);
         assert!(!a.flows.is_empty(), "{}: no flow found", path.display());
-        let serious: Vec<_> = a.findings.iter().filter(|f| f.severity >= aadlint::model::Severity::Warning).map(|f| &f.cause).collect();
+        let serious: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity >= aadlint::model::Severity::Warning)
+            .map(|f| &f.cause)
+            .collect();
         assert!(serious.is_empty(), "{}: {serious:?}", path.display());
-        assert!(a.flows.iter().all(|f| f.outcome == "tokens" || f.outcome == "unknown"), "{}", path.display());
+        assert!(
+            a.flows.iter().all(|f| f.outcome == "tokens" || f.outcome == "unknown"),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -60,9 +83,18 @@ fn reference_client_logs_match_their_labels() {
     let cases: [(&str, &[&str]); 5] = [
         ("fixtures/clients/a1_msal_happy.log", &[]),
         ("fixtures/clients/a2_azidentity_happy.log", &[]),
-        ("fixtures/clients/b1_msal_reuse_after_success.log", &["polled-after-success"]),
-        ("fixtures/clients/c2_msal_shared_processes.jsonl", &["shared-across-workers"]),
-        ("fixtures/clients/e1_msal_fast_poll_slow_down.log", &["polling-too-fast"]),
+        (
+            "fixtures/clients/b1_msal_reuse_after_success.log",
+            &["polled-after-success"],
+        ),
+        (
+            "fixtures/clients/c2_msal_shared_processes.jsonl",
+            &["shared-across-workers"],
+        ),
+        (
+            "fixtures/clients/e1_msal_fast_poll_slow_down.log",
+            &["polling-too-fast"],
+        ),
     ];
     for (path, expected) in cases {
         let a = analyze(&[path]);
@@ -74,7 +106,10 @@ fn reference_client_logs_match_their_labels() {
 
 #[test]
 fn one_flow_across_two_files_is_one_flow_with_two_workers() {
-    let a = analyze(&["fixtures/causes/stale-device-code/trigger-two-files/run1.log", "fixtures/causes/stale-device-code/trigger-two-files/run2.log"]);
+    let a = analyze(&[
+        "fixtures/causes/stale-device-code/trigger-two-files/run1.log",
+        "fixtures/causes/stale-device-code/trigger-two-files/run2.log",
+    ]);
     assert_eq!(a.flows.len(), 1);
     assert!(a.flows[0].workers.len() >= 2, "{:?}", a.flows[0].workers);
     assert_eq!(a.findings[0].cause, "stale-device-code");

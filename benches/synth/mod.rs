@@ -27,7 +27,7 @@ pub const DEFAULT_DENSITY: f64 = 0.005;
 
 /// A line longer than the scanner's window (`scan::MAX_LINE`, 64 KiB) is written at each
 /// multiple of this many bytes, starting half-way into the first interval.
-pub const HUGE_LINE_EVERY: u64 = 16 << 20;
+pub const HUGE_LINE_EVERY: u64 = 8 << 20;
 
 /// 2026-11-27 00:00:00 UTC, in milliseconds since the Unix epoch.
 const DAY0_MS: u64 = 1_795_737_600_000;
@@ -185,7 +185,10 @@ pub struct PlantedFlow {
 
 /// The fingerprint the scanner shows for a secret: the first 12 hex digits of its SHA-256.
 pub fn fingerprint(value: &str) -> String {
-    Sha256::digest(value.as_bytes())[..6].iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(value.as_bytes())[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +222,15 @@ fn clock(t: u64) -> Clock {
     let days = (t / 86_400_000) as i64;
     let (y, mo, d) = civil_from_days(days);
     let r = t % 86_400_000;
-    Clock { y, mo, d, h: (r / 3_600_000) as u32, mi: (r / 60_000 % 60) as u32, s: (r / 1000 % 60) as u32, ms: (r % 1000) as u32 }
+    Clock {
+        y,
+        mo,
+        d,
+        h: (r / 3_600_000) as u32,
+        mi: (r / 60_000 % 60) as u32,
+        s: (r / 1000 % 60) as u32,
+        ms: (r % 1000) as u32,
+    }
 }
 
 fn push_num(buf: &mut Vec<u8>, n: u64, width: usize) {
@@ -257,7 +268,9 @@ enum TsStyle {
     Clf,
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 fn push_ts(buf: &mut Vec<u8>, t: u64, style: TsStyle) {
     let c = clock(t);
@@ -274,7 +287,11 @@ fn push_ts(buf: &mut Vec<u8>, t: u64, style: TsStyle) {
         push_num(buf, u64::from(c.mo), 2);
         buf.push(b'-');
         push_num(buf, u64::from(c.d), 2);
-        buf.push(if matches!(style, TsStyle::Iso | TsStyle::DotNet) { b'T' } else { b' ' });
+        buf.push(if matches!(style, TsStyle::Iso | TsStyle::DotNet) {
+            b'T'
+        } else {
+            b' '
+        });
     }
     push_num(buf, u64::from(c.h), 2);
     buf.push(b':');
@@ -414,7 +431,16 @@ impl Ord for Pending {
     }
 }
 
-const APPS: [&str; 8] = ["reportgen", "inventory_cli", "edge_agent", "finance_sync", "kiosk", "print_bridge", "meetingroom.display", "backup_agent"];
+const APPS: [&str; 8] = [
+    "reportgen",
+    "inventory_cli",
+    "edge_agent",
+    "finance_sync",
+    "kiosk",
+    "print_bridge",
+    "meetingroom.display",
+    "backup_agent",
+];
 const USERS: [&str; 6] = [
     "priya.raman@contoso-labs.example",
     "marcus.okafor@fabrikam-ops.example",
@@ -423,7 +449,14 @@ const USERS: [&str; 6] = [
     "diego.alvarez@wingtip.example",
     "sam.obi@adatum.example",
 ];
-const SCOPES: [&str; 6] = ["User.Read", "Files.Read", "Mail.Send", "Sites.Read.All", "Calendars.Read", "Group.Read.All"];
+const SCOPES: [&str; 6] = [
+    "User.Read",
+    "Files.Read",
+    "Mail.Send",
+    "Sites.Read.All",
+    "Calendars.Read",
+    "Group.Read.All",
+];
 
 /// Writes one flow's records with absolute times.
 struct FlowScript<'r> {
@@ -451,7 +484,21 @@ impl<'r> FlowScript<'r> {
         let device_code = rng.device_code();
         let app = *rng.pick(&APPS);
         let user = *rng.pick(&USERS);
-        FlowScript { rng, recs: Vec::new(), json, tenant, client_id, corr, user_code, device_code, app, user, wrote_dc: false, wrote_uc: false, bare: Vec::new() }
+        FlowScript {
+            rng,
+            recs: Vec::new(),
+            json,
+            tenant,
+            client_id,
+            corr,
+            user_code,
+            device_code,
+            app,
+            user,
+            wrote_dc: false,
+            wrote_uc: false,
+            bare: Vec::new(),
+        }
     }
 
     /// One log line (a new record) in the flow's format; `extra` are JSON keys for JSON lines.
@@ -481,8 +528,22 @@ impl<'r> FlowScript<'r> {
 
     /// MSAL's setup in a fresh process: retries, connection, OIDC discovery, broker check.
     fn setup(&mut self, t: u64, pid: u32, discovery: bool) -> u64 {
-        self.line(t, pid, "urllib3.util.retry", "DEBUG", "Converted retries value: 1 -> Retry(total=1, connect=None, read=None, redirect=None, status=None)", "");
-        self.line(t + 2, pid, "urllib3.connectionpool", "DEBUG", "Starting new HTTPS connection (1): login.microsoftonline.com:443", "");
+        self.line(
+            t,
+            pid,
+            "urllib3.util.retry",
+            "DEBUG",
+            "Converted retries value: 1 -> Retry(total=1, connect=None, read=None, redirect=None, status=None)",
+            "",
+        );
+        self.line(
+            t + 2,
+            pid,
+            "urllib3.connectionpool",
+            "DEBUG",
+            "Starting new HTTPS connection (1): login.microsoftonline.com:443",
+            "",
+        );
         let oidc = format!("/{}/v2.0/.well-known/openid-configuration", self.tenant);
         self.urllib3(t + 52, pid, "GET", &oidc, 200, 1753);
         self.line(t + 53, pid, "msal.application", "DEBUG", "Broker enabled? None", "");
@@ -584,7 +645,11 @@ impl<'r> FlowScript<'r> {
     /// `Trace ID` / `Correlation ID` / `Timestamp` lines after an error text.
     fn entra_trailer(&mut self, t: u64) {
         let trace = self.rng.trace_id();
-        let text = format!("Trace ID: {trace}\nCorrelation ID: {}\nTimestamp: {}\n", self.corr, ts(t, TsStyle::Entra));
+        let text = format!(
+            "Trace ID: {trace}\nCorrelation ID: {}\nTimestamp: {}\n",
+            self.corr,
+            ts(t, TsStyle::Entra)
+        );
         self.cont(&text);
     }
 
@@ -600,7 +665,11 @@ impl<'r> FlowScript<'r> {
     }
 
     fn app_line(&mut self, t: u64, pid: u32, suffix: &str, level: &str, msg: &str) {
-        let logger = if suffix.is_empty() { self.app.to_string() } else { format!("{}.{suffix}", self.app) };
+        let logger = if suffix.is_empty() {
+            self.app.to_string()
+        } else {
+            format!("{}.{suffix}", self.app)
+        };
         self.line(t, pid, &logger, level, msg, "");
     }
 
@@ -632,7 +701,13 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
     match kind {
         Kind::Healthy => {
             variant_name = ["msal-std", "msal-std-no-cache-log", "msal-jsonl"][variant as usize];
-            s.app_line(t, p, "auth", "INFO", "No cached account found; starting device code sign-in");
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "INFO",
+                "No cached account found; starting device code sign-in",
+            );
             s.devicecode_request(t + 4, p);
             s.prompt(t + 48, p, "auth");
             s.correlation(t + 48, p);
@@ -660,7 +735,13 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
         }
         Kind::PolledAfterSuccess => {
             variant_name = "msal-std-repoll";
-            s.app_line(t, p, "auth", "INFO", "No cached account found; starting device code sign-in");
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "INFO",
+                "No cached account found; starting device code sign-in",
+            );
             s.devicecode_request(t + 4, p);
             s.prompt(t + 48, p, "auth");
             s.correlation(t + 48, p);
@@ -676,10 +757,14 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             s.app_line(t + 2, p, "auth", "INFO", &msg);
             for i in 1..=3u64 {
                 t += s.rng.range(1500, 3000);
-                let msg = format!("Collecting usage for site {} ({i}/3)", ["finance", "engineering", "sales"][i as usize - 1]);
+                let msg = format!(
+                    "Collecting usage for site {} ({i}/3)",
+                    ["finance", "engineering", "sales"][i as usize - 1]
+                );
                 s.app_line(t, p, "", "INFO", &msg);
                 let len = s.rng.range(300, 1200);
-                let msg = format!("https://graph.microsoft.com:443 \"GET /v1.0/me/drive/root/children HTTP/1.1\" 200 {len}");
+                let msg =
+                    format!("https://graph.microsoft.com:443 \"GET /v1.0/me/drive/root/children HTTP/1.1\" 200 {len}");
                 s.line(t + 50, p, "urllib3.connectionpool", "DEBUG", &msg, "");
             }
             t += s.rng.range(2000, 4000);
@@ -699,7 +784,14 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             s.devicecode_request(t, p);
             if json {
                 let extra = format!(", \"user_code\": \"{}\", \"verification_uri\": \"https://microsoft.com/devicelogin\", \"expires_in\": 900", s.user_code);
-                s.line(t + 43, p, &format!("{}.main", s.app), "INFO", "device flow started", &extra);
+                s.line(
+                    t + 43,
+                    p,
+                    &format!("{}.main", s.app),
+                    "INFO",
+                    "device flow started",
+                    &extra,
+                );
                 s.wrote_uc = true;
             } else {
                 s.prompt(t + 43, p, "main");
@@ -741,7 +833,11 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             }
             let logger = format!("{}.main", s.app);
             let extra = if json { ", \"exit_codes\": [0, 3]" } else { "" };
-            let msg = if json { "workers finished" } else { "workers finished with exit codes [0, 3]" };
+            let msg = if json {
+                "workers finished"
+            } else {
+                "workers finished with exit codes [0, 3]"
+            };
             s.line(b + 3, p, &logger, "INFO", msg, extra);
         }
         Kind::PollingTooFast => {
@@ -757,7 +853,13 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             let polls = s.rng.range(7, 13);
             for n in 0..polls {
                 // The first gap is the longest (the warning is printed), so the gaps never ramp up.
-                t += if n == 0 { 5 } else if n == 1 { 2040 + s.rng.range(0, 15) } else { 2000 + s.rng.range(0, 8) };
+                t += if n == 0 {
+                    5
+                } else if n == 1 {
+                    2040 + s.rng.range(0, 15)
+                } else {
+                    2000 + s.rng.range(0, 8)
+                };
                 s.correlation(t, p);
                 if n == 1 {
                     s.line(t + 2, p, "py.warnings", "WARNING", "/opt/venv/lib/python3.11/site-packages/msal/oauth2cli/oauth2.py:399: UserWarning: Attempted too soon. Please do time.sleep(flow[\"interval\"])", "");
@@ -768,12 +870,28 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             t += 2005;
             s.correlation(t, p);
             s.token_post(t + 4, p, 400, 456);
-            s.app_line(t + 6, p, "login", "ERROR", "Sign-in failed: expired_token: AADSTS70019: Verification code expired.");
+            s.app_line(
+                t + 6,
+                p,
+                "login",
+                "ERROR",
+                "Sign-in failed: expired_token: AADSTS70019: Verification code expired.",
+            );
             s.entra_trailer(t + 6);
         }
         Kind::AbandonedFlow => {
-            variant_name = ["msal-std-expired", "msal-std-expired-no-prompt", "msal-std-expired-json-body"][variant as usize];
-            s.app_line(t, p, "auth", "INFO", "No cached account found; starting device code sign-in");
+            variant_name = [
+                "msal-std-expired",
+                "msal-std-expired-no-prompt",
+                "msal-std-expired-json-body",
+            ][variant as usize];
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "INFO",
+                "No cached account found; starting device code sign-in",
+            );
             s.devicecode_request(t + 4, p);
             if variant != 1 {
                 s.prompt(t + 48, p, "auth");
@@ -795,7 +913,13 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
                 s.app_line(t + 1, p, "auth", "ERROR", "Sign-in failed: expired_token: AADSTS70020: The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
                 s.entra_trailer(t + 1);
             }
-            s.app_line(t + 2, p, "auth", "INFO", "Giving up; run the command again to get a new code");
+            s.app_line(
+                t + 2,
+                p,
+                "auth",
+                "INFO",
+                "Giving up; run the command again to get a new code",
+            );
         }
         Kind::PendingLoggedAsError => {
             variant_name = "msal-std-error-level";
@@ -809,7 +933,12 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
                 }
                 s.correlation(t, p);
                 s.token_post(t + 2, p, 400, 510);
-                let body = s.entra_body(t + 3, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.");
+                let body = s.entra_body(
+                    t + 3,
+                    "authorization_pending",
+                    70016,
+                    "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+                );
                 let msg = format!("Token request failed: {body}");
                 s.app_line(t + 3, p, "auth", "ERROR", &msg);
             }
@@ -821,7 +950,13 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
         }
         Kind::UserDeclined => {
             variant_name = "msal-std-declined";
-            s.app_line(t, p, "auth", "INFO", "No cached account found; starting device code sign-in");
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "INFO",
+                "No cached account found; starting device code sign-in",
+            );
             s.devicecode_request(t + 2, p);
             s.prompt(t + 43, p, "auth");
             s.correlation(t + 43, p);
@@ -833,13 +968,25 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
             }
             t += s.gap(5000);
             s.token_post(t, p, 400, 482);
-            s.app_line(t, p, "auth", "ERROR", "Sign-in failed: authorization_declined: AADSTS65004: User declined to consent to access the app.");
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "ERROR",
+                "Sign-in failed: authorization_declined: AADSTS65004: User declined to consent to access the app.",
+            );
             s.entra_trailer(t);
             s.app_line(t, p, "auth", "INFO", "Sign-in cancelled by the user; exiting");
         }
         Kind::BlockedByConditionalAccess => {
             variant_name = "msal-std-53003";
-            s.app_line(t, p, "auth", "INFO", "No cached account found; starting device code sign-in");
+            s.app_line(
+                t,
+                p,
+                "auth",
+                "INFO",
+                "No cached account found; starting device code sign-in",
+            );
             s.devicecode_request(t + 2, p);
             s.prompt(t + 44, p, "auth");
             s.correlation(t + 44, p);
@@ -872,7 +1019,11 @@ fn plan_flow(rng: &mut Rng, kind: Kind, variant: u64, start: u64, next_pid: &mut
         first_line: 0,
         last_line: 0,
     };
-    Planned { truth, recs: std::mem::take(&mut s.recs), bare: std::mem::take(&mut s.bare) }
+    Planned {
+        truth,
+        recs: std::mem::take(&mut s.recs),
+        bare: std::mem::take(&mut s.bare),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -973,9 +1124,15 @@ const JAVA_EXCEPTIONS: [&str; 4] = [
 const PY_FRAMES: [(&str, &str); 5] = [
     ("/app/orders/views.py", "    order = service.place(request.json)"),
     ("/app/orders/service.py", "    self.repo.save(order)"),
-    ("/usr/lib/python3.11/site-packages/sqlalchemy/engine/base.py", "    self.dialect.do_execute("),
+    (
+        "/usr/lib/python3.11/site-packages/sqlalchemy/engine/base.py",
+        "    self.dialect.do_execute(",
+    ),
     ("/app/billing/tasks.py", "    invoice = render_invoice(order_id)"),
-    ("/usr/lib/python3.11/json/decoder.py", "    obj, end = self.raw_decode(s, idx=_w(s, 0).end())"),
+    (
+        "/usr/lib/python3.11/json/decoder.py",
+        "    obj, end = self.raw_decode(s, idx=_w(s, 0).end())",
+    ),
 ];
 
 /// Writes synthetic logs. See the module documentation.
@@ -1014,7 +1171,11 @@ impl<'w, W: Write> Gen<'w, W> {
     }
 
     fn bare(&mut self, code: u32) {
-        self.truth.codes.entry(format!("AADSTS{code}")).or_default().bare_occurrences += 1;
+        self.truth
+            .codes
+            .entry(format!("AADSTS{code}"))
+            .or_default()
+            .bare_occurrences += 1;
     }
 
     /// Plants the next flow (kinds in turn) or a stand-alone auth record.
@@ -1041,7 +1202,12 @@ impl<'w, W: Write> Gen<'w, W> {
         for (at, text) in planned.recs {
             self.committed_auth += bytecount::count(&text, b'\n') as u64;
             self.seq += 1;
-            self.heap.push(Reverse(Pending { at, seq: self.seq, flow: index, text }));
+            self.heap.push(Reverse(Pending {
+                at,
+                seq: self.seq,
+                flow: index,
+                text,
+            }));
         }
         self.truth.flows.push(planned.truth);
     }
@@ -1109,14 +1275,20 @@ impl<'w, W: Write> Gen<'w, W> {
             0 | 1 => {
                 // A Python web app prints MSAL's error text with its trailer lines.
                 push_ts(b, t, TsStyle::Python);
-                let _ = write!(b, " {pid} ThreadPoolExecutor-0_{thread} webapp.auth ERROR Token acquisition failed for ");
+                let _ = write!(
+                    b,
+                    " {pid} ThreadPoolExecutor-0_{thread} webapp.auth ERROR Token acquisition failed for "
+                );
                 if rng.chance(0.2) {
                     // Latin-1 bytes, as a misconfigured handler writes them: invalid UTF-8.
                     b.extend_from_slice(b"jos\xe9.p\xe9rez@contoso.example");
                 } else {
                     b.extend_from_slice(rng.pick(&USERS).as_bytes());
                 }
-                let _ = write!(b, ": {error}: AADSTS{code}: {text}\nTrace ID: {trace}\nCorrelation ID: {corr}\nTimestamp: ");
+                let _ = write!(
+                    b,
+                    ": {error}: AADSTS{code}: {text}\nTrace ID: {trace}\nCorrelation ID: {corr}\nTimestamp: "
+                );
                 push_ts(b, t, TsStyle::Entra);
                 b.push(b'\n');
             }
@@ -1149,7 +1321,10 @@ impl<'w, W: Write> Gen<'w, W> {
             }
             5 => {
                 // MSAL.NET's scrubbed exception, from a Windows service (CRLF).
-                let _ = write!(b, "False MSAL 4.66.2.0 MSAL.NetCore .NET 8.0.11 Microsoft Windows 10.0.20348 [");
+                let _ = write!(
+                    b,
+                    "False MSAL 4.66.2.0 MSAL.NetCore .NET 8.0.11 Microsoft Windows 10.0.20348 ["
+                );
                 push_ts(b, t, TsStyle::Entra);
                 let _ = write!(b, " - {corr}] Exception type: Microsoft.Identity.Client.MsalUiRequiredException, ErrorCode: {error}, HTTP StatusCode 400, CorrelationId {corr}, Microsoft Entra ID Error Code AADSTS{code}\r\n");
             }
@@ -1184,8 +1359,20 @@ impl<'w, W: Write> Gen<'w, W> {
         match roll {
             0..=389 => {
                 push_ts(b, t, TsStyle::Python);
-                let level = if rng.chance(0.85) { "INFO" } else if rng.chance(0.7) { "DEBUG" } else { "WARNING" };
-                let _ = write!(b, " {pid} MainThread {} {level} {} {}", rng.pick(&LOGGERS), rng.pick(&MESSAGES), rng.below(100_000));
+                let level = if rng.chance(0.85) {
+                    "INFO"
+                } else if rng.chance(0.7) {
+                    "DEBUG"
+                } else {
+                    "WARNING"
+                };
+                let _ = write!(
+                    b,
+                    " {pid} MainThread {} {level} {} {}",
+                    rng.pick(&LOGGERS),
+                    rng.pick(&MESSAGES),
+                    rng.below(100_000)
+                );
                 if rng.chance(0.3) {
                     let _ = write!(b, " in {}.{:03}s", rng.below(5), rng.below(1000));
                 }
@@ -1197,7 +1384,15 @@ impl<'w, W: Write> Gen<'w, W> {
                 let method = if rng.chance(0.8) { "GET" } else { "POST" };
                 let path = rng.pick(&PATHS);
                 let status = *rng.pick(&[200u16, 200, 200, 200, 201, 204, 304, 404, 500, 302]);
-                let _ = write!(b, "] \"{method} {path}{} HTTP/1.1\" {status} {} \"-\" \"{}\" rt={}.{:03}\n", rng.below(100_000), rng.below(60_000), rng.pick(&AGENTS), rng.below(2), rng.below(1000));
+                let _ = write!(
+                    b,
+                    "] \"{method} {path}{} HTTP/1.1\" {status} {} \"-\" \"{}\" rt={}.{:03}\n",
+                    rng.below(100_000),
+                    rng.below(60_000),
+                    rng.pick(&AGENTS),
+                    rng.below(2),
+                    rng.below(1000)
+                );
             }
             640..=839 => {
                 b.extend_from_slice(b"{\"timestamp\": \"");
@@ -1212,7 +1407,13 @@ impl<'w, W: Write> Gen<'w, W> {
             }
             840..=899 => {
                 push_ts(b, t, TsStyle::Logback);
-                let _ = write!(b, "  INFO 1 --- [nio-8080-exec-{}] c.e.orders.web.OrderController   : {} {}\n", rng.range(1, 11), rng.pick(&MESSAGES), rng.below(100_000));
+                let _ = write!(
+                    b,
+                    "  INFO 1 --- [nio-8080-exec-{}] c.e.orders.web.OrderController   : {} {}\n",
+                    rng.range(1, 11),
+                    rng.pick(&MESSAGES),
+                    rng.below(100_000)
+                );
             }
             900..=919 => {
                 push_ts(b, t, TsStyle::Logback);
@@ -1234,9 +1435,21 @@ impl<'w, W: Write> Gen<'w, W> {
                 let _ = write!(b, " {pid} MainThread celery.worker ERROR Task billing.tasks.render failed\nTraceback (most recent call last):\n");
                 for _ in 0..rng.range(2, 7) {
                     let (file, code) = rng.pick(&PY_FRAMES);
-                    let _ = write!(b, "  File \"{file}\", line {}, in handler\n{code}\n", rng.range(10, 900));
+                    let _ = write!(
+                        b,
+                        "  File \"{file}\", line {}, in handler\n{code}\n",
+                        rng.range(10, 900)
+                    );
                 }
-                let _ = writeln!(b, "{}", rng.pick(&["ValueError: invalid literal for int() with base 10: 'n/a'", "KeyError: 'sku'", "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"]));
+                let _ = writeln!(
+                    b,
+                    "{}",
+                    rng.pick(&[
+                        "ValueError: invalid literal for int() with base 10: 'n/a'",
+                        "KeyError: 'sku'",
+                        "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
+                    ])
+                );
             }
             940..=946 => {
                 // A JSON line of several KB.
@@ -1247,7 +1460,15 @@ impl<'w, W: Write> Gen<'w, W> {
                     if i > 0 {
                         b.extend_from_slice(b", ");
                     }
-                    let _ = write!(b, "{{\"sku\": \"SKU-{:06}\", \"qty\": {}, \"warehouse\": \"{}\", \"price\": {}.{:02}}}", rng.below(1_000_000), rng.below(500), rng.pick(&["ams-1", "dub-2", "sea-1", "sin-3"]), rng.below(900), rng.below(100));
+                    let _ = write!(
+                        b,
+                        "{{\"sku\": \"SKU-{:06}\", \"qty\": {}, \"warehouse\": \"{}\", \"price\": {}.{:02}}}",
+                        rng.below(1_000_000),
+                        rng.below(500),
+                        rng.pick(&["ams-1", "dub-2", "sea-1", "sin-3"]),
+                        rng.below(900),
+                        rng.below(100)
+                    );
                 }
                 b.extend_from_slice(b"]}\n");
             }
@@ -1264,7 +1485,12 @@ impl<'w, W: Write> Gen<'w, W> {
             954..=969 => {
                 // A Windows service writes CRLF.
                 push_ts(b, t, TsStyle::DotNet);
-                let _ = write!(b, " [INF] Worker.Sync: {} {}\r\n", rng.pick(&MESSAGES), rng.below(100_000));
+                let _ = write!(
+                    b,
+                    " [INF] Worker.Sync: {} {}\r\n",
+                    rng.pick(&MESSAGES),
+                    rng.below(100_000)
+                );
             }
             970..=984 => {
                 b.push(b'I');
@@ -1279,7 +1505,13 @@ impl<'w, W: Write> Gen<'w, W> {
                 push_num(b, u64::from(c.s), 2);
                 b.push(b'.');
                 push_num(b, u64::from(c.ms) * 1000 + rng.below(1000), 6);
-                let _ = write!(b, "       {} controller.go:{}] \"Reconciling\" deployment=\"orders/orders-api\" generation={}\n", rng.range(1, 99), rng.range(100, 900), rng.below(5000));
+                let _ = write!(
+                    b,
+                    "       {} controller.go:{}] \"Reconciling\" deployment=\"orders/orders-api\" generation={}\n",
+                    rng.range(1, 99),
+                    rng.range(100, 900),
+                    rng.below(5000)
+                );
             }
             _ => {
                 // Text that only looks like a code: never counted.
@@ -1351,7 +1583,12 @@ pub fn generate(w: &mut impl Write, size_bytes: u64, auth_density: f64, seed: u6
         rng: Rng::new(seed),
         out: Vec::with_capacity(2 << 20),
         now: START_MS,
-        truth: Truth { seed, auth_density, requested_bytes: size_bytes, ..Truth::default() },
+        truth: Truth {
+            seed,
+            auth_density,
+            requested_bytes: size_bytes,
+            ..Truth::default()
+        },
         heap: BinaryHeap::new(),
         seq: 0,
         next_pid: 20_000,

@@ -106,7 +106,11 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             .get(&e.worker)
             .or_else(|| current_of_process.get(&process))
             // Another process resuming a flow that was authorized but never polled.
-            .or_else(|| unpolled_of_source.get(&e.worker.source).filter(|_| polling && e.worker.pid.is_some()))
+            .or_else(|| {
+                unpolled_of_source
+                    .get(&e.worker.source)
+                    .filter(|_| polling && e.worker.pid.is_some())
+            })
             .copied()
             .or_else(|| {
                 let (node, at) = unpolled_anywhere?;
@@ -119,7 +123,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             let t_state = t.map(|t| state[uf.find(t)]).unwrap_or_default();
             if authorization {
                 // The request, its response and the prompt of one authorization.
-                c.authorized && !c.polled && !(c.has_user_code && t_state.has_user_code)
+                let other_flow =
+                    (c.has_user_code && t_state.has_user_code) || (c.has_correlation && t_state.has_correlation);
+                c.authorized && !c.polled && !other_flow
             } else if fresh {
                 let kinds_free = e.keys.iter().all(|k| match k.kind {
                     IdKind::DeviceCode => !c.has_device_code,
@@ -165,7 +171,10 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             if let Some(at) = e.timestamp.as_ref().and_then(|ts| ts.millis) {
                 unpolled_anywhere = Some((t, at));
             }
-        } else if unpolled_of_source.get(&e.worker.source).is_some_and(|&n| uf.find(n) == uf.find(t)) {
+        } else if unpolled_of_source
+            .get(&e.worker.source)
+            .is_some_and(|&n| uf.find(n) == uf.find(t))
+        {
             unpolled_of_source.remove(&e.worker.source);
         }
         if unpolled_anywhere.is_some_and(|(n, _)| uf.find(n) == uf.find(t)) && s.polled {

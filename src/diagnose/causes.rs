@@ -55,10 +55,14 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
     for (n, p) in t.polls.iter().enumerate() {
         pollers.entry(&p.worker).and_modify(|r| r.1 = n).or_insert((n, n));
     }
-    let first_terminal = t
-        .polls
-        .iter()
-        .position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal));
+    // The states RFC 8628 names as final. Other errors may be one step of a longer sign-in
+    // (a sign-in export lists an MFA interruption, then the real result).
+    let first_terminal = t.polls.iter().position(|p| {
+        matches!(
+            p.effective_outcome(),
+            Some(Outcome::Success | Outcome::Declined | Outcome::Expired)
+        )
+    });
 
     // Two pollers at once, or one after the other.
     if pollers.len() >= 2 {
@@ -97,7 +101,8 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         let foreign = authorizer.is_some_and(|w| w != &p.worker && w.source != p.worker.source);
         // A request whose very first answer says the code is used up or expired.
         let replayed = t.authorizations.is_empty()
-            && (p.effective_outcome() == Some(Outcome::Redeemed) || (p.outcome == Some(Outcome::Expired) && p.response != Some(p.event)));
+            && (p.effective_outcome() == Some(Outcome::Redeemed)
+                || (p.outcome == Some(Outcome::Expired) && p.response != Some(p.event)));
         if late || replayed || (foreign && first_terminal == Some(0)) {
             found.push(Detected {
                 cause: "stale-device-code",
@@ -130,7 +135,7 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
                 Some(Outcome::Success) => ("polled-after-success", "after it had received tokens"),
                 Some(Outcome::Declined) => ("polled-after-decline", "after the user declined"),
                 Some(Outcome::Expired) => ("polled-after-expiry", "after the device code expired"),
-                _ => ("polled-after-expiry", "after a response that ends the flow"),
+                _ => ("polled-after-expiry", "after the device code expired"),
             };
             found.push(Detected {
                 cause,
@@ -287,13 +292,26 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
     let base = i64::from(t.interval.unwrap_or(DEFAULT_INTERVAL_S)) * 1000;
     let mut workers: BTreeMap<&Worker, Vec<&Poll>> = BTreeMap::new();
     // Polls after a response that ends the flow are a cause of their own (polled-after-*).
-    let until = t.polls.iter().position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal)).map_or(t.polls.len(), |i| i + 1);
+    let until = t
+        .polls
+        .iter()
+        .position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal))
+        .map_or(t.polls.len(), |i| i + 1);
     for p in &t.polls[..until] {
         workers.entry(&p.worker).or_default().push(p);
     }
     let position = |event: usize| members.iter().position(|&m| m == event);
-    let end = t.polls.get(until.saturating_sub(1)).filter(|_| until < t.polls.len()).and_then(|p| position(last_response(p)));
-    let too_soon: Vec<usize> = t.too_soon.iter().copied().filter(|&e| end.is_none() || position(e) < end).collect();
+    let end = t
+        .polls
+        .get(until.saturating_sub(1))
+        .filter(|_| until < t.polls.len())
+        .and_then(|p| position(last_response(p)));
+    let too_soon: Vec<usize> = t
+        .too_soon
+        .iter()
+        .copied()
+        .filter(|&e| end.is_none() || position(e) < end)
+        .collect();
     for (worker, polls) in workers {
         let mut expected = base;
         let mut short: Vec<(usize, i64)> = Vec::new();

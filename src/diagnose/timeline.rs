@@ -105,7 +105,12 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
     // returns the last pending response at expiry; Azure CLI prints it as its error).
     if !t.authorizations.is_empty() {
         let position = |event: usize| members.iter().position(|&m| m == event);
-        let last_request = t.polls.iter().filter(|p| p.response != Some(p.event)).filter_map(|p| position(p.event)).max();
+        let last_request = t
+            .polls
+            .iter()
+            .filter(|p| p.response != Some(p.event))
+            .filter_map(|p| position(p.event))
+            .max();
         let (final_words, during): (Vec<usize>, Vec<usize>) =
             t.pending_errors.iter().partition(|&&e| position(e) > last_request);
         t.pending_errors = during;

@@ -8,6 +8,8 @@ use crate::model::{CodeMention, Event, FlowKey, IdKind, Outcome, Signal, SourceI
 
 /// How many lines after the last line of a record a continuation line may stand.
 const MAX_GAP: u64 = 12;
+/// The same for the records of a JSON sign-in export.
+const MAX_EXPORT_GAP: u64 = 200;
 
 /// The code mentions and flow events of one source.
 #[derive(Debug, Default)]
@@ -20,7 +22,17 @@ pub struct Assembled {
 
 /// Assembles the sorted candidate lines of one source. `record_base` numbers records uniquely
 /// across sources.
-pub fn assemble(source: SourceId, hits: &[LineHit], record_base: u64) -> Assembled {
+pub fn assemble(source: SourceId, mut hits: Vec<LineHit>, record_base: u64) -> Assembled {
+    // Rows of a CSV sign-in export are read under the header row before them.
+    let mut header = None;
+    for hit in &mut hits {
+        if let Some(h) = hit.csv_header.take() {
+            header = Some(h);
+        } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &header) {
+            h.read_row(&row, hit);
+        }
+    }
+    let hits = &hits[..];
     let unattended = hits.iter().any(|h| h.unattended);
     let source_client = hits.iter().find_map(|h| h.client);
     let mut out = Assembled::default();
@@ -28,7 +40,13 @@ pub fn assemble(source: SourceId, hits: &[LineHit], record_base: u64) -> Assembl
     let mut record = record_base;
     while start < hits.len() {
         let mut end = start + 1;
-        while end < hits.len() && !hits[end].head && hits[end].line - hits[end - 1].line <= MAX_GAP {
+        // A JSON sign-in export record spans dozens of lines.
+        let gap = if hits[start].export_record {
+            MAX_EXPORT_GAP
+        } else {
+            MAX_GAP
+        };
+        while end < hits.len() && !hits[end].head && hits[end].line - hits[end - 1].line <= gap {
             end += 1;
         }
         emit(source, &hits[start..end], record, unattended, source_client, &mut out);

@@ -1,6 +1,7 @@
 //! Reads one candidate line: codes, ids, timestamp, worker, and what it says about a device code
 //! flow. Works on bytes; knows nothing about the lines around it (see `assemble`).
 
+use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::{codes, secrets, time};
 use crate::model::{CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp};
 use memchr::memmem;
@@ -50,6 +51,12 @@ pub struct LineHit {
     pub client: Option<&'static str>,
     /// The line, redacted and shortened.
     pub excerpt: String,
+    /// The line starts a record of a JSON sign-in export (`"createdDateTime": ...`).
+    pub export_record: bool,
+    /// The line is the header of a CSV sign-in export.
+    pub csv_header: Option<Box<CsvHeader>>,
+    /// The line may be a row of a CSV sign-in export, read once its header is known.
+    pub csv_row: Option<Box<str>>,
 }
 
 impl LineHit {
@@ -62,6 +69,9 @@ impl LineHit {
             || !self.signals.is_empty()
             || self.unattended
             || (self.timestamp.is_some() && !self.head)
+            || self.export_record
+            || self.csv_header.is_some()
+            || self.csv_row.is_some()
     }
 }
 
@@ -190,6 +200,16 @@ pub fn parse(line: &[u8]) -> LineHit {
         }
     }
 
+    if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
+        if let Some(header) = CsvHeader::parse(line) {
+            hit.csv_header = Some(Box::new(header));
+            return hit;
+        }
+        if trimmed.first().is_some_and(u8::is_ascii_digit) {
+            hit.csv_row = Some(String::from_utf8_lossy(line).into());
+        }
+    }
+    hit.export_record = hit.head && (has(line, "\"createdDateTime\"") || has(line, "\"TimeGenerated\""));
     hit.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
     codes::find(line, &mut hit.codes);
     hit.trace_id = p.trace.captures(line).and_then(|c| real_uuid(&c[1]));
@@ -230,7 +250,17 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
         w.pid = Some(text(&c[1]));
     } else if let Some(c) = p.after_ts.captures(&line[ts_end.min(line.len())..]) {
         w.pid = Some(text(&c[1]));
-        const LEVELS: [&[u8]; 9] = [b"TRACE", b"DEBUG", b"INFO", b"WARN", b"WARNING", b"ERROR", b"CRITICAL", b"FATAL", b"-"];
+        const LEVELS: [&[u8]; 9] = [
+            b"TRACE",
+            b"DEBUG",
+            b"INFO",
+            b"WARN",
+            b"WARNING",
+            b"ERROR",
+            b"CRITICAL",
+            b"FATAL",
+            b"-",
+        ];
         let thread = c[2].trim_ascii_matches();
         if !LEVELS.contains(&thread) {
             w.thread = Some(text(thread));
@@ -274,7 +304,12 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         }
     }
 
-    let prompt = has_ci(line, "enter the code") || has(line, "verification_uri") || has(line, "verification_url");
+    let prompt = has_ci(line, "enter the code")
+        || has(line, "verification_uri")
+        || has(line, "verification_url")
+        // A sign-in export record of a device code sign-in.
+        || has(line, "\"deviceCode\"")
+        || has(line, "\"deviceCodeFlow\"");
     if p.devicecode_endpoint.is_match(line) || prompt || has(line, "Token Acquisition (DeviceCodeRequest) started") {
         let expires_in = p.expires_in.captures(line).map(|c| num(&c[1]));
         let interval = if has(line, "interval") {
@@ -350,7 +385,9 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
         let _ = n;
         return Some(Outcome::Blocked);
     }
-    if has(line, "authorization_declined") || has(line, "access_denied") {
+    // RFC 8628's access_denied; Entra says authorization_declined. access_denied alone is also
+    // what a browser redirect carries when a user declines consent, which is no device code flow.
+    if has(line, "authorization_declined") || (has(line, "access_denied") && has_ci(line, "device")) {
         return Some(Outcome::Declined);
     }
     if has(line, "expired_token")
@@ -375,6 +412,7 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
         || has_ci(line, "logged in as ")
         || (has(line, "token_cache") && has(line, "event="))
         || (has(line, "\"access_token\"") && has(line, "\"token_type\""))
+        || p_export_success(line)
     {
         return Some(Outcome::Success);
     }
@@ -408,6 +446,13 @@ pub const CLIENTS: [(&str, &str); 16] = [
     ("azidentity", "azidentity (Go)"),
     ("OAuth2Client", "ADAL"),
 ];
+
+/// `"errorCode": 0` in a sign-in export: the sign-in succeeded.
+fn p_export_success(line: &[u8]) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r#""errorCode"\s*:\s*0\b"#).unwrap())
+        .is_match(line)
+}
 
 /// The client library a line names, when it names one.
 fn client(line: &[u8]) -> Option<&'static str> {

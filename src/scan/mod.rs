@@ -6,6 +6,7 @@
 
 pub mod assemble;
 pub mod codes;
+pub mod export;
 pub mod line;
 pub mod secrets;
 pub mod time;
@@ -30,7 +31,6 @@ const ANCHORS: &[&str] = &[
     "code_expired",
     "code expired",
     "expired device code",
-    "device code expired",
     "expired before contacting",
     "authorization_",
     "authorization pending",
@@ -67,6 +67,9 @@ const ANCHORS: &[&str] = &[
     "\"access_token\"",
     "signed in as ",
     "logged in as ",
+    "createddatetime",
+    "timegenerated",
+    "device code",
     "already redeemed",
     "already been redeemed",
     "##[",
@@ -282,8 +285,9 @@ fn merge(mut inputs: Vec<InputSummary>, results: Vec<ChunkResult>) -> ScanOutput
             last_ends_with_newline = r.ends_with_newline;
         }
         input.lines = lines_before + u64::from(!last_ends_with_newline && input.bytes > 0);
-        let assembled = assemble::assemble(source, &hits, record_base);
-        record_base += hits.len() as u64 + 1;
+        let hits_len = hits.len() as u64;
+        let assembled = assemble::assemble(source, hits, record_base);
+        record_base += hits_len + 1;
         out.mentions.extend(assembled.mentions);
         out.events.extend(assembled.events);
     }
