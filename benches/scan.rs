@@ -1,2 +1,53 @@
-//! Placeholder replaced by the throughput benchmark.
-fn main() {}
+//! Throughput of the scan stage's inner loop: `scan::scan_chunk` over a 64 MiB in-memory
+//! synthetic log (see `benches/synth`), at the default auth density and at ten times it.
+//!
+//! ```text
+//! cargo bench --bench scan
+//! cargo bench --bench scan -- 'scan_chunk/density=0.005'
+//! ```
+//!
+//! One thread, no I/O: this is the per-core ceiling the whole pipeline (`aadlint scan`) runs
+//! below. `benches/compare.sh` measures the binary end to end against `rg`, `grep` and `cat`.
+
+#[path = "synth/mod.rs"]
+mod synth;
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::Duration;
+
+const SIZE: u64 = 64 << 20;
+const SEED: u64 = 1;
+
+fn scan_chunk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scan_chunk");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    for density in [synth::DEFAULT_DENSITY, synth::DEFAULT_DENSITY * 10.0] {
+        let (mut data, truth) = synth::generate_vec(SIZE, density, SEED);
+        // Exactly 64 MiB of whole lines: cut after the last line end before 64 MiB.
+        let cut = data[..SIZE as usize]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(data.len(), |i| i + 1);
+        data.truncate(cut);
+        eprintln!(
+            "density {density}: {} bytes, {} auth lines of {} in the full log",
+            data.len(),
+            truth.auth_lines,
+            truth.lines
+        );
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_with_input(BenchmarkId::new("density", density), &data, |b, data| {
+            b.iter(|| {
+                let out = aadlint::scan::scan_chunk(black_box(data), b'\n');
+                black_box((out.newlines, out.hits.len()))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scan_chunk);
+criterion_main!(benches);

@@ -8,9 +8,6 @@ use serde::Serialize;
 /// Bumped on any breaking change of the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How many locations a code keeps (the total is kept too).
-pub const MAX_LOCATIONS: usize = 20;
-
 /// How many evidence lines a finding keeps.
 pub const MAX_EVIDENCE: usize = 8;
 
@@ -31,6 +28,17 @@ pub struct Analysis {
     pub flows: Vec<FlowSummary>,
     /// Root causes found, by flow.
     pub findings: Vec<Finding>,
+    /// Caps that bound memory, and what they cut.
+    pub limits: Limits,
+}
+
+/// The caps that keep memory bounded on hostile input, and what they cut.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Limits {
+    /// The most device-code-flow events kept (`AADLINT_MAX_EVENTS`).
+    pub max_events: usize,
+    /// Events not kept because the cap was reached: flows may be incomplete when this is not 0.
+    pub events_dropped: u64,
 }
 
 /// Name and version of the tool.
@@ -104,11 +112,14 @@ pub struct CodeSummary {
     pub bare_occurrences: u64,
     /// Distinct failures: one failure printed several times counts once.
     pub failures: u64,
+    /// True when there were too many trace ids to remember them all: `failures` then counts
+    /// each record once.
+    pub failures_approximate: bool,
     /// The first fix to try, when the catalog has one.
     pub fix: Option<String>,
     /// Microsoft's page for the code.
     pub docs_url: String,
-    /// Where, one per line, capped at [`MAX_LOCATIONS`].
+    /// Where, one per line, capped at [`crate::scan::tally::MAX_LOCATIONS`].
     pub locations: Vec<CodeLocation>,
     /// How many lines mention the code in all.
     pub locations_total: u64,

@@ -6,7 +6,7 @@ mod codes;
 pub mod timeline;
 
 use crate::analysis::{
-    Analysis, Evidence, Finding, FlowSummary, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION,
+    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION,
 };
 use crate::correlate::Flow;
 use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
@@ -19,7 +19,7 @@ use timeline::Timeline;
 /// Builds the report from what the scan found and how the events were linked.
 pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
     let paths: Vec<String> = scan.inputs.iter().map(|i| i.path.clone()).collect();
-    let codes = codes::summarize(&scan.mentions, catalog, &paths);
+    let codes = codes::summarize(&scan.tallies, catalog, &paths);
     let mut flow_summaries = Vec::new();
     let mut findings = Vec::new();
     for flow in &flows {
@@ -47,6 +47,10 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         flows: flow_summaries.len(),
         findings: counts,
     };
+    let limits = Limits {
+        max_events: scan.max_events,
+        events_dropped: scan.events_dropped,
+    };
     Analysis {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
@@ -55,6 +59,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         codes,
         flows: flow_summaries,
         findings,
+        limits,
     }
 }
 

@@ -1,9 +1,12 @@
-//! Groups one source's candidate lines into records (a line plus its `Trace ID:` /
-//! `Correlation ID:` / `Timestamp:` continuations, or a multi-line log record) and turns them
-//! into code mentions and flow events. Runs after the parallel scan, in line order, so the
-//! result does not depend on how the input was cut into chunks.
+//! Groups one source's candidate lines, in line order, into records (a line plus its
+//! `Trace ID:` / `Correlation ID:` / `Timestamp:` continuations, a multi-line log record, a JSON
+//! sign-in export record) and turns each record into code mentions and at most one flow event.
+//! It runs after the parallel scan, on lines in order, so the result does not depend on how the
+//! input was cut into chunks.
 
+use super::export::CsvHeader;
 use super::line::LineHit;
+use super::tally::Tallies;
 use crate::model::{CodeMention, Event, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
 
 /// How many lines after the last line of a record a continuation line may stand.
@@ -11,59 +14,103 @@ const MAX_GAP: u64 = 12;
 /// The same for the records of a JSON sign-in export.
 const MAX_EXPORT_GAP: u64 = 200;
 
-/// The code mentions and flow events of one source.
-#[derive(Debug, Default)]
-pub struct Assembled {
-    /// Every AADSTS mention.
-    pub mentions: Vec<CodeMention>,
-    /// Every record that says something about a device code flow.
+/// Where assembled records go: code counts and flow events, with the event cap.
+#[derive(Debug)]
+pub struct Sink {
+    /// Per-code counts.
+    pub tallies: Tallies,
+    /// Flow events, in input and line order.
     pub events: Vec<Event>,
+    /// The most events kept; later ones are counted in `events_dropped`.
+    pub max_events: usize,
+    /// Events not kept because of `max_events`.
+    pub events_dropped: u64,
 }
 
-/// Assembles the sorted candidate lines of one source. `record_base` numbers records uniquely
-/// across sources.
-pub fn assemble(source: SourceId, mut hits: Vec<LineHit>, record_base: u64) -> Assembled {
-    // Rows of a CSV sign-in export are read under the header row before them.
-    let mut header = None;
-    for hit in &mut hits {
-        if let Some(h) = hit.csv_header.take() {
-            header = Some(h);
-        } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &header) {
-            h.read_row(&row, hit);
+impl Sink {
+    /// An empty sink that keeps at most `max_events` events.
+    pub fn new(max_events: usize) -> Sink {
+        Sink {
+            tallies: Tallies::default(),
+            events: Vec::new(),
+            max_events,
+            events_dropped: 0,
         }
     }
-    let hits = &hits[..];
-    let unattended = hits.iter().any(|h| h.unattended);
-    let source_client = hits.iter().find_map(|h| h.client);
-    let mut out = Assembled::default();
-    let mut start = 0;
-    let mut record = record_base;
-    while start < hits.len() {
-        let mut end = start + 1;
-        // A JSON sign-in export record spans dozens of lines.
-        let gap = if hits[start].export_record {
-            MAX_EXPORT_GAP
-        } else {
-            MAX_GAP
-        };
-        while end < hits.len() && !hits[end].head && hits[end].line - hits[end - 1].line <= gap {
-            end += 1;
-        }
-        emit(source, &hits[start..end], record, unattended, source_client, &mut out);
-        record += 1;
-        start = end;
-    }
-    out
 }
 
-fn emit(
+/// Assembles the lines of one source as they arrive.
+#[derive(Debug)]
+pub struct Assembler {
     source: SourceId,
-    lines: &[LineHit],
     record: u64,
+    group: Vec<LineHit>,
+    csv_header: Option<Box<CsvHeader>>,
+    first_event: usize,
     unattended: bool,
-    source_client: Option<&'static str>,
-    out: &mut Assembled,
-) {
+    client: Option<&'static str>,
+}
+
+impl Assembler {
+    /// Starts a source; `record_base` numbers records uniquely across sources.
+    pub fn new(source: SourceId, record_base: u64, sink: &Sink) -> Assembler {
+        Assembler {
+            source,
+            record: record_base,
+            group: Vec::new(),
+            csv_header: None,
+            first_event: sink.events.len(),
+            unattended: false,
+            client: None,
+        }
+    }
+
+    /// Adds the next candidate line (line numbers must increase).
+    pub fn push(&mut self, mut hit: LineHit, sink: &mut Sink) {
+        // Rows of a CSV sign-in export are read under the header row before them.
+        if let Some(h) = hit.csv_header.take() {
+            self.csv_header = Some(h);
+        } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &self.csv_header) {
+            h.read_row(&row, &mut hit);
+        }
+        self.unattended |= hit.unattended;
+        self.client = self.client.or(hit.client);
+        if let Some(last) = self.group.last() {
+            let gap = if self.group[0].export_record {
+                MAX_EXPORT_GAP
+            } else {
+                MAX_GAP
+            };
+            if hit.head || hit.line - last.line > gap {
+                self.flush(sink);
+            }
+        }
+        self.group.push(hit);
+    }
+
+    /// Ends the source: emits the last record and marks the source's events with what is only
+    /// known at the end (an unattended context, the client named anywhere in the input).
+    /// Returns the record number the next source starts at.
+    pub fn finish(mut self, sink: &mut Sink) -> u64 {
+        self.flush(sink);
+        for e in &mut sink.events[self.first_event..] {
+            e.unattended |= self.unattended;
+            e.client = e.client.or(self.client);
+        }
+        self.record
+    }
+
+    fn flush(&mut self, sink: &mut Sink) {
+        if self.group.is_empty() {
+            return;
+        }
+        let group = std::mem::take(&mut self.group);
+        emit(self.source, &group, self.record, sink);
+        self.record += 1;
+    }
+}
+
+fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
     let head = &lines[0];
     let trace_id = lines.iter().find_map(|l| l.trace_id.clone());
     let correlation_id = lines.iter().find_map(|l| l.correlation_id.clone());
@@ -71,9 +118,13 @@ fn emit(
         .timestamp
         .clone()
         .or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
+    let mut codes: Vec<u32> = Vec::new();
     for l in lines {
         for &(code, form) in &l.codes {
-            out.mentions.push(CodeMention {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+            sink.tallies.add(CodeMention {
                 code,
                 form,
                 source,
@@ -105,7 +156,11 @@ fn emit(
         }
     }
     signals.extend(best_outcome.map(Signal::Outcome));
-    if signals.is_empty() && keys.is_empty() && out.mentions.last().is_none_or(|m| m.record != record) {
+    if signals.is_empty() && keys.is_empty() && codes.is_empty() {
+        return;
+    }
+    if sink.events.len() >= sink.max_events {
+        sink.events_dropped += 1;
         return;
     }
     if let Some(c) = &correlation_id {
@@ -118,9 +173,7 @@ fn emit(
         .iter()
         .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
         .unwrap_or(head);
-    let mut codes: Vec<u32> = lines.iter().flat_map(|l| l.codes.iter().map(|c| c.0)).collect();
-    codes.dedup();
-    out.events.push(Event {
+    sink.events.push(Event {
         source,
         line: shown.line,
         timestamp,
@@ -133,10 +186,10 @@ fn emit(
         keys,
         signals,
         codes,
-        error_level: head.error_level || lines.iter().any(|l| l.error_level && l.head),
+        error_level: lines.iter().any(|l| l.error_level && (l.head || std::ptr::eq(l, head))),
         excerpt: shown.excerpt.clone(),
-        unattended,
-        client: lines.iter().find_map(|l| l.client).or(source_client),
+        unattended: false,
+        client: lines.iter().find_map(|l| l.client),
     });
 }
 

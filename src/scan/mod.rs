@@ -9,13 +9,17 @@ pub mod codes;
 pub mod export;
 pub mod line;
 pub mod secrets;
+pub mod tally;
 pub mod time;
 
 use crate::input::{self, ChunkReader, Planned};
-use crate::model::{CodeMention, Event, InputSummary};
+use crate::model::{Event, InputSummary};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use assemble::{Assembler, Sink};
 use line::LineHit;
+use std::collections::BTreeMap;
 use std::sync::{mpsc, OnceLock};
+use tally::Tallies;
 
 /// Lines longer than this are read in windows of this size around each anchor.
 pub const MAX_LINE: usize = 64 << 10;
@@ -166,21 +170,32 @@ fn scan_long_line(line: &[u8], first: usize, line_no: u64, hits: &mut Vec<LineHi
 }
 
 /// Everything the scan stage hands to the next stages.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ScanOutput {
     /// One entry per input, in order.
     pub inputs: Vec<InputSummary>,
-    /// Every AADSTS mention, by input and line.
-    pub mentions: Vec<CodeMention>,
-    /// Every device-code-flow event, by input and line.
+    /// Per-code counts.
+    pub tallies: Tallies,
+    /// Every device-code-flow event kept, by input and line.
     pub events: Vec<Event>,
+    /// The event cap in force.
+    pub max_events: usize,
+    /// Events not kept because of the event cap.
+    pub events_dropped: u64,
 }
+
+/// The most flow events kept by default ([`AADLINT_MAX_EVENTS`](MAX_EVENTS_VAR) overrides it):
+/// enough for about a million polls, a few hundred MiB at worst.
+pub const MAX_EVENTS: usize = 1_000_000;
+
+/// The environment variable that overrides [`MAX_EVENTS`].
+pub const MAX_EVENTS_VAR: &str = "AADLINT_MAX_EVENTS";
 
 struct ChunkResult {
     source: u32,
     index: u64,
-    bytes: u64,
-    ends_with_newline: bool,
+    data: Vec<u8>,
+    newline: u8,
     scan: ChunkScan,
 }
 
@@ -192,37 +207,39 @@ pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
 
 /// [`scan_inputs`], calling `progress` with the bytes read so far after every chunk read.
 pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) -> ScanOutput {
+    let max_events = std::env::var(MAX_EVENTS_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_EVENTS);
+    let mut collector = Collector::new(planned, max_events);
+    let mut free: Vec<Vec<u8>> = (0..2 * rayon::current_num_threads() + 2).map(|_| Vec::new()).collect();
+    let (tx, rx) = mpsc::channel::<ChunkResult>();
     let mut read_so_far = 0u64;
-    let in_flight = 2 * rayon::current_num_threads() + 2;
-    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
-    for _ in 0..in_flight {
-        free_tx.send(Vec::new()).expect("receiver alive");
-    }
-    let (result_tx, result_rx) = mpsc::channel::<ChunkResult>();
-    let mut inputs: Vec<InputSummary> = planned
-        .iter()
-        .map(|p| InputSummary {
-            path: p.display.clone(),
-            error: p.error.clone(),
-            ..Default::default()
-        })
-        .collect();
 
     for (source, plan) in planned.iter().enumerate() {
-        if plan.error.is_some() {
-            continue;
-        }
-        let reader = match input::open(&plan.origin) {
-            Ok(r) => r,
+        let source = source as u32;
+        let mut chunks = match plan.error.as_ref().map_or_else(
+            || input::open(&plan.origin),
+            |_| Err(std::io::ErrorKind::NotFound.into()),
+        ) {
+            Ok(reader) => ChunkReader::new(reader),
             Err(e) => {
-                inputs[source].error = Some(input::describe_error(&e));
+                if plan.error.is_none() {
+                    collector.input_error(source, &e);
+                }
+                collector.source_read(source, 0);
                 continue;
             }
         };
-        let mut chunks = ChunkReader::new(reader);
         let mut newline = b'\n';
+        let mut count = 0u64;
         loop {
-            let buf = free_rx.recv().expect("buffers come back");
+            let Some(buf) = free.pop() else {
+                // Every buffer is out: wait for a scanned chunk to come back.
+                let result = rx.recv().expect("a chunk is in flight");
+                free.extend(collector.accept(result));
+                continue;
+            };
             match chunks.next_chunk(buf) {
                 Ok(Some(chunk)) => {
                     read_so_far += chunk.data.len() as u64;
@@ -233,64 +250,142 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
                     {
                         newline = b'\r';
                     }
-                    let (result_tx, free_tx) = (result_tx.clone(), free_tx.clone());
+                    count += 1;
+                    let tx = tx.clone();
                     rayon::spawn(move || {
                         let scan = scan_chunk(&chunk.data, newline);
-                        let _ = result_tx.send(ChunkResult {
-                            source: source as u32,
+                        let _ = tx.send(ChunkResult {
+                            source,
                             index: chunk.index,
-                            bytes: chunk.data.len() as u64,
-                            ends_with_newline: chunk.data.last() == Some(&newline),
+                            data: chunk.data,
+                            newline,
                             scan,
                         });
-                        let _ = free_tx.send(chunk.data);
                     });
                 }
                 Ok(None) => {
-                    let _ = free_tx.send(Vec::new());
+                    free.push(Vec::new());
                     break;
                 }
                 Err(e) => {
-                    inputs[source].error = Some(input::describe_error(&e));
-                    let _ = free_tx.send(Vec::new());
+                    collector.input_error(source, &e);
+                    free.push(Vec::new());
                     break;
                 }
             }
         }
+        collector.source_read(source, count);
     }
-    drop(result_tx);
-    let mut results: Vec<ChunkResult> = result_rx.iter().collect();
-    results.sort_by_key(|r| (r.source, r.index));
-    merge(inputs, results)
+    drop(tx);
+    for result in rx {
+        collector.accept(result);
+    }
+    collector.finish()
 }
 
-/// Places every chunk's lines at their line numbers in the source and assembles records.
-fn merge(mut inputs: Vec<InputSummary>, results: Vec<ChunkResult>) -> ScanOutput {
-    let mut out = ScanOutput::default();
-    let mut record_base = 0u64;
-    let mut results = results.into_iter().peekable();
-    while let Some(first) = results.peek() {
-        let source = first.source;
-        let input = &mut inputs[source as usize];
-        let mut hits = Vec::new();
-        let mut lines_before = 0u64;
-        let mut last_ends_with_newline = true;
-        while let Some(r) = results.next_if(|r| r.source == source) {
-            input.bytes += r.bytes;
-            hits.extend(r.scan.hits.into_iter().map(|mut h| {
-                h.line += lines_before + 1;
-                h
-            }));
-            lines_before += r.scan.newlines;
-            last_ends_with_newline = r.ends_with_newline;
+/// Takes scanned chunks in any order and assembles them in input order, so that only the chunks
+/// in flight are ever held.
+struct Collector {
+    inputs: Vec<InputSummary>,
+    chunk_counts: Vec<Option<u64>>,
+    pending: BTreeMap<(u32, u64), ChunkResult>,
+    source: u32,
+    next_index: u64,
+    lines_before: u64,
+    ends_with_newline: bool,
+    assembler: Option<Assembler>,
+    record_base: u64,
+    sink: Sink,
+}
+
+impl Collector {
+    fn new(planned: &[Planned], max_events: usize) -> Collector {
+        Collector {
+            inputs: planned
+                .iter()
+                .map(|p| InputSummary {
+                    path: p.display.clone(),
+                    error: p.error.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            chunk_counts: vec![None; planned.len()],
+            pending: BTreeMap::new(),
+            source: 0,
+            next_index: 0,
+            lines_before: 0,
+            ends_with_newline: true,
+            assembler: None,
+            record_base: 0,
+            sink: Sink::new(max_events),
         }
-        input.lines = lines_before + u64::from(!last_ends_with_newline && input.bytes > 0);
-        let hits_len = hits.len() as u64;
-        let assembled = assemble::assemble(source, hits, record_base);
-        record_base += hits_len + 1;
-        out.mentions.extend(assembled.mentions);
-        out.events.extend(assembled.events);
     }
-    out.inputs = inputs;
-    out
+
+    fn input_error(&mut self, source: u32, e: &std::io::Error) {
+        self.inputs[source as usize].error = Some(input::describe_error(e));
+    }
+
+    /// All `count` chunks of `source` have been read.
+    fn source_read(&mut self, source: u32, count: u64) {
+        self.chunk_counts[source as usize] = Some(count);
+        self.advance();
+    }
+
+    /// Takes one scanned chunk; returns the buffers of the chunks now assembled.
+    fn accept(&mut self, result: ChunkResult) -> Vec<Vec<u8>> {
+        self.pending.insert((result.source, result.index), result);
+        self.advance()
+    }
+
+    fn advance(&mut self) -> Vec<Vec<u8>> {
+        let mut freed = Vec::new();
+        while (self.source as usize) < self.inputs.len() {
+            if let Some(r) = self.pending.remove(&(self.source, self.next_index)) {
+                freed.push(self.feed(r));
+                self.next_index += 1;
+            } else if self.chunk_counts[self.source as usize] == Some(self.next_index) {
+                self.finish_source();
+            } else {
+                break;
+            }
+        }
+        freed
+    }
+
+    fn feed(&mut self, r: ChunkResult) -> Vec<u8> {
+        let assembler = self
+            .assembler
+            .get_or_insert_with(|| Assembler::new(r.source, self.record_base, &self.sink));
+        for mut hit in r.scan.hits {
+            hit.line += self.lines_before + 1;
+            assembler.push(hit, &mut self.sink);
+        }
+        self.lines_before += r.scan.newlines;
+        self.ends_with_newline = r.data.last() == Some(&r.newline);
+        self.inputs[r.source as usize].bytes += r.data.len() as u64;
+        r.data
+    }
+
+    fn finish_source(&mut self) {
+        let input = &mut self.inputs[self.source as usize];
+        input.lines = self.lines_before + u64::from(!self.ends_with_newline && input.bytes > 0);
+        if let Some(assembler) = self.assembler.take() {
+            self.record_base = assembler.finish(&mut self.sink) + 1;
+        }
+        self.source += 1;
+        self.next_index = 0;
+        self.lines_before = 0;
+        self.ends_with_newline = true;
+    }
+
+    fn finish(mut self) -> ScanOutput {
+        self.advance();
+        ScanOutput {
+            inputs: self.inputs,
+            tallies: self.sink.tallies,
+            events: self.sink.events,
+            max_events: self.sink.max_events,
+            events_dropped: self.sink.events_dropped,
+        }
+    }
 }
