@@ -1230,7 +1230,7 @@ impl<'w, W: Write> Gen<'w, W> {
 
     fn run(&mut self, size: u64, density: f64) -> io::Result<()> {
         while self.bytes() < size {
-            if self.committed_auth as f64 <= density * self.truth.lines as f64 {
+            if density > 0.0 && self.committed_auth as f64 <= density * self.truth.lines as f64 {
                 self.start_auth();
             }
             let dt = self.rng.below(3);
