@@ -73,10 +73,21 @@ echo "== warming the page cache"
 for f in big.log dense.log small.log big.log.gz; do cat "$dir/$f" >/dev/null; done
 
 # -- timing ------------------------------------------------------------------------------------
+# GNU grep stops at the first match when its output is /dev/null, so every command writes into a
+# pipe (--output=pipe) instead.
+load_check() {
+    local load
+    load="$(cut -d' ' -f1 /proc/loadavg)"
+    echo "   load average $load on $(nproc) CPUs"
+    if python3 -c "import sys; sys.exit(0 if float('$load') > $(nproc) / 2 else 1)"; then
+        echo "   WARNING: the machine is busy; timings will be noisy" >&2
+    fi
+}
+load_check
 bench_plain() { # name
     local f="$dir/$1"
     echo "== hyperfine $1"
-    hyperfine --warmup "$warmup" --runs "$runs" --style basic --export-json "$dir/$1.hyperfine.json" \
+    hyperfine --warmup "$warmup" --runs "$runs" --style basic --output=pipe --export-json "$dir/$1.hyperfine.json" \
         -n "aadlint scan" "$aadlint scan $f --format json" \
         -n "aadlint scan --threads 1" "$aadlint scan $f --format json --threads 1" \
         -n "rg -c" "rg -c 'AADSTS[0-9]{5,7}' $f" \
@@ -87,7 +98,7 @@ bench_plain big.log
 bench_plain dense.log
 bench_plain small.log
 echo "== hyperfine big.log.gz"
-hyperfine --warmup "$warmup" --runs "$runs" --style basic --export-json "$dir/big.log.gz.hyperfine.json" \
+hyperfine --warmup "$warmup" --runs "$runs" --style basic --output=pipe --export-json "$dir/big.log.gz.hyperfine.json" \
     -n "aadlint scan (gz)" "$aadlint scan $dir/big.log.gz --format json" \
     -n "zcat" "zcat $dir/big.log.gz > /dev/null"
 
@@ -104,6 +115,8 @@ rss "$dir/dense.log.all" "$aadlint" scan "$dir/dense.log" --format json
 rss "$dir/small.log.all" "$aadlint" scan "$dir/small.log" --format json
 rss "$dir/big.log.gz.all" "$aadlint" scan "$dir/big.log.gz" --format json
 rss "$dir/rg" rg -c 'AADSTS[0-9]{5,7}' "$dir/big.log"
+
+load_check
 
 # -- table -------------------------------------------------------------------------------------
 python3 - "$dir" <<'EOF'

@@ -70,11 +70,16 @@ fn healthy_flows_give_no_error_or_warning() {
             .map(|f| &f.cause)
             .collect();
         assert!(serious.is_empty(), "{}: {serious:?}", path.display());
-        assert!(
-            a.flows.iter().all(|f| f.outcome == "tokens" || f.outcome == "unknown"),
-            "{}",
-            path.display()
-        );
+        // Tokens when the log shows them; some clients stop logging before the success (MSAL
+        // Node logs it only at verbose level, Azure CLI prints no poll at all).
+        for f in &a.flows {
+            assert!(
+                ["tokens", "pending", "unknown"].contains(&f.outcome),
+                "{}: {}",
+                path.display(),
+                f.outcome
+            );
+        }
     }
 }
 

@@ -238,7 +238,7 @@ fn millions_of_identifiers_stay_within_the_event_cap() {
     for i in 0..20_000u32 {
         writeln!(
             f,
-            "2026-11-27 10:00:00,000 {i} MainThread app INFO enter the code U{i:08X} to authenticate"
+            "2026-11-27 10:00:00,000 {i} MainThread app INFO open https://microsoft.com/devicelogin and enter the code U{i:08X} to authenticate"
         )
         .unwrap();
         writeln!(f, "2026-11-27 10:00:01,000 {i} MainThread msal.telemetry DEBUG Generate or reuse correlation_id: {i:08x}-0000-4000-8000-{i:012x}").unwrap();

@@ -133,28 +133,15 @@ impl<R: Read> ChunkReader<R> {
     }
 }
 
-/// Reads into `buf` until it holds `target` bytes or the stream ends.
+/// Reads into `buf` until it holds `target` bytes or the stream ends (without zeroing the
+/// buffer first: `read_to_end` reads into its spare capacity).
 fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<()> {
-    if buf.capacity() < target {
-        buf.reserve(target - buf.len());
+    if buf.len() >= target {
+        return Ok(());
     }
-    while buf.len() < target {
-        let start = buf.len();
-        buf.resize(target, 0);
-        match reader.read(&mut buf[start..]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return Ok(());
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        }
-    }
-    Ok(())
+    buf.reserve(target - buf.len());
+    let want = (target - buf.len()) as u64;
+    reader.by_ref().take(want).read_to_end(buf).map(|_| ())
 }
 
 /// A one-line description of a read or decode error, stable across systems.

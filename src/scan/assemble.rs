@@ -9,8 +9,8 @@ use super::line::LineHit;
 use super::tally::Tallies;
 use crate::model::{CodeMention, Event, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
 
-/// How many lines after the last line of a record a continuation line may stand.
-const MAX_GAP: u64 = 12;
+/// How many lines after the last line of a record a line may stand and still belong to it.
+const MAX_GAP: u64 = super::prefilter::CONTINUATION_LINES;
 /// The same for the records of a JSON sign-in export.
 const MAX_EXPORT_GAP: u64 = 200;
 
@@ -75,12 +75,20 @@ impl Assembler {
         }
         self.unattended |= hit.unattended;
         self.client = self.client.or(hit.client);
+        let gap = self
+            .group
+            .first()
+            .map_or(MAX_GAP, |g| if g.export_record { MAX_EXPORT_GAP } else { MAX_GAP });
+        if hit.continuation {
+            // A continuation belongs to the record it follows, within reach of its first line;
+            // alone it says nothing. (The scanner reads continuations only that close to a
+            // record, so the rule must be the same here for chunking not to matter.)
+            if self.group.first().is_some_and(|g| hit.line - g.line <= gap) {
+                self.group.push(hit);
+            }
+            return;
+        }
         if let Some(last) = self.group.last() {
-            let gap = if self.group[0].export_record {
-                MAX_EXPORT_GAP
-            } else {
-                MAX_GAP
-            };
             if hit.head || hit.line - last.line > gap {
                 self.flush(sink);
             }

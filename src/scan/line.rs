@@ -57,6 +57,8 @@ pub struct LineHit {
     pub csv_header: Option<Box<CsvHeader>>,
     /// The line may be a row of a CSV sign-in export, read once its header is known.
     pub csv_row: Option<Box<str>>,
+    /// The line only continues the record above it (`Trace ID: ...`).
+    pub continuation: bool,
 }
 
 impl LineHit {
@@ -78,7 +80,6 @@ impl LineHit {
 struct Patterns {
     uuid_after_key: Regex,
     trace: Regex,
-    continuation: Regex,
     bracket_corr: Regex,
     device_code: Regex,
     v1_code: Regex,
@@ -109,7 +110,6 @@ fn patterns() -> &'static Patterns {
         ))
         .unwrap(),
         trace: Regex::new(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)).unwrap(),
-        continuation: Regex::new(r"^\s*(?:Trace ID|Correlation ID|Timestamp|CorrelationId|Error Code)\s*:").unwrap(),
         bracket_corr: Regex::new(&format!(r"(?:\d\dZ - |\] : \[|GMT:){UUID}")).unwrap(),
         device_code: Regex::new(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#).unwrap(),
         v1_code: Regex::new(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)").unwrap(),
@@ -138,8 +138,18 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Whether `line` contains `needle`. Lines are short and needles many: a first-byte scan beats
+/// building a substring searcher per call.
 fn has(line: &[u8], needle: &str) -> bool {
-    memmem::find(line, needle.as_bytes()).is_some()
+    let n = needle.as_bytes();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(n[0], &line[i..]) {
+        if line[i + p..].starts_with(n) {
+            return true;
+        }
+        i += p + 1;
+    }
+    false
 }
 
 fn has_ci(line: &[u8], needle: &str) -> bool {
@@ -162,7 +172,8 @@ pub fn parse(line: &[u8]) -> LineHit {
     let mut hit = LineHit::default();
     let trimmed = trim_start(line);
     let is_json = trimmed.first() == Some(&b'{');
-    let is_continuation = p.continuation.is_match(line);
+    let is_continuation = super::prefilter::is_continuation(line);
+    hit.continuation = is_continuation;
 
     // Time and worker come from the record head: the start of the line, or JSON fields.
     let head_text = &line[..line.len().min(200)];
@@ -473,7 +484,9 @@ pub fn excerpt(line: &[u8]) -> String {
         return s;
     }
     const HEAD: usize = 60;
-    let anchor_byte = super::anchors().find(s.as_bytes()).map_or(0, |m| m.start());
+    let anchor_byte = super::prefilter::primary(super::Mode::Export)
+        .find(s.as_bytes())
+        .map_or(0, |m| m.start());
     let anchor = s[..floor_char_boundary(&s, anchor_byte)].chars().count();
     let take = |from: usize, n: usize| s.chars().skip(from).take(n).collect::<String>();
     if anchor < HEAD + 40 {

@@ -8,94 +8,23 @@ pub mod assemble;
 pub mod codes;
 pub mod export;
 pub mod line;
+pub mod prefilter;
 pub mod secrets;
 pub mod tally;
 pub mod time;
 
 use crate::input::{self, ChunkReader, Planned};
 use crate::model::{Event, InputSummary};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, Input};
 use assemble::{Assembler, Sink};
 use line::LineHit;
+pub use prefilter::{Mode, CONTINUATION_LINES};
 use std::collections::BTreeMap;
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use tally::Tallies;
 
 /// Lines longer than this are read in windows of this size around each anchor.
 pub const MAX_LINE: usize = 64 << 10;
-
-/// Literals at least one of which every interesting line holds (matched ignoring ASCII case).
-const ANCHORS: &[&str] = &[
-    "AADSTS",
-    "error_code",
-    "errorcode",
-    "error code",
-    "resulttype",
-    "expired_token",
-    "code_expired",
-    "code expired",
-    "expired device code",
-    "expired before contacting",
-    "authorization_",
-    "authorization pending",
-    "authorization completed",
-    "slow_down",
-    "access_denied",
-    "invalid_grant",
-    "bad_verification",
-    "oauth2/",
-    "devicecode",
-    "device_code",
-    "grant-type:device",
-    "enter the code",
-    "user_code",
-    "user code",
-    "verification_ur",
-    "correlation",
-    "client-request-id",
-    "trace id",
-    "trace_id",
-    "timestamp:",
-    "token_cache",
-    "timed out waiting",
-    "attempted too soon",
-    "get_token succeeded",
-    "gettoken succeeded",
-    "token acquisition",
-    "sending token request",
-    "timeout from",
-    "user defined timeout",
-    "canceledexception",
-    "flow was cancelled",
-    "request cancelled",
-    "\"access_token\"",
-    "signed in as ",
-    "logged in as ",
-    "createddatetime",
-    "timegenerated",
-    "device code",
-    "already redeemed",
-    "already been redeemed",
-    "##[",
-    "##vso[",
-    "github_actions",
-    "gitlab_ci",
-    "build_buildid",
-    "systemd[",
-];
-
-/// The prefilter: every anchor, ignoring ASCII case.
-pub(crate) fn anchors() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(ANCHORS)
-            .expect("anchors compile")
-    })
-}
 
 /// What scanning one chunk found.
 #[derive(Debug, Default)]
@@ -108,33 +37,82 @@ pub struct ChunkScan {
 
 /// Scans one chunk of whole lines. `newline` is the line terminator of the source (`\n`, or `\r`
 /// for old Mac files); a `\r` before `\n` is dropped.
-pub fn scan_chunk(data: &[u8], newline: u8) -> ChunkScan {
-    let ac = anchors();
+///
+/// In [`Mode::Logs`] only lines holding a primary literal are read, plus the continuation lines
+/// (`Trace ID:`, `Correlation ID:`, `Timestamp:`) in the [`CONTINUATION_LINES`] lines after each
+/// of them and at the start of the chunk (where the line they continue may sit in the chunk
+/// before): the assembler keeps those within reach of a record and drops the others, so the
+/// result does not depend on where chunks are cut.
+pub fn scan_chunk(data: &[u8], newline: u8, mode: Mode) -> ChunkScan {
+    let finder = prefilter::primary(mode);
     let mut out = ChunkScan::default();
     let mut pos = 0;
     let mut counted_to = 0;
     let mut line_no = 0u64;
+    let mut looked_until = 0u64;
+    let mut sorted = true;
+    if mode == Mode::Logs {
+        looked_until = look_ahead(data, 0, 0, CONTINUATION_LINES, newline, &mut out.hits);
+    }
     while pos < data.len() {
-        let Some(m) = ac.find(Input::new(data).span(pos..data.len())) else {
+        let Some(m) = finder.find(Input::new(data).span(pos..data.len())) else {
             break;
         };
         let start = memchr::memrchr(newline, &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
         let end = memchr::memchr(newline, &data[m.start()..]).map_or(data.len(), |i| m.start() + i);
         line_no += bytecount::count(&data[counted_to..start], newline) as u64;
         counted_to = start;
-        let mut line = &data[start..end];
-        if line.last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
+        let line = trim_cr(&data[start..end]);
+        sorted &= out.hits.last().is_none_or(|h| h.line <= line_no);
         if line.len() <= MAX_LINE {
             push(&mut out.hits, line::parse(line), line_no);
         } else {
-            scan_long_line(line, m.start() - start, line_no, &mut out.hits);
+            scan_long_line(line, m.start() - start, line_no, finder, &mut out.hits);
+        }
+        if mode == Mode::Logs && end < data.len() {
+            let from = (line_no + 1).max(looked_until);
+            let skip = from - (line_no + 1);
+            if let Some(at) = nth_line_start(data, end + 1, skip, newline) {
+                let until = line_no + 1 + CONTINUATION_LINES;
+                looked_until = look_ahead(data, at, from, until, newline, &mut out.hits).max(looked_until);
+            }
         }
         pos = end + 1;
     }
+    if !sorted {
+        // Continuations found ahead of later primary lines; windows of one long line keep their order.
+        out.hits.sort_by_key(|h| h.line);
+    }
     out.newlines = line_no + bytecount::count(&data[counted_to.min(data.len())..], newline) as u64;
     out
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// The byte offset of the line `n` lines after the one starting at `at`.
+fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usize> {
+    for _ in 0..n {
+        at += memchr::memchr(newline, data.get(at..)?)? + 1;
+    }
+    (at < data.len()).then_some(at)
+}
+
+/// Reads the continuation lines among the lines from `at` (line number `first`) to line `until`
+/// (excluded). Returns the first line number not looked at.
+fn look_ahead(data: &[u8], mut at: usize, first: u64, until: u64, newline: u8, hits: &mut Vec<LineHit>) -> u64 {
+    let mut n = first;
+    while n < until && at < data.len() {
+        let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
+        let line = trim_cr(&data[at..end]);
+        if prefilter::is_continuation(line) {
+            push(hits, line::parse(line), n);
+        }
+        n += 1;
+        at = end + 1;
+    }
+    n
 }
 
 fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
@@ -145,8 +123,7 @@ fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
 }
 
 /// Reads a very long line in windows around its anchors, so memory and time stay bounded.
-fn scan_long_line(line: &[u8], first: usize, line_no: u64, hits: &mut Vec<LineHit>) {
-    let ac = anchors();
+fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick, hits: &mut Vec<LineHit>) {
     let mut at = Some(first);
     while let Some(a) = at {
         let from = a.saturating_sub(1024);
@@ -162,7 +139,7 @@ fn scan_long_line(line: &[u8], first: usize, line_no: u64, hits: &mut Vec<LineHi
         };
         push(hits, line::parse(&line[from..to]), line_no);
         at = if to < line.len() {
-            ac.find(Input::new(line).span(to..line.len())).map(|m| m.start())
+            finder.find(Input::new(line).span(to..line.len())).map(|m| m.start())
         } else {
             None
         };
@@ -232,6 +209,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
             }
         };
         let mut newline = b'\n';
+        let mut mode = Mode::Logs;
         let mut count = 0u64;
         loop {
             let Some(buf) = free.pop() else {
@@ -244,16 +222,17 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
                 Ok(Some(chunk)) => {
                     read_so_far += chunk.data.len() as u64;
                     progress(read_so_far);
-                    if chunk.index == 0
-                        && memchr::memchr(b'\n', &chunk.data).is_none()
-                        && memchr::memchr(b'\r', &chunk.data).is_some()
-                    {
-                        newline = b'\r';
+                    if chunk.index == 0 {
+                        if memchr::memchr(b'\n', &chunk.data).is_none() && memchr::memchr(b'\r', &chunk.data).is_some()
+                        {
+                            newline = b'\r';
+                        }
+                        mode = Mode::of(&chunk.data);
                     }
                     count += 1;
                     let tx = tx.clone();
                     rayon::spawn(move || {
-                        let scan = scan_chunk(&chunk.data, newline);
+                        let scan = scan_chunk(&chunk.data, newline, mode);
                         let _ = tx.send(ChunkResult {
                             source,
                             index: chunk.index,

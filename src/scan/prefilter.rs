@@ -1,0 +1,140 @@
+//! The literal prefilter: which lines are worth reading at all.
+//!
+//! Ordinary logs are searched for a dozen primary literals that every line worth reading holds
+//! (Teddy, the SIMD multi-literal searcher, runs at several GB/s on so few); continuation lines
+//! are picked up next to the lines they continue. Sign-in exports, which spread one record over
+//! dozens of lines with keys no ordinary log line needs, are searched for every anchor.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::sync::OnceLock;
+
+/// How many lines after a line its `Trace ID:` / `Correlation ID:` / `Timestamp:` continuations
+/// may stand.
+pub const CONTINUATION_LINES: u64 = 12;
+
+/// How an input is searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Application logs, traces, client logs: primary literals plus continuations.
+    Logs,
+    /// Entra sign-in exports (JSON, CSV, Log Analytics): every anchor.
+    Export,
+}
+
+/// Bytes at the start of an input that decide its mode.
+const SNIFF: usize = 64 << 10;
+
+impl Mode {
+    /// The mode of an input, from its first bytes.
+    pub fn of(start: &[u8]) -> Mode {
+        let head = &start[..start.len().min(SNIFF)];
+        let export = [
+            "\"createdDateTime\"",
+            "\"TimeGenerated\"",
+            "Sign-in error code",
+            "\"ResultType\"",
+        ]
+        .iter()
+        .any(|marker| memchr::memmem::find(head, marker.as_bytes()).is_some());
+        if export {
+            Mode::Export
+        } else {
+            Mode::Logs
+        }
+    }
+}
+
+/// Literals one of which every line worth reading in an ordinary log holds (case-sensitive; each
+/// one stands for a family of keys: `evice` for device_code, devicecode, DeviceCode, the
+/// devicelogin prompt, DeviceCodeCredential).
+const PRIMARY: &[&str] = &[
+    "AADSTS",
+    "oauth2",
+    "evice",
+    "r_code",
+    "r Code",
+    "rCode",
+    "Generate or reuse",
+    "token_cache",
+    "authorization_",
+    "CanceledException",
+    "Acquisition",
+    "ccess_token",
+    "polling",
+    "##[",
+    "systemd[",
+];
+
+/// What else sign-in exports and oddly worded client messages need, ignoring ASCII case.
+const EXTENDED: &[&str] = &[
+    "error code",
+    "resulttype",
+    "expired",
+    "authorization",
+    "slow_down",
+    "access_denied",
+    "invalid_grant",
+    "bad_verification",
+    "enter the code",
+    "user code",
+    "verification_ur",
+    "correlation",
+    "client-request-id",
+    "trace id",
+    "trace_id",
+    "timestamp:",
+    "token_cache",
+    "timed out waiting",
+    "attempted too soon",
+    "succeeded",
+    "timeout from",
+    "canceledexception",
+    "cancelled",
+    "redeemed",
+    "signed in as ",
+    "logged in as ",
+    "createddatetime",
+    "timegenerated",
+    "##vso[",
+    "github_actions",
+    "gitlab_ci",
+    "build_buildid",
+];
+
+/// Literals of continuation lines.
+const CONTINUATION: &[&str] = &["Trace ID", "Correlation ID", "CorrelationId", "Timestamp"];
+
+fn build(patterns: &[&str], case_insensitive: bool) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(case_insensitive)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(patterns)
+        .expect("literals compile")
+}
+
+/// The searcher for the lines worth reading in `mode`.
+pub fn primary(mode: Mode) -> &'static AhoCorasick {
+    static LOGS: OnceLock<AhoCorasick> = OnceLock::new();
+    static EXPORT: OnceLock<AhoCorasick> = OnceLock::new();
+    match mode {
+        Mode::Logs => LOGS.get_or_init(|| build(PRIMARY, false)),
+        Mode::Export => EXPORT.get_or_init(|| {
+            let all: Vec<&str> = PRIMARY.iter().chain(EXTENDED).chain(CONTINUATION).copied().collect();
+            build(&all, true)
+        }),
+    }
+}
+
+/// A line that only continues the record above it (`Trace ID: ...`): no primary literal, and it
+/// starts with a continuation key.
+pub fn is_continuation(line: &[u8]) -> bool {
+    static CONT: OnceLock<AhoCorasick> = OnceLock::new();
+    let key_at_start = {
+        let trimmed = &line[line.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        let head = &trimmed[..trimmed.len().min(20)];
+        CONT.get_or_init(|| build(CONTINUATION, false))
+            .find(head)
+            .is_some_and(|m| m.start() == 0)
+    };
+    key_at_start && !primary(Mode::Logs).is_match(line)
+}
