@@ -303,3 +303,42 @@ fn empty_file_is_clean() {
         .code(0)
         .stdout(predicate::str::contains("No AADSTS codes found"));
 }
+
+#[test]
+fn real_samples_give_exactly_the_codes_their_index_lists() {
+    let v = json(&["scan", "fixtures/real"]);
+    let index = std::fs::read_to_string("fixtures/real/INDEX.tsv").unwrap();
+    for row in index.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let file = format!("fixtures/real/{}", cols[0]);
+        let mut expected: Vec<String> = cols[3]
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.starts_with("AADSTS"))
+            .map(str::to_string)
+            .collect();
+        // The sign-in error pages print the code bare: `Error Code: 53003`.
+        if let Some(bare) = cols[3].split("Error Code: ").nth(1) {
+            expected.push(format!(
+                "AADSTS{}",
+                bare.trim_end_matches(|c: char| !c.is_ascii_digit())
+            ));
+        }
+        expected.sort();
+        expected.dedup();
+        let mut found: Vec<String> = v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                c["locations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l["path"] == file.as_str())
+            })
+            .map(|c| c["code"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "{file}");
+    }
+}

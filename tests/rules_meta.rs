@@ -191,3 +191,24 @@ fn explain_finds_every_code_by_number_name_and_prefix() {
         Some(aadlint::rules::RuleRef::Cause(_))
     ));
 }
+
+#[test]
+fn the_prefilter_lets_every_positive_example_through() {
+    use aadlint::scan::{scan_chunk, Mode};
+    let mut missed = Vec::new();
+    for rule in catalog().codes.values() {
+        for line in &rule.examples.positive {
+            let data = format!("{line}\n");
+            let scan = scan_chunk(data.as_bytes(), b'\n', Mode::Logs);
+            if !scan.hits.iter().any(|h| h.codes.iter().any(|c| c.0 == rule.number())) {
+                missed.push(format!("{}: {line}", rule.code));
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} example lines never reach the parser:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+}

@@ -57,6 +57,8 @@ const PRIMARY: &[&str] = &[
     "Generate or reuse",
     "token_cache",
     "authorization_",
+    "xpired_token",
+    "invalid_grant",
     "CanceledException",
     "Acquisition",
     "ccess_token",
