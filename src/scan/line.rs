@@ -272,7 +272,7 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
             b"FATAL",
             b"-",
         ];
-        let thread = c[2].trim_ascii_matches();
+        let thread = unbracket(&c[2]);
         if !LEVELS.contains(&thread) {
             w.thread = Some(text(thread));
         }
@@ -280,15 +280,10 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
     w
 }
 
-trait TrimBrackets {
-    fn trim_ascii_matches(&self) -> &[u8];
-}
-
-impl TrimBrackets for [u8] {
-    fn trim_ascii_matches(&self) -> &[u8] {
-        let s = self.strip_prefix(b"[").unwrap_or(self);
-        s.strip_suffix(b"]").unwrap_or(s)
-    }
+/// `[name]` without its brackets.
+fn unbracket(s: &[u8]) -> &[u8] {
+    let s = s.strip_prefix(b"[").unwrap_or(s);
+    s.strip_suffix(b"]").unwrap_or(s)
 }
 
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
@@ -392,8 +387,7 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     if code(90120) || has(line, "already been redeemed") || has(line, "already redeemed") {
         return Some(Outcome::Redeemed);
     }
-    if let Some(&(n, _)) = codes.iter().find(|c| CONDITIONAL_ACCESS_CODES.contains(&c.0)) {
-        let _ = n;
+    if codes.iter().any(|c| CONDITIONAL_ACCESS_CODES.contains(&c.0)) {
         return Some(Outcome::Blocked);
     }
     // RFC 8628's access_denied; Entra says authorization_declined. access_denied alone is also
