@@ -233,14 +233,7 @@ pub fn detect(t: &Timeline, events: &[Event], members: &[usize]) -> Vec<Detected
         found.push(Detected {
             cause: "device-code-in-automation",
             message: "a device code flow ran in a CI job or service, where nobody is there to enter the code".into(),
-            events: t
-                .authorizations
-                .iter()
-                .take(1)
-                .copied()
-                .chain([first])
-                .take(1)
-                .collect(),
+            events: vec![t.authorizations.first().copied().unwrap_or(first)],
             workers: vec![events[first].worker.clone()],
         });
     }
