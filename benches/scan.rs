@@ -38,10 +38,12 @@ fn scan_chunk(c: &mut Criterion) {
             truth.auth_lines,
             truth.lines
         );
+        // The pipeline picks the mode from an input's first bytes.
+        let mode = aadlint::scan::Mode::of(&data);
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_with_input(BenchmarkId::new("density", density), &data, |b, data| {
             b.iter(|| {
-                let out = aadlint::scan::scan_chunk(black_box(data), b'\n');
+                let out = aadlint::scan::scan_chunk(black_box(data), &[], b'\n', mode);
                 black_box((out.newlines, out.hits.len()))
             })
         });

@@ -3,6 +3,21 @@ fn main() {
     let paths: Vec<String> = std::env::args().skip(1).collect();
     let planned = aadlint::input::expand(&paths);
     let out = aadlint::scan::scan_inputs(&planned);
+    let names: Vec<String> = out.inputs.iter().map(|i| i.path.clone()).collect();
+    for f in aadlint::correlate::correlate(&out.events, &names) {
+        let t = aadlint::diagnose::timeline::build(&f.events, &out.events);
+        println!("flow {} polls:", f.id);
+        for p in &t.polls {
+            println!(
+                "  poll ev-line {} resp {:?} {:?} {:?} {:?}",
+                out.events[p.event].line,
+                p.response.map(|r| out.events[r].line),
+                p.millis,
+                p.status,
+                p.outcome
+            );
+        }
+    }
     for e in &out.events {
         println!(
             "{}:{} {:?} {:?} keys={:?} {}",

@@ -103,7 +103,7 @@ impl Rng {
         u
     }
 
-    fn from_alphabet(&mut self, alphabet: &[u8], n: usize) -> String {
+    fn string_from(&mut self, alphabet: &[u8], n: usize) -> String {
         (0..n).map(|_| *self.pick(alphabet) as char).collect()
     }
 
@@ -111,7 +111,7 @@ impl Rng {
     pub fn user_code(&mut self) -> String {
         const A: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         loop {
-            let c = self.from_alphabet(A, 9);
+            let c = self.string_from(A, 9);
             if c.bytes().any(|b| b.is_ascii_uppercase()) {
                 return c;
             }
@@ -122,7 +122,7 @@ impl Rng {
     pub fn device_code(&mut self) -> String {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let n = self.range(180, 240) as usize;
-        format!("DAQABIQEAAAD{}", self.from_alphabet(A, n))
+        format!("DAQABIQEAAAD{}", self.string_from(A, n))
     }
 }
 
@@ -507,10 +507,10 @@ impl<'r> FlowScript<'r> {
         if self.json {
             b.extend_from_slice(b"{\"timestamp\": \"");
             push_ts(&mut b, t, TsStyle::Python);
-            write!(b, "\", \"pid\": {pid}, \"thread\": \"MainThread\", \"logger\": \"{logger}\", \"level\": \"{level}\", \"message\": \"{}\"{extra}}}\n", json_escape(msg)).unwrap();
+            writeln!(b, "\", \"pid\": {pid}, \"thread\": \"MainThread\", \"logger\": \"{logger}\", \"level\": \"{level}\", \"message\": \"{}\"{extra}}}", json_escape(msg)).unwrap();
         } else {
             push_ts(&mut b, t, TsStyle::Python);
-            write!(b, " {pid} MainThread {logger} {level} {msg}\n").unwrap();
+            writeln!(b, " {pid} MainThread {logger} {level} {msg}").unwrap();
         }
         self.recs.push((t, b));
     }
@@ -1301,14 +1301,14 @@ impl<'w, W: Write> Gen<'w, W> {
                     "\", \"level\": \"error\", \"logger\": \"api.auth\", \"pid\": {pid}, \"msg\": \"token request failed\", \"error\": \"{error}\", \"error_description\": \"AADSTS{code}: {text}\\r\\nTrace ID: {trace}\\r\\nCorrelation ID: {corr}\\r\\nTimestamp: "
                 );
                 push_ts(b, t, TsStyle::Entra);
-                let _ = write!(b, "\", \"error_codes\":[{code}], \"correlation_id\": \"{corr}\"}}\n");
+                let _ = writeln!(b, "\", \"error_codes\":[{code}], \"correlation_id\": \"{corr}\"}}");
                 self.bare(code);
             }
             3 => {
                 // Only the bare code.
                 b.extend_from_slice(b"{\"timestamp\": \"");
                 push_ts(b, t, TsStyle::Iso);
-                let _ = write!(b, "\", \"level\": \"warning\", \"logger\": \"api.auth\", \"pid\": {pid}, \"msg\": \"token refresh failed\", \"error\": \"{error}\", \"error_codes\":[{code}], \"correlation_id\": \"{corr}\"}}\n");
+                let _ = writeln!(b, "\", \"level\": \"warning\", \"logger\": \"api.auth\", \"pid\": {pid}, \"msg\": \"token refresh failed\", \"error\": \"{error}\", \"error_codes\":[{code}], \"correlation_id\": \"{corr}\"}}");
                 self.bare(code);
             }
             4 => {
@@ -1326,20 +1326,20 @@ impl<'w, W: Write> Gen<'w, W> {
                     "False MSAL 4.66.2.0 MSAL.NetCore .NET 8.0.11 Microsoft Windows 10.0.20348 ["
                 );
                 push_ts(b, t, TsStyle::Entra);
-                let _ = write!(b, " - {corr}] Exception type: Microsoft.Identity.Client.MsalUiRequiredException, ErrorCode: {error}, HTTP StatusCode 400, CorrelationId {corr}, Microsoft Entra ID Error Code AADSTS{code}\r\n");
+                let _ = writeln!(b, " - {corr}] Exception type: Microsoft.Identity.Client.MsalUiRequiredException, ErrorCode: {error}, HTTP StatusCode 400, CorrelationId {corr}, Microsoft Entra ID Error Code AADSTS{code}\r");
             }
             6 => {
                 // A sign-in log export row.
                 b.extend_from_slice(b"{\"createdDateTime\": \"");
                 push_ts(b, t, TsStyle::Iso);
-                let _ = write!(b, "\", \"userPrincipalName\": \"{}\", \"appDisplayName\": \"orders-portal\", \"clientAppUsed\": \"Browser\", \"status\": {{\"errorCode\": {code}, \"failureReason\": \"{text}\"}}, \"correlationId\": \"{corr}\"}}\n", rng.pick(&USERS));
+                let _ = writeln!(b, "\", \"userPrincipalName\": \"{}\", \"appDisplayName\": \"orders-portal\", \"clientAppUsed\": \"Browser\", \"status\": {{\"errorCode\": {code}, \"failureReason\": \"{text}\"}}, \"correlationId\": \"{corr}\"}}", rng.pick(&USERS));
                 self.bare(code);
             }
             _ => {
                 // A confidential client's token request (not a device code grant), then its error.
                 let tenant = rng.uuid();
                 push_ts(b, t, TsStyle::Python);
-                let _ = write!(b, " {pid} ThreadPoolExecutor-0_{thread} urllib3.connectionpool DEBUG https://login.microsoftonline.com:443 \"POST /{tenant}/oauth2/v2.0/token HTTP/1.1\" 401 {}\n", rng.range(400, 700));
+                let _ = writeln!(b, " {pid} ThreadPoolExecutor-0_{thread} urllib3.connectionpool DEBUG https://login.microsoftonline.com:443 \"POST /{tenant}/oauth2/v2.0/token HTTP/1.1\" 401 {}", rng.range(400, 700));
                 push_ts(b, t, TsStyle::Python);
                 let _ = write!(b, " {pid} ThreadPoolExecutor-0_{thread} webapp.auth ERROR Client credentials failed: {error}: AADSTS{code}: {text}\nTrace ID: {trace}\nCorrelation ID: {corr}\nTimestamp: ");
                 push_ts(b, t, TsStyle::Entra);
@@ -1384,9 +1384,9 @@ impl<'w, W: Write> Gen<'w, W> {
                 let method = if rng.chance(0.8) { "GET" } else { "POST" };
                 let path = rng.pick(&PATHS);
                 let status = *rng.pick(&[200u16, 200, 200, 200, 201, 204, 304, 404, 500, 302]);
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    "] \"{method} {path}{} HTTP/1.1\" {status} {} \"-\" \"{}\" rt={}.{:03}\n",
+                    "] \"{method} {path}{} HTTP/1.1\" {status} {} \"-\" \"{}\" rt={}.{:03}",
                     rng.below(100_000),
                     rng.below(60_000),
                     rng.pick(&AGENTS),
@@ -1407,9 +1407,9 @@ impl<'w, W: Write> Gen<'w, W> {
             }
             840..=899 => {
                 push_ts(b, t, TsStyle::Logback);
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    "  INFO 1 --- [nio-8080-exec-{}] c.e.orders.web.OrderController   : {} {}\n",
+                    "  INFO 1 --- [nio-8080-exec-{}] c.e.orders.web.OrderController   : {} {}",
                     rng.range(1, 11),
                     rng.pick(&MESSAGES),
                     rng.below(100_000)
@@ -1417,7 +1417,7 @@ impl<'w, W: Write> Gen<'w, W> {
             }
             900..=919 => {
                 push_ts(b, t, TsStyle::Logback);
-                let _ = write!(b, " ERROR 1 --- [nio-8080-exec-{}] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() for servlet [dispatcherServlet] threw exception\n", rng.range(1, 11));
+                let _ = writeln!(b, " ERROR 1 --- [nio-8080-exec-{}] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() for servlet [dispatcherServlet] threw exception", rng.range(1, 11));
                 let _ = writeln!(b, "{}", rng.pick(&JAVA_EXCEPTIONS));
                 for _ in 0..rng.range(8, 30) {
                     let _ = writeln!(b, "\tat {}", rng.pick(&JAVA_FRAMES));
@@ -1432,14 +1432,10 @@ impl<'w, W: Write> Gen<'w, W> {
             }
             920..=939 => {
                 push_ts(b, t, TsStyle::Python);
-                let _ = write!(b, " {pid} MainThread celery.worker ERROR Task billing.tasks.render failed\nTraceback (most recent call last):\n");
+                let _ = writeln!(b, " {pid} MainThread celery.worker ERROR Task billing.tasks.render failed\nTraceback (most recent call last):");
                 for _ in 0..rng.range(2, 7) {
                     let (file, code) = rng.pick(&PY_FRAMES);
-                    let _ = write!(
-                        b,
-                        "  File \"{file}\", line {}, in handler\n{code}\n",
-                        rng.range(10, 900)
-                    );
+                    let _ = writeln!(b, "  File \"{file}\", line {}, in handler\n{code}", rng.range(10, 900));
                 }
                 let _ = writeln!(
                     b,
@@ -1478,16 +1474,16 @@ impl<'w, W: Write> Gen<'w, W> {
                 let _ = write!(b, " {pid} MainThread app.http WARNING Undecodable header from client: ");
                 b.extend_from_slice(b"Caf\xe9 M\xfcller \xff\xfe\x81\x9f ");
                 for _ in 0..rng.range(4, 40) {
-                    b.push(0x80 | rng.below(0x7f) as u8 + 1);
+                    b.push(0x80 | (rng.below(0x7f) as u8 + 1));
                 }
                 b.push(b'\n');
             }
             954..=969 => {
                 // A Windows service writes CRLF.
                 push_ts(b, t, TsStyle::DotNet);
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    " [INF] Worker.Sync: {} {}\r\n",
+                    " [INF] Worker.Sync: {} {}\r",
                     rng.pick(&MESSAGES),
                     rng.below(100_000)
                 );
@@ -1505,9 +1501,9 @@ impl<'w, W: Write> Gen<'w, W> {
                 push_num(b, u64::from(c.s), 2);
                 b.push(b'.');
                 push_num(b, u64::from(c.ms) * 1000 + rng.below(1000), 6);
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    "       {} controller.go:{}] \"Reconciling\" deployment=\"orders/orders-api\" generation={}\n",
+                    "       {} controller.go:{}] \"Reconciling\" deployment=\"orders/orders-api\" generation={}",
                     rng.range(1, 99),
                     rng.range(100, 900),
                     rng.below(5000)
@@ -1516,9 +1512,9 @@ impl<'w, W: Write> Gen<'w, W> {
             _ => {
                 // Text that only looks like a code: never counted.
                 push_ts(b, t, TsStyle::Python);
-                let _ = write!(
+                let _ = writeln!(
                     b,
-                    " {pid} MainThread docs.index INFO {}\n",
+                    " {pid} MainThread docs.index INFO {}",
                     rng.pick(&[
                         "Indexed page 'AADSTS error codes' (AADSTS prefix, see AADSTS docs)",
                         "Ticket 88123 mentions AADSTS1234 (four digits, not a code)",

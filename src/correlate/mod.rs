@@ -76,6 +76,8 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     let mut current: HashMap<&Worker, usize> = HashMap::new();
     let mut current_of_process: HashMap<(u32, Option<&str>, Option<&str>), usize> = HashMap::new();
     let mut unpolled_of_source: HashMap<u32, usize> = HashMap::new();
+    // Workers whose last event was a request still waiting for its reply.
+    let mut awaiting: std::collections::HashSet<&Worker> = std::collections::HashSet::new();
     // The last authorized, never polled flow of any input, with its time: another host or run
     // may resume it (a device code saved to disk and polled later).
     let mut unpolled_anywhere: Option<(usize, i64)> = None;
@@ -102,6 +104,7 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         }
         let process = (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref());
         let polling = context || e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
+        let awaiting_reply = awaiting.contains(&e.worker);
         let cur = current
             .get(&e.worker)
             .or_else(|| current_of_process.get(&process))
@@ -133,7 +136,11 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
                     // A client announcing the correlation id of the flow it is about to poll.
                     IdKind::Correlation => !c.has_correlation && !c.ended,
                 });
-                kinds_free && (!context || !c.ended)
+                // A response whose correlation id is new (clients that send no
+                // client-request-id get a new one on every reply) answers the open flow's poll.
+                let response = e.signals.iter().any(|s| matches!(s, Signal::Outcome(_)));
+                let only_correlation = e.keys.iter().all(|k| k.kind == IdKind::Correlation);
+                (kinds_free && (!context || !c.ended)) || (response && only_correlation && awaiting_reply)
             } else {
                 false
             }
@@ -163,6 +170,13 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         s.has_user_code |= e.keys.iter().any(|k| k.kind == IdKind::UserCode);
         s.has_device_code |= e.keys.iter().any(|k| k.kind == IdKind::DeviceCode);
         node_of_event[i] = Some(t);
+        let polls = e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
+        let answers = e.signals.iter().any(|s| matches!(s, Signal::Outcome(_)));
+        if polls && !answers {
+            awaiting.insert(&e.worker);
+        } else if answers {
+            awaiting.remove(&e.worker);
+        }
         current.insert(&e.worker, t);
         current_of_process.insert(process, t);
         let s = state[uf.find(t)];
@@ -247,20 +261,30 @@ fn flow_id(keys: &[FlowKey], members: &[usize], events: &[Event]) -> Option<Stri
     None
 }
 
-/// Orders a flow's events by time when every event has one, else keeps source order.
-fn order_by_time(mut members: Vec<usize>, events: &[Event]) -> Vec<usize> {
-    let times: Option<Vec<i64>> = members
-        .iter()
-        .map(|&i| events[i].timestamp.as_ref().and_then(|t| t.millis))
-        .collect();
-    if times.is_some() {
-        members.sort_by_key(|&i| {
-            (
-                events[i].timestamp.as_ref().and_then(|t| t.millis),
-                events[i].source,
-                events[i].line,
-            )
-        });
+/// Orders a flow's events: each input's events keep their order in the input, and inputs are
+/// merged by time where every event has one (a log's own order beats timestamps of differing
+/// precision).
+fn order_by_time(members: Vec<usize>, events: &[Event]) -> Vec<usize> {
+    let millis = |i: usize| events[i].timestamp.as_ref().and_then(|t| t.millis);
+    if members.iter().any(|&i| millis(i).is_none()) {
+        return members;
     }
-    members
+    let mut by_source: Vec<std::collections::VecDeque<usize>> = Vec::new();
+    for &i in &members {
+        match by_source
+            .iter_mut()
+            .find(|q| q.front().is_some_and(|&f| events[f].source == events[i].source))
+        {
+            Some(q) => q.push_back(i),
+            None => by_source.push(std::collections::VecDeque::from([i])),
+        }
+    }
+    let mut out = Vec::with_capacity(members.len());
+    while let Some(q) = by_source.iter_mut().filter(|q| !q.is_empty()).min_by_key(|q| {
+        let f = *q.front().expect("not empty");
+        (millis(f), events[f].source, events[f].line)
+    }) {
+        out.push(q.pop_front().expect("not empty"));
+    }
+    out
 }

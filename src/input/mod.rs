@@ -54,12 +54,42 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// Position of the chunk in its source, from 0.
     pub index: u64,
+    /// The last [`CONTEXT_LINES`] lines of the chunk before (at most [`CONTEXT_BYTES`]), so a
+    /// line near the start of this chunk can be read together with the lines just above it.
+    pub context: Vec<u8>,
+}
+
+/// How many lines of the chunk before a [`Chunk`] carries as context.
+pub const CONTEXT_LINES: usize = 16;
+
+/// The most bytes of context a chunk carries.
+pub const CONTEXT_BYTES: usize = 256 << 10;
+
+/// The start of the last `lines` whole lines of `data`, within its last `max_bytes` bytes.
+fn tail_start(data: &[u8], lines: usize, max_bytes: usize) -> usize {
+    let floor = data.len().saturating_sub(max_bytes);
+    let mut at = data.len();
+    // Skip the line end that closes the last line, then step back one line at a time.
+    let mut search_end = data.len().saturating_sub(1);
+    for _ in 0..lines {
+        match memchr::memrchr(b'\n', &data[floor..search_end]) {
+            Some(i) => {
+                at = floor + i + 1;
+                search_end = floor + i;
+            }
+            None => {
+                return if floor == 0 { 0 } else { at };
+            }
+        }
+    }
+    at
 }
 
 /// Cuts a byte stream into line-aligned chunks.
 pub struct ChunkReader<R> {
     inner: R,
     carry: Vec<u8>,
+    context: Vec<u8>,
     index: u64,
     done: bool,
     error: Option<io::Error>,
@@ -79,6 +109,7 @@ impl<R: Read> ChunkReader<R> {
         ChunkReader {
             inner,
             carry: Vec::new(),
+            context: Vec::new(),
             index: 0,
             done: false,
             error: None,
@@ -124,9 +155,11 @@ impl<R: Read> ChunkReader<R> {
                 buf.truncate(pos + 1);
             }
         }
+        let tail = buf[tail_start(&buf, CONTEXT_LINES, CONTEXT_BYTES)..].to_vec();
         let chunk = Chunk {
             data: buf,
             index: self.index,
+            context: std::mem::replace(&mut self.context, tail),
         };
         self.index += 1;
         Ok(Some(chunk))

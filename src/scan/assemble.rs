@@ -47,8 +47,7 @@ pub struct Assembler {
     group: Vec<LineHit>,
     csv_header: Option<Box<CsvHeader>>,
     first_event: usize,
-    unattended: bool,
-    client: Option<&'static str>,
+    ci_job: bool,
 }
 
 impl Assembler {
@@ -60,8 +59,7 @@ impl Assembler {
             group: Vec::new(),
             csv_header: None,
             first_event: sink.events.len(),
-            unattended: false,
-            client: None,
+            ci_job: false,
         }
     }
 
@@ -73,8 +71,7 @@ impl Assembler {
         } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &self.csv_header) {
             h.read_row(&row, &mut hit);
         }
-        self.unattended |= hit.unattended;
-        self.client = self.client.or(hit.client);
+        self.ci_job |= hit.ci_job;
         let gap = self
             .group
             .first()
@@ -88,22 +85,22 @@ impl Assembler {
             }
             return;
         }
-        if let Some(last) = self.group.last() {
-            if hit.head || hit.line - last.line > gap {
-                self.flush(sink);
-            }
+        // A line that starts a record, or whose record starts on an unread line just above it,
+        // starts a group; any other line joins the group whose last read line is close enough.
+        let last_read = self.group.iter().rev().find(|l| !l.continuation);
+        if hit.head || hit.record_head.is_some() || last_read.is_none_or(|last| hit.line - last.line > gap) {
+            self.flush(sink);
         }
         self.group.push(hit);
     }
 
-    /// Ends the source: emits the last record and marks the source's events with what is only
-    /// known at the end (an unattended context, the client named anywhere in the input).
+    /// Ends the source: emits the last record and, when the input is a CI job's log, marks all
+    /// its events as unattended (known only once the whole input is read).
     /// Returns the record number the next source starts at.
     pub fn finish(mut self, sink: &mut Sink) -> u64 {
         self.flush(sink);
         for e in &mut sink.events[self.first_event..] {
-            e.unattended |= self.unattended;
-            e.client = e.client.or(self.client);
+            e.unattended |= self.ci_job;
         }
         self.record
     }
@@ -119,13 +116,15 @@ impl Assembler {
 }
 
 fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
-    let head = &lines[0];
+    let first = &lines[0];
+    // Who wrote the record and when: its first line, or the unread line that starts it.
+    let (head_time, head_worker, head_error) = match &first.record_head {
+        Some(h) => (h.timestamp.clone(), h.worker.clone(), h.error_level),
+        None => (first.timestamp.clone(), first.worker.clone(), first.error_level),
+    };
     let trace_id = lines.iter().find_map(|l| l.trace_id.clone());
     let correlation_id = lines.iter().find_map(|l| l.correlation_id.clone());
-    let timestamp = head
-        .timestamp
-        .clone()
-        .or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
+    let timestamp = head_time.or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
     let mut codes: Vec<u32> = Vec::new();
     for l in lines {
         for &(code, form) in &l.codes {
@@ -180,23 +179,23 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
     let shown = lines
         .iter()
         .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
-        .unwrap_or(head);
+        .unwrap_or(first);
     sink.events.push(Event {
         source,
         line: shown.line,
         timestamp,
         worker: Worker {
             source,
-            host: head.worker.host.clone(),
-            pid: head.worker.pid.clone(),
-            thread: head.worker.thread.clone(),
+            host: head_worker.host,
+            pid: head_worker.pid,
+            thread: head_worker.thread,
         },
         keys,
         signals,
         codes,
-        error_level: lines.iter().any(|l| l.error_level && (l.head || std::ptr::eq(l, head))),
+        error_level: head_error || lines[1..].iter().any(|l| l.error_level && l.head),
         excerpt: shown.excerpt.clone(),
-        unattended: false,
+        unattended: head_worker.service,
         client: lines.iter().find_map(|l| l.client),
     });
 }

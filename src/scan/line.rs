@@ -20,6 +20,8 @@ pub struct WorkerTag {
     pub pid: Option<String>,
     /// Thread.
     pub thread: Option<String>,
+    /// A system service wrote the line (syslog or journal format).
+    pub service: bool,
 }
 
 /// Everything the scanner keeps of one candidate line.
@@ -45,8 +47,10 @@ pub struct LineHit {
     pub keys: Vec<FlowKey>,
     /// What the line says about a device code flow.
     pub signals: Vec<Signal>,
-    /// The line looks like CI runner or service-manager output.
-    pub unattended: bool,
+    /// The line is CI runner output: the whole input is a CI job's log.
+    pub ci_job: bool,
+    /// The line was written by a system service (a syslog or journal line: `host app[pid]:`).
+    pub service: bool,
     /// The client library the line names.
     pub client: Option<&'static str>,
     /// The line, redacted and shortened.
@@ -59,6 +63,60 @@ pub struct LineHit {
     pub csv_row: Option<Box<str>>,
     /// The line only continues the record above it (`Trace ID: ...`).
     pub continuation: bool,
+    /// For a line that does not start a record: the line a few lines above that does, when no
+    /// other line worth reading stands between them.
+    pub record_head: Option<Box<RecordHead>>,
+}
+
+/// What a line that starts a log record says about the lines below it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordHead {
+    /// How many lines above the line it heads.
+    pub lines_above: u64,
+    /// The record's timestamp.
+    pub timestamp: Option<Timestamp>,
+    /// Who wrote the record.
+    pub worker: WorkerTag,
+    /// The record was logged at ERROR level or worse.
+    pub error_level: bool,
+}
+
+/// Whether a line starts a log record: it has a timestamp near its start, or it is a JSON
+/// object with a message or time field. Continuation lines (`Timestamp: ...`) do not.
+pub fn starts_record(line: &[u8]) -> bool {
+    let trimmed = trim_start(line);
+    if trimmed.first() == Some(&b'{') {
+        return has(line, "\"message\"") || has(line, "\"msg\"") || patterns().json_ts.is_match(line);
+    }
+    !super::prefilter::is_continuation(line) && head_timestamp(line).is_some()
+}
+
+/// The timestamp that starts a record, and where it ends: near the start of the line, or after a
+/// plain prefix (MSAL.NET puts it 150 bytes in). One inside the message (a quoted date, an error
+/// body's `Timestamp:`) does not count.
+fn head_timestamp(line: &[u8]) -> Option<(Timestamp, usize)> {
+    let head_text = &line[..line.len().min(200)];
+    let ts = time::find(head_text)?;
+    let at = memmem::find(head_text, ts.text.as_bytes()).unwrap_or(0);
+    let plain_prefix = !head_text[..at].iter().any(|b| matches!(b, b'"' | b'{' | b'='));
+    (at < 40 || plain_prefix).then(|| {
+        let end = at + ts.text.len();
+        (ts, end)
+    })
+}
+
+/// The record head a line is, when it starts a record.
+pub fn record_head(line: &[u8], lines_above: u64) -> Option<RecordHead> {
+    if !starts_record(line) {
+        return None;
+    }
+    let hit = parse(line);
+    hit.head.then(|| RecordHead {
+        lines_above,
+        timestamp: hit.timestamp,
+        worker: hit.worker,
+        error_level: hit.error_level,
+    })
 }
 
 impl LineHit {
@@ -69,7 +127,7 @@ impl LineHit {
             || self.correlation_id.is_some()
             || !self.keys.is_empty()
             || !self.signals.is_empty()
-            || self.unattended
+            || self.ci_job
             || (self.timestamp.is_some() && !self.head)
             || self.export_record
             || self.csv_header.is_some()
@@ -187,14 +245,10 @@ pub fn parse(line: &[u8]) -> LineHit {
         if memmem::find(&line[..line.len().min(40)], b"Timestamp").is_some() {
             hit.timestamp = time::find(line);
         }
-    } else if let Some(ts) = time::find(head_text) {
-        // A timestamp deep inside the text (a quoted date) does not make a record head.
-        let at = memmem::find(head_text, ts.text.as_bytes()).unwrap_or(0);
-        if at < 200 {
-            hit.head = true;
-            hit.worker = worker_after(line, at + ts.text.len());
-            hit.timestamp = Some(ts);
-        }
+    } else if let Some((ts, end)) = head_timestamp(line) {
+        hit.head = true;
+        hit.worker = worker_after(line, end);
+        hit.timestamp = Some(ts);
     }
     if hit.worker == WorkerTag::default() {
         if let Some(c) = p.kv_worker.captures(head_text) {
@@ -232,12 +286,11 @@ pub fn parse(line: &[u8]) -> LineHit {
 
     flow_facts(line, &mut hit);
     hit.client = client(line);
-    hit.unattended = has(line, "##[")
+    hit.ci_job = has(line, "##[")
         || has(line, "##vso[")
         || has(line, "GITHUB_ACTIONS")
         || has(line, "GITLAB_CI")
-        || has(line, "BUILD_BUILDID")
-        || has(line, "systemd[");
+        || has(line, "BUILD_BUILDID");
     if !hit.codes.is_empty() || !hit.signals.is_empty() || !hit.keys.is_empty() {
         hit.excerpt = excerpt(line);
     }
@@ -257,6 +310,7 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
     if let Some(c) = p.syslog_worker.captures(line) {
         w.host = Some(text(&c[1]));
         w.pid = Some(text(&c[2]));
+        w.service = true;
     } else if let Some(c) = p.klog_pid.captures(line) {
         w.pid = Some(text(&c[1]));
     } else if let Some(c) = p.after_ts.captures(&line[ts_end.min(line.len())..]) {

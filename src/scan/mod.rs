@@ -18,6 +18,7 @@ use crate::model::{Event, InputSummary};
 use aho_corasick::{AhoCorasick, Input};
 use assemble::{Assembler, Sink};
 use line::LineHit;
+use line::RecordHead;
 pub use prefilter::{Mode, CONTINUATION_LINES};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -35,15 +36,16 @@ pub struct ChunkScan {
     pub hits: Vec<LineHit>,
 }
 
-/// Scans one chunk of whole lines. `newline` is the line terminator of the source (`\n`, or `\r`
-/// for old Mac files); a `\r` before `\n` is dropped.
+/// Scans one chunk of whole lines. `context` holds the last lines of the chunk before (empty for
+/// the first); `newline` is the line terminator of the source (`\n`, or `\r` for old Mac files);
+/// a `\r` before `\n` is dropped.
 ///
-/// In [`Mode::Logs`] only lines holding a primary literal are read, plus the continuation lines
-/// (`Trace ID:`, `Correlation ID:`, `Timestamp:`) in the [`CONTINUATION_LINES`] lines after each
-/// of them and at the start of the chunk (where the line they continue may sit in the chunk
-/// before): the assembler keeps those within reach of a record and drops the others, so the
-/// result does not depend on where chunks are cut.
-pub fn scan_chunk(data: &[u8], newline: u8, mode: Mode) -> ChunkScan {
+/// In [`Mode::Logs`] only lines holding a primary literal are read, together with the lines that
+/// complete their record: the continuation lines just below them (`Trace ID:`, `Correlation ID:`,
+/// `Timestamp:`, up to the next record) and the line that starts their record just above them.
+/// Those are found by looking into `context` where a chunk starts, so the result does not
+/// depend on where chunks are cut.
+pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> ChunkScan {
     let finder = prefilter::primary(mode);
     let mut out = ChunkScan::default();
     let mut pos = 0;
@@ -52,7 +54,9 @@ pub fn scan_chunk(data: &[u8], newline: u8, mode: Mode) -> ChunkScan {
     let mut looked_until = 0u64;
     let mut sorted = true;
     if mode == Mode::Logs {
-        looked_until = look_ahead(data, 0, 0, CONTINUATION_LINES, newline, &mut out.hits);
+        if let Some(until) = reach_from_context(context, newline) {
+            looked_until = look_ahead(data, 0, 0, until, newline, &mut out.hits);
+        }
     }
     while pos < data.len() {
         let Some(m) = finder.find(Input::new(data).span(pos..data.len())) else {
@@ -64,17 +68,22 @@ pub fn scan_chunk(data: &[u8], newline: u8, mode: Mode) -> ChunkScan {
         counted_to = start;
         let line = trim_cr(&data[start..end]);
         sorted &= out.hits.last().is_none_or(|h| h.line <= line_no);
+        let first_hit = out.hits.len();
         if line.len() <= MAX_LINE {
             push(&mut out.hits, line::parse(line), line_no);
         } else {
             scan_long_line(line, m.start() - start, line_no, finder, &mut out.hits);
         }
-        if mode == Mode::Logs && end < data.len() {
-            let from = (line_no + 1).max(looked_until);
-            let skip = from - (line_no + 1);
-            if let Some(at) = nth_line_start(data, end + 1, skip, newline) {
-                let until = line_no + 1 + CONTINUATION_LINES;
-                looked_until = look_ahead(data, at, from, until, newline, &mut out.hits).max(looked_until);
+        if mode == Mode::Logs {
+            if let Some(hit) = out.hits.get_mut(first_hit).filter(|h| !h.head && !h.continuation) {
+                hit.record_head = look_behind(data, context, start, newline).map(Box::new);
+            }
+            if end < data.len() {
+                let from = (line_no + 1).max(looked_until);
+                if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
+                    let until = line_no + 1 + CONTINUATION_LINES;
+                    looked_until = look_ahead(data, at, from, until, newline, &mut out.hits).max(looked_until);
+                }
             }
         }
         pos = end + 1;
@@ -99,8 +108,9 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
     (at < data.len()).then_some(at)
 }
 
-/// Reads the continuation lines among the lines from `at` (line number `first`) to line `until`
-/// (excluded). Returns the first line number not looked at.
+/// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
+/// up to the first line that starts a record or holds a primary literal. Returns the line number
+/// it stopped at.
 fn look_ahead(data: &[u8], mut at: usize, first: u64, until: u64, newline: u8, hits: &mut Vec<LineHit>) -> u64 {
     let mut n = first;
     while n < until && at < data.len() {
@@ -108,11 +118,61 @@ fn look_ahead(data: &[u8], mut at: usize, first: u64, until: u64, newline: u8, h
         let line = trim_cr(&data[at..end]);
         if prefilter::is_continuation(line) {
             push(hits, line::parse(line), n);
+        } else if line::starts_record(line) || prefilter::primary(Mode::Logs).is_match(line) {
+            break;
         }
         n += 1;
         at = end + 1;
     }
     n
+}
+
+/// How far into this chunk the continuations of a line at the end of the chunk before may reach:
+/// the line number (in this chunk) where that look-ahead ends, if it reaches this chunk at all.
+fn reach_from_context(context: &[u8], newline: u8) -> Option<u64> {
+    let finder = prefilter::primary(Mode::Logs);
+    let lines: Vec<&[u8]> = context.split(|&b| b == newline).map(trim_cr).collect();
+    // The context ends with a line end: the last piece is empty.
+    let lines = &lines[..lines.len().saturating_sub(1)];
+    let last_primary = lines.iter().rposition(|l| finder.is_match(l))?;
+    if lines[last_primary + 1..].iter().any(|l| line::starts_record(l)) {
+        return None;
+    }
+    let after = (lines.len() - last_primary - 1) as u64;
+    CONTINUATION_LINES.checked_sub(after).filter(|&n| n > 0)
+}
+
+/// The record head just above a line (starting at `start`) that does not start a record itself:
+/// the nearest line above, within [`CONTINUATION_LINES`], that starts one, unless a line holding a
+/// primary literal (read on its own) comes first.
+fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8) -> Option<RecordHead> {
+    let finder = prefilter::primary(Mode::Logs);
+    let mut above = 0u64;
+    // Lines above `start` in this chunk, then in the context.
+    let mut region = &data[..start];
+    let mut in_context = false;
+    while above < CONTINUATION_LINES {
+        let body = region.strip_suffix(&[newline]).unwrap_or(region);
+        if body.is_empty() && region.is_empty() {
+            if in_context || context.is_empty() {
+                return None;
+            }
+            region = context;
+            in_context = true;
+            continue;
+        }
+        let line_start = memchr::memrchr(newline, body).map_or(0, |i| i + 1);
+        let line = trim_cr(&body[line_start..]);
+        above += 1;
+        if finder.is_match(line) {
+            return None;
+        }
+        if let Some(head) = line::record_head(line, above) {
+            return Some(head);
+        }
+        region = &body[..line_start];
+    }
+    None
 }
 
 fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
@@ -123,26 +183,25 @@ fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
 }
 
 /// Reads a very long line in windows around its anchors, so memory and time stay bounded.
+/// Windows never overlap and start and end between values, so no mention is read twice or cut.
 fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick, hits: &mut Vec<LineHit>) {
+    let is_separator = |b: &u8| b" \t,;\"'&".contains(b);
+    let mut done = 0;
     let mut at = Some(first);
     while let Some(a) = at {
-        let from = a.saturating_sub(1024);
-        let to = (from + MAX_LINE).min(line.len());
-        // Start the window at a separator so it never begins inside a value.
-        let from = if from == 0 {
-            0
-        } else {
-            line[from..a]
-                .iter()
-                .position(|b| b" ,;\"'&".contains(b))
-                .map_or(a, |i| from + i)
-        };
+        let mut from = a.saturating_sub(1024).max(done);
+        if from > done {
+            from = line[from..a].iter().position(is_separator).map_or(a, |i| from + i);
+        }
+        let mut to = (from + MAX_LINE).min(line.len());
+        if to < line.len() {
+            if let Some(i) = line[a..to].iter().rposition(is_separator) {
+                to = a + i;
+            }
+        }
         push(hits, line::parse(&line[from..to]), line_no);
-        at = if to < line.len() {
-            finder.find(Input::new(line).span(to..line.len())).map(|m| m.start())
-        } else {
-            None
-        };
+        done = to;
+        at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
     }
 }
 
@@ -232,7 +291,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
                     count += 1;
                     let tx = tx.clone();
                     rayon::spawn(move || {
-                        let scan = scan_chunk(&chunk.data, newline, mode);
+                        let scan = scan_chunk(&chunk.data, &chunk.context, newline, mode);
                         let _ = tx.send(ChunkResult {
                             source,
                             index: chunk.index,

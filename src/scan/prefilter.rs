@@ -64,7 +64,6 @@ const PRIMARY: &[&str] = &[
     "ccess_token",
     "polling",
     "##[",
-    "systemd[",
 ];
 
 /// What else sign-in exports and oddly worded client messages need, ignoring ASCII case.

@@ -31,7 +31,7 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         pairs: Regex::new(
-            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|pwd|access_token|refresh_token|id_token|code|sig|secret|token)\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
+            r#"(?i)((?:^|[^a-z0-9_])(?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|pwd|access_token|refresh_token|id_token|code|sig|secret|token)\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
         )
         .unwrap(),
         bearer: Regex::new(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+").unwrap(),
@@ -47,7 +47,13 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
     let p = patterns();
     let out = p.pairs.replace_all(line, |c: &Captures| {
         let value = &c[2];
-        if is_placeholder(value) {
+        // An error code is no secret (`expired_token: AADSTS70019`, `code: 400`).
+        let key = c[1].to_ascii_lowercase();
+        let secret_key = [&b"pass"[..], b"pwd", b"secret", b"sig"]
+            .iter()
+            .any(|k| key.windows(k.len()).any(|w| w == *k));
+        let numeric_status = value.iter().all(u8::is_ascii_digit) && !secret_key;
+        if is_placeholder(value) || value.starts_with(b"AADSTS") || numeric_status {
             c[0].to_vec()
         } else {
             [&c[1], REDACTED.as_bytes()].concat()
@@ -127,7 +133,10 @@ mod tests {
             ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
             ("client_secret=s3cr3t~value&scope=x", "s3cr3t~value"),
             ("password=hunter22 user=x", "hunter22"),
+            ("password=123456 user=x", "123456"),
+            ("client_secret: 98765432", "98765432"),
             ("code=0.AXkAabc123&state=1", "0.AXkAabc123"),
+            ("?state=x&code=0.AXkAabc456", "0.AXkAabc456"),
             (
                 "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here",
                 "eyJhbGciOiJSUzI1NiJ9",
@@ -149,6 +158,8 @@ mod tests {
         let line = "ERROR AADSTS90120: The request was already authorized. Correlation ID: 478457b3-a111-4b91-90dc-47799476d1c9";
         assert_eq!(r(line), line);
         assert_eq!(r("user code None"), "user code None");
+        let expired = "Sign-in failed: expired_token: AADSTS70019: Verification code expired.";
+        assert_eq!(r(expired), expired);
         assert!(
             r(r#""POST /8c7833cf-0550-4c50-aeac-30c147c2db53/oauth2/v2.0/token HTTP/1.1" 400 510"#)
                 .contains("oauth2/v2.0/token")
