@@ -3,13 +3,20 @@
 //! in short reads, the chunk splitter's invariants, a chunked scan that merges chunks the way
 //! `scan::scan_inputs` does, and the secret non-leak oracle.
 //!
-//! This file depends only on `std` and `aadlint`, so the integration tests can include it.
+//! This file depends only on `std`, `aadlint` and crates `aadlint` depends on (`clap`,
+//! `serde_json`), so the integration tests can include it.
 
-use aadlint::input::{ChunkReader, CHUNK_SIZE, MAX_CHUNK};
+use aadlint::analysis::Analysis;
+use aadlint::input::{Chunk, ChunkReader, CHUNK_SIZE, CONTEXT_BYTES, CONTEXT_LINES, MAX_CHUNK};
 use aadlint::model::Event;
+use aadlint::report::{explain_cause, explain_code, render, Format, Style};
+use aadlint::rules::{Catalog, RuleRef};
 use aadlint::scan::assemble::{Assembler, Sink};
-use aadlint::scan::{scan_chunk, Mode};
+use aadlint::scan::export::CsvHeader;
+use aadlint::scan::line::{parse, LineHit, EXCERPT_CHARS};
+use aadlint::scan::{scan_chunk, Mode, MAX_LINE};
 use std::io::{self, Read};
+use std::path::Path;
 
 /// A reader over a byte slice that returns at most one of `sizes` bytes per call (cycling), and
 /// optionally an `Interrupted` error before some reads and a hard error at a byte offset.
@@ -20,7 +27,8 @@ pub struct ShortReader<'a> {
     pub sizes: Vec<usize>,
     /// Index of the next size.
     pub turn: usize,
-    /// Every `interrupt_every`-th call fails with `ErrorKind::Interrupted` (0: never).
+    /// Every `interrupt_every`-th call fails with `ErrorKind::Interrupted` (0 and 1: never, as a
+    /// reader interrupted on every call would never make progress).
     pub interrupt_every: usize,
     /// Calls made so far.
     pub calls: usize,
@@ -46,9 +54,11 @@ impl<'a> ShortReader<'a> {
 }
 
 impl Read for ShortReader<'_> {
+    // `%`, not `is_multiple_of`: the main crate's MSRV (1.85) includes this file.
+    #[allow(unknown_lints, clippy::manual_is_multiple_of)]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
-        if self.interrupt_every > 0 && self.calls % self.interrupt_every == 0 {
+        if self.interrupt_every > 1 && self.calls % self.interrupt_every == 0 {
             return Err(io::ErrorKind::Interrupted.into());
         }
         if self.fail_at.is_some_and(|at| self.returned >= at) {
@@ -67,23 +77,23 @@ impl Read for ShortReader<'_> {
     }
 }
 
-/// The chunks [`ChunkReader::with_sizes`] cuts from `reader`, the error it reported (if any) and
-/// the number of chunks it returned after that error. Panics if the reader hands out more than
-/// `limit` chunks (a loop).
+/// The chunks [`ChunkReader::with_sizes`] cuts from `reader` and the error it reported (if any).
+/// Panics if the reader hands out more than `limit` chunks (a loop), numbers chunks other than
+/// 0, 1, 2, ..., reports an error twice or resumes after its end.
 pub fn collect_chunks<R: Read>(
     reader: R,
     chunk_size: usize,
     max_chunk: usize,
     limit: usize,
-) -> (Vec<Vec<u8>>, Option<io::Error>) {
+) -> (Vec<Chunk>, Option<io::Error>) {
     let mut chunks = ChunkReader::with_sizes(reader, chunk_size, max_chunk);
-    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut out: Vec<Chunk> = Vec::new();
     let mut error = None;
     loop {
         match chunks.next_chunk(Vec::new()) {
             Ok(Some(c)) => {
                 assert_eq!(c.index, out.len() as u64, "chunk indices count from 0 without gaps");
-                out.push(c.data);
+                out.push(c);
             }
             Ok(None) => break,
             Err(e) => {
@@ -94,8 +104,15 @@ pub fn collect_chunks<R: Read>(
         assert!(out.len() <= limit, "ChunkReader returned more than {limit} chunks");
     }
     // After the end, the reader stays at the end.
-    assert!(matches!(chunks.next_chunk(Vec::new()), Ok(None)), "ChunkReader resumed after its end");
+    assert!(
+        matches!(chunks.next_chunk(Vec::new()), Ok(None)),
+        "ChunkReader resumed after its end"
+    );
     (out, error)
+}
+
+fn data_of(chunks: &[Chunk]) -> Vec<&[u8]> {
+    chunks.iter().map(|c| c.data.as_slice()).collect()
 }
 
 /// Checks the splitter's invariants for `data` read through `sizes`-sized short reads, against
@@ -106,12 +123,31 @@ pub fn check_chunk_reader(data: &[u8], chunk_size: usize, max_chunk: usize, size
     let effective_max = max_chunk.max(chunk_size.max(1));
     let mut reader = ShortReader::new(data, sizes.to_vec());
     reader.interrupt_every = interrupt_every;
-    let (chunks, error) = collect_chunks(reader, chunk_size, max_chunk, data.len() + 1);
+    let (full, error) = collect_chunks(reader, chunk_size, max_chunk, data.len() + 1);
     assert!(error.is_none(), "no error was injected: {error:?}");
+    let chunks = data_of(&full);
     assert_eq!(chunks.concat(), data, "chunks concatenate to the input");
+    let mut offset = 0;
+    for (i, c) in full.iter().enumerate() {
+        // The context is the end of the stream before the chunk: at most CONTEXT_LINES lines of
+        // it, at most CONTEXT_BYTES bytes.
+        let before = &data[..offset];
+        assert!(
+            before.ends_with(&c.context),
+            "chunk {i}'s context is not the end of the stream before it"
+        );
+        assert!(c.context.len() <= CONTEXT_BYTES, "chunk {i}'s context is too long");
+        let lines = c.context.iter().filter(|&&b| b == b'\n').count();
+        assert!(lines <= CONTEXT_LINES, "chunk {i}'s context has {lines} lines");
+        offset += c.data.len();
+    }
     for (i, c) in chunks.iter().enumerate() {
         assert!(!c.is_empty(), "chunk {i} is empty");
-        assert!(c.len() <= effective_max, "chunk {i} is {} bytes, over {effective_max}", c.len());
+        assert!(
+            c.len() <= effective_max,
+            "chunk {i} is {} bytes, over {effective_max}",
+            c.len()
+        );
         if i + 1 < chunks.len() {
             assert!(
                 c.last() == Some(&b'\n') || c.len() == effective_max,
@@ -121,8 +157,19 @@ pub fn check_chunk_reader(data: &[u8], chunk_size: usize, max_chunk: usize, size
             );
         }
     }
-    let (whole, _) = collect_chunks(ShortReader::new(data, vec![usize::MAX]), chunk_size, max_chunk, data.len() + 1);
-    assert_eq!(chunks, whole, "chunks depend on how read() split the stream");
+    let (whole, _) = collect_chunks(
+        ShortReader::new(data, vec![usize::MAX]),
+        chunk_size,
+        max_chunk,
+        data.len() + 1,
+    );
+    assert_eq!(chunks, data_of(&whole), "chunks depend on how read() split the stream");
+    let contexts = |cs: &[Chunk]| cs.iter().map(|c| c.context.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        contexts(&full),
+        contexts(&whole),
+        "contexts depend on how read() split the stream"
+    );
 }
 
 /// Checks that a hard read error after `fail_at` bytes yields exactly the bytes before it, then
@@ -133,7 +180,11 @@ pub fn check_chunk_reader_error(data: &[u8], chunk_size: usize, max_chunk: usize
     reader.fail_at = Some(fail_at);
     let (chunks, error) = collect_chunks(reader, chunk_size, max_chunk, data.len() + 1);
     assert!(error.is_some(), "the injected error was reported");
-    assert_eq!(chunks.concat(), &data[..fail_at], "the bytes read before the error come first");
+    assert_eq!(
+        data_of(&chunks).concat(),
+        &data[..fail_at],
+        "the bytes read before the error come first"
+    );
 }
 
 /// What a scan found, in a form that compares across runs: per-code counts, every event, and
@@ -142,6 +193,8 @@ pub fn check_chunk_reader_error(data: &[u8], chunk_size: usize, max_chunk: usize
 pub struct ScanDigest {
     /// Per code: prefixed, bare, failures, lines, approximate, and the kept locations.
     pub tallies: Vec<String>,
+    /// Per code: the code, prefixed mentions, bare mentions, failures, lines.
+    pub counts: Vec<(u32, u64, u64, u64, u64)>,
     /// Every event, as its `Debug` text.
     pub events: Vec<String>,
     /// Lines counted.
@@ -159,7 +212,11 @@ pub struct ScanDigest {
 /// small chunks read the source the way the pipeline does.
 pub fn source_settings(data: &[u8]) -> (u8, Mode) {
     let head = &data[..data.len().min(MAX_CHUNK)];
-    let newline = if !head.contains(&b'\n') && head.contains(&b'\r') { b'\r' } else { b'\n' };
+    let newline = if !head.contains(&b'\n') && head.contains(&b'\r') {
+        b'\r'
+    } else {
+        b'\n'
+    };
     (newline, Mode::of(&data[..data.len().min(CHUNK_SIZE)]))
 }
 
@@ -167,7 +224,12 @@ pub fn source_settings(data: &[u8]) -> (u8, Mode) {
 /// scanned by `scan_chunk`, hits renumbered and fed in order to an [`Assembler`]), with the given
 /// chunk sizes and short reads, and the line end and mode of [`source_settings`].
 pub fn chunked_scan(data: &[u8], chunk_size: usize, max_chunk: usize, sizes: &[usize]) -> ScanDigest {
-    let (chunks, error) = collect_chunks(ShortReader::new(data, sizes.to_vec()), chunk_size, max_chunk, data.len() + 1);
+    let (chunks, error) = collect_chunks(
+        ShortReader::new(data, sizes.to_vec()),
+        chunk_size,
+        max_chunk,
+        data.len() + 1,
+    );
     assert!(error.is_none());
     let (newline, mode) = source_settings(data);
     let mut sink = Sink::new(usize::MAX);
@@ -176,11 +238,12 @@ pub fn chunked_scan(data: &[u8], chunk_size: usize, max_chunk: usize, sizes: &[u
     let mut ends_with_newline = true;
     let mut cut_mid_line = false;
     let n = chunks.len();
-    for (i, chunk) in chunks.iter().enumerate() {
+    for (i, c) in chunks.iter().enumerate() {
+        let chunk = &c.data;
         if i + 1 < n && chunk.last() != Some(&newline) {
             cut_mid_line = true;
         }
-        let scan = scan_chunk(chunk, newline, mode);
+        let scan = scan_chunk(chunk, &c.context, newline, mode);
         let a = assembler.get_or_insert_with(|| Assembler::new(0, 0, &sink));
         for mut hit in scan.hits {
             hit.line += lines_before + 1;
@@ -208,9 +271,16 @@ fn digest(sink: Sink, lines: u64, newline: u8, cut_mid_line: bool) -> ScanDigest
             )
         })
         .collect();
+    let counts = sink
+        .tallies
+        .codes
+        .iter()
+        .map(|(&code, t)| (code, t.prefixed, t.bare, t.failures, t.lines))
+        .collect();
     let events = sink.events.iter().map(|e: &Event| format!("{e:?}")).collect();
     ScanDigest {
         tallies,
+        counts,
         events,
         lines,
         newline,
@@ -275,12 +345,107 @@ pub fn secret_runs(input: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// The secrets of `input` (see [`secret_runs`]) that appear in `output`; empty when none leaked.
+/// A run may also be text the report has anyway (a word of a rule, a URL): [`leaks`] tells those
+/// apart.
 pub fn leaked_secrets(input: &[u8], output: &str) -> Vec<String> {
     secret_runs(input)
         .into_iter()
         .filter(|r| find(output.as_bytes(), r).is_some())
         .map(|r| String::from_utf8_lossy(&r).into_owned())
         .collect()
+}
+
+/// `input` with every occurrence of each of `runs` replaced by a different run of the same
+/// length and the same kinds of characters (each letter and digit shifted by one).
+pub fn mask(input: &[u8], runs: &[String]) -> Vec<u8> {
+    let mut out = input.to_vec();
+    for run in runs {
+        let run = run.as_bytes();
+        let shifted: Vec<u8> = run
+            .iter()
+            .map(|&b| match b {
+                b'z' => b'a',
+                b'Z' => b'A',
+                b'9' => b'0',
+                b if b.is_ascii_alphanumeric() => b + 1,
+                b => b,
+            })
+            .collect();
+        let mut from = 0;
+        while let Some(i) = find(&out[from..], run) {
+            out[from + i..from + i + run.len()].copy_from_slice(&shifted);
+            from += i + run.len();
+        }
+    }
+    out
+}
+
+/// Everything a user can see of an analysis: its JSON serialisation, then every report format.
+pub fn report_text(analysis: &Analysis) -> String {
+    let mut out = serde_json::to_string(analysis).expect("the analysis serialises");
+    let style = Style {
+        color: false,
+        width: 120,
+        root: None,
+    };
+    for &format in <Format as clap::ValueEnum>::value_variants() {
+        let mut buf = Vec::new();
+        render(analysis, format, style, &mut buf).expect("rendering into memory");
+        out.push('\n');
+        out.push_str(&String::from_utf8_lossy(&buf));
+    }
+    out
+}
+
+/// Writes `input` to `dir/input.log` and runs `aadlint::analyze` on it with the built-in rules.
+pub fn analyze_bytes(dir: &Path, input: &[u8]) -> Analysis {
+    let path = dir.join("input.log");
+    std::fs::write(&path, input).expect("writing the input");
+    aadlint::analyze(&[path.to_string_lossy().into_owned()], Catalog::builtin())
+}
+
+/// The secret non-leak oracle: the secrets of `input` (see [`secret_runs`]) that its report
+/// shows, in JSON or in any format. A run the report also shows when the input holds a different
+/// run in its place (see [`mask`]) comes from the report's own text, not from the input, and is
+/// not a leak. Returns the analysis too.
+pub fn leaks(dir: &Path, input: &[u8]) -> (Analysis, Vec<String>) {
+    let analysis = analyze_bytes(dir, input);
+    let shown = leaked_secrets(input, &report_text(&analysis));
+    if shown.is_empty() {
+        return (analysis, shown);
+    }
+    let masked = report_text(&analyze_bytes(dir, &mask(input, &shown)));
+    let leaked = shown.into_iter().filter(|r| !masked.contains(r.as_str())).collect();
+    (analysis, leaked)
+}
+
+/// Tells whether a leaked run of an input is explained by a known leak: `(input, run)`.
+pub type LeakTest = fn(&[u8], &[u8]) -> bool;
+
+/// Leaks already reported and awaiting a fix in `src/`, which a fuzzing run may choose to look
+/// past (`AADLINT_FUZZ_SKIP_KNOWN=1`) to find others: each is `(name, test)`, where `test` gets
+/// the input and the leaked run.
+pub const KNOWN_LEAKS: &[(&str, LeakTest)] = &[];
+
+/// Where `enter the code ` + `run` occurs in `input`: the offset of the key and the byte after
+/// the run.
+fn after_prompt<'a>(input: &'a [u8], run: &'a [u8]) -> impl Iterator<Item = (usize, Option<u8>)> + 'a {
+    let key = [b"enter the code ".as_slice(), run].concat();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let i = find(&input[from..], &key)?;
+        let at = from + i;
+        from = at + 1;
+        Some((at, input.get(at + key.len()).copied()))
+    })
+}
+
+/// The name of the known leak (see [`KNOWN_LEAKS`]) that explains `run`, if one does.
+pub fn known_leak(input: &[u8], run: &[u8]) -> Option<&'static str> {
+    KNOWN_LEAKS
+        .iter()
+        .find(|(_, test)| test(input, run))
+        .map(|(name, _)| *name)
 }
 
 /// Position of `needle` in `hay`.
@@ -307,3 +472,108 @@ pub const TEMPLATES: [&[u8]; 12] = [
     b"I1007 12:09:43.879675   12345 token.go:80] expires_in=",
     b"Fri, 27 Nov 2026 10:04:14 GMT:",
 ];
+
+/// The checks of the `scan_chunk` target on one input: `scan_chunk` with both line ends in both
+/// modes (the newline count is the number of line-end bytes, hits come in line order within the
+/// chunk, excerpts stay short) and `line::parse` on the input as one line.
+pub fn fuzz_scan_chunk(data: &[u8]) {
+    for (newline, mode) in [
+        (b'\n', Mode::Logs),
+        (b'\r', Mode::Logs),
+        (b'\n', Mode::Export),
+        (b'\r', Mode::Export),
+    ] {
+        let scan = scan_chunk(data, &[], newline, mode);
+        let ends = data.iter().filter(|&&b| b == newline).count() as u64;
+        assert_eq!(scan.newlines, ends, "newline count");
+        let mut last = 0;
+        for hit in &scan.hits {
+            assert!(hit.line >= last, "hits out of line order");
+            assert!(
+                hit.line <= ends,
+                "hit on line {} of a chunk of {ends} line ends",
+                hit.line
+            );
+            assert!(hit.excerpt.chars().count() <= EXCERPT_CHARS + 4, "excerpt too long");
+            last = hit.line;
+        }
+    }
+    if data.len() <= MAX_LINE {
+        let hit = parse(data);
+        assert!(hit.excerpt.chars().count() <= EXCERPT_CHARS + 4, "excerpt too long");
+    }
+}
+
+/// The checks of the `chunk_reader` target on one input (see the target for the layout).
+pub fn fuzz_chunk_reader(data: &[u8]) {
+    if data.len() < 8 {
+        return;
+    }
+    let (head, stream) = data.split_at(8);
+    let chunk_size = usize::from(head[0] % 64);
+    let max_chunk = usize::from(head[1]);
+    let interrupt_every = usize::from(head[2] % 8);
+    let sizes: Vec<usize> = head[3..7].iter().map(|&b| usize::from(b % 32)).collect();
+    check_chunk_reader(stream, chunk_size, max_chunk, &sizes, interrupt_every);
+    if head[7] != 255 {
+        check_chunk_reader_error(stream, chunk_size, max_chunk, &sizes, usize::from(head[7]));
+    }
+}
+
+/// The checks of the `structured` target on one input (see the target for the layout).
+pub fn fuzz_structured(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    // CSV: the fuzzed bytes as a header, and as a row under a real header and under their own.
+    let (head, row) = match rest.iter().position(|&b| b == b'\n') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, rest),
+    };
+    let row_text = String::from_utf8_lossy(row);
+    if let Some(header) = CsvHeader::parse(head) {
+        header.read_row(&row_text, &mut LineHit::default());
+    }
+    let real = CsvHeader::parse(TEMPLATES[7]).expect("the template is a sign-in export header");
+    real.read_row(&row_text, &mut LineHit::default());
+
+    // A templated line, parsed alone and scanned as a chunk (with the CSV header before it).
+    let template = TEMPLATES[usize::from(pick) % TEMPLATES.len()];
+    let mut line = template.to_vec();
+    line.extend_from_slice(rest);
+    let _ = parse(&line);
+    let mut chunk = TEMPLATES[7].to_vec();
+    chunk.push(b'\n');
+    chunk.extend_from_slice(&line);
+    chunk.push(b'\n');
+    let _ = scan_chunk(&chunk, &[], b'\n', Mode::Export);
+    let _ = scan_chunk(&line, TEMPLATES[0], b'\n', Mode::Logs);
+}
+
+/// The checks of the `rules` target on one input.
+pub fn fuzz_rules(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for name in ["x.toml", "AADSTS50076.toml", "polled-after-success.toml"] {
+        let mut catalog = Catalog::default();
+        match catalog.add(name, text, true) {
+            Ok(()) => {
+                for query in ["AADSTS50076", "50076", "polled-after-success", "x"] {
+                    let mut out = Vec::new();
+                    match catalog.lookup(query) {
+                        Some(RuleRef::Code(r)) => {
+                            let _ = (r.number(), r.docs_url(), r.first_fix());
+                            explain_code(r, &mut out).expect("rendering into memory");
+                        }
+                        Some(RuleRef::Cause(r)) => explain_cause(r, &mut out).expect("rendering into memory"),
+                        None => {}
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+}

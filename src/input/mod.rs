@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 /// How many bytes a chunk holds before it is cut at its last line end.
-pub const CHUNK_SIZE: usize = 4 << 20;
+pub const CHUNK_SIZE: usize = 256 << 10;
 
 /// The longest a chunk grows while looking for a line end: past this a long line is cut.
 pub const MAX_CHUNK: usize = 16 << 20;
@@ -155,11 +155,22 @@ impl<R: Read> ChunkReader<R> {
                 buf.truncate(pos + 1);
             }
         }
-        let tail = buf[tail_start(&buf, CONTEXT_LINES, CONTEXT_BYTES)..].to_vec();
+        // The next chunk's context: the last lines before it, which may reach back past this
+        // chunk when this one is short.
+        let context = std::mem::take(&mut self.context);
+        let from = tail_start(&buf, CONTEXT_LINES, CONTEXT_BYTES);
+        let mut next = if from == 0 && buf.len() < CONTEXT_BYTES {
+            context.clone()
+        } else {
+            Vec::new()
+        };
+        next.extend_from_slice(&buf[from..]);
+        next.drain(..tail_start(&next, CONTEXT_LINES, CONTEXT_BYTES));
+        self.context = next;
         let chunk = Chunk {
             data: buf,
             index: self.index,
-            context: std::mem::replace(&mut self.context, tail),
+            context,
         };
         self.index += 1;
         Ok(Some(chunk))

@@ -19,14 +19,14 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         list: Regex::new(
-            r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*(\d{5,7}(?:\s*,\s*\d{5,7})*)\s*\]"#,
+            r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*([0-9]{5,7}(?:\s*,\s*[0-9]{5,7})*)\s*\]"#,
         )
         .unwrap(),
         single: Regex::new(
-            r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*(\d{5,7})\b"#,
+            r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*([0-9]{5,7})\b"#,
         )
         .unwrap(),
-        digits: Regex::new(r"\d+").unwrap(),
+        digits: Regex::new(r"[0-9]+").unwrap(),
     })
 }
 
@@ -41,6 +41,19 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
             out.push((parse(&line[start..start + len]), CodeForm::Prefixed));
         }
         from = start + len;
+    }
+    // The bare forms need one of their keys on the line: skip the regexes when none is there.
+    let lower_keys = [
+        &b"rror_code"[..],
+        b"rror code",
+        b"rror Code",
+        b"rrorCode",
+        b"rrorcode",
+        b"ResultType",
+        b"([",
+    ];
+    if !lower_keys.iter().any(|k| memmem::find(line, k).is_some()) {
+        return;
     }
     let p = patterns();
     for c in p.list.captures_iter(line) {

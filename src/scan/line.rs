@@ -168,27 +168,27 @@ fn patterns() -> &'static Patterns {
         ))
         .unwrap(),
         trace: Regex::new(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)).unwrap(),
-        bracket_corr: Regex::new(&format!(r"(?:\d\dZ - |\] : \[|GMT:){UUID}")).unwrap(),
+        bracket_corr: Regex::new(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}")).unwrap(),
         device_code: Regex::new(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#).unwrap(),
         v1_code: Regex::new(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)").unwrap(),
         user_code: Regex::new(r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#).unwrap(),
         devicecode_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b").unwrap(),
         token_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?token\b").unwrap(),
-        http_status: Regex::new(r#"HTTP/[\d.]+\\*"?\s+([1-5]\d\d)\b"#).unwrap(),
-        expires_in: Regex::new(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?(\d{1,6})"#).unwrap(),
-        interval: Regex::new(r#""?interval\\*["']?\s*[:=]\s*\\*["']?(\d{1,4})"#).unwrap(),
+        http_status: Regex::new(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#).unwrap(),
+        expires_in: Regex::new(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#).unwrap(),
+        interval: Regex::new(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#).unwrap(),
         error_level: Regex::new(
-            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E\d{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
+            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E[0-9]{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
         )
         .unwrap(),
         json_ts: Regex::new(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#).unwrap(),
-        json_pid: Regex::new(r#""(?:pid|process|processId|process_id)"\s*:\s*"?(\d+)"#).unwrap(),
+        json_pid: Regex::new(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#).unwrap(),
         json_thread: Regex::new(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#).unwrap(),
         json_host: Regex::new(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#).unwrap(),
-        after_ts: Regex::new(r"^\]?\s+(\d{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s").unwrap(),
-        kv_worker: Regex::new(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:(\d+)\]|\[pid (\d+)\]").unwrap(),
-        syslog_worker: Regex::new(r"^\w{3} +\d+ \d\d:\d\d:\d\d ([\w.\-]+) [\w./-]+\[(\d+)\]:").unwrap(),
-        klog_pid: Regex::new(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+(\d+) ").unwrap(),
+        after_ts: Regex::new(r"^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s").unwrap(),
+        kv_worker: Regex::new(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]").unwrap(),
+        syslog_worker: Regex::new(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:").unwrap(),
+        klog_pid: Regex::new(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) ").unwrap(),
     })
 }
 
@@ -210,9 +210,19 @@ fn has(line: &[u8], needle: &str) -> bool {
     false
 }
 
+/// Whether `line` contains `needle`, ignoring ASCII case (`needle` is lowercase).
 fn has_ci(line: &[u8], needle: &str) -> bool {
     let n = needle.as_bytes();
-    line.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let (lo, up) = (n[0], n[0].to_ascii_uppercase());
+    let mut i = 0;
+    while let Some(p) = memchr::memchr2(lo, up, &line[i..]) {
+        let at = i + p;
+        if line.len() - at >= n.len() && line[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
 }
 
 /// A uuid that stands for "no id": all zeros or one repeated digit.
@@ -251,7 +261,13 @@ pub fn parse(line: &[u8]) -> LineHit {
         hit.timestamp = Some(ts);
     }
     if hit.worker == WorkerTag::default() {
-        if let Some(c) = p.kv_worker.captures(head_text) {
+        let named = has(head_text, "pid")
+            || has(head_text, "tid")
+            || has(head_text, "host")
+            || has(head_text, "thread")
+            || has(head_text, "pod")
+            || has(head_text, "[T:");
+        if let Some(c) = p.kv_worker.captures(head_text).filter(|_| named) {
             match (c.get(1), c.get(2), c.get(3), c.get(4)) {
                 (Some(k), Some(v), _, _) => match k.as_bytes() {
                     b"pid" => hit.worker.pid = Some(text(v.as_bytes())),
@@ -266,7 +282,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     }
 
     if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
-        if let Some(header) = CsvHeader::parse(line) {
+        if let Some(header) = CsvHeader::parse(line).filter(|_| has(line, "Correlation ID")) {
             hit.csv_header = Some(Box::new(header));
             return hit;
         }
@@ -277,11 +293,18 @@ pub fn parse(line: &[u8]) -> LineHit {
     hit.export_record = hit.head && (has(line, "\"createdDateTime\"") || has(line, "\"TimeGenerated\""));
     hit.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
     codes::find(line, &mut hit.codes);
-    hit.trace_id = p.trace.captures(line).and_then(|c| real_uuid(&c[1]));
+    hit.trace_id = if has_ci(line, "trace") {
+        p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
+    } else {
+        None
+    };
+    let keyed = has_ci(line, "correlation") || has(line, "client-request-id");
+    let bracketed = has(line, "Z - ") || has(line, "] : [") || has(line, "GMT:");
     hit.correlation_id = p
         .uuid_after_key
         .captures(line)
-        .or_else(|| p.bracket_corr.captures(line))
+        .filter(|_| keyed)
+        .or_else(|| p.bracket_corr.captures(line).filter(|_| bracketed))
         .and_then(|c| real_uuid(&c[1]));
 
     flow_facts(line, &mut hit);
@@ -346,7 +369,8 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
     let device_grant = has(line, "grant-type:device_code")
         || has(line, "grant_type=device_code")
         || has(line, "\"grant_type\": \"device_code\"");
-    for c in p.device_code.captures_iter(line) {
+    let device = has_ci(line, "device");
+    for c in p.device_code.captures_iter(line).filter(|_| device) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
             push_key(hit, IdKind::DeviceCode, v);
@@ -357,7 +381,8 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
             push_key(hit, IdKind::DeviceCode, &c[1]);
         }
     }
-    for c in p.user_code.captures_iter(line) {
+    let code_word = has_ci(line, "code");
+    for c in p.user_code.captures_iter(line).filter(|_| code_word) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
             push_key(hit, IdKind::UserCode, v);
@@ -370,15 +395,22 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         // A sign-in export record of a device code sign-in.
         || has(line, "\"deviceCode\"")
         || has(line, "\"deviceCodeFlow\"");
-    if p.devicecode_endpoint.is_match(line) || prompt || has(line, "Token Acquisition (DeviceCodeRequest) started") {
-        let expires_in = p.expires_in.captures(line).map(|c| num(&c[1]));
+    if (device && p.devicecode_endpoint.is_match(line))
+        || prompt
+        || has(line, "Token Acquisition (DeviceCodeRequest) started")
+    {
+        let expires_in = if has(line, "expires_in") {
+            p.expires_in.captures(line).map(|c| num(&c[1]))
+        } else {
+            None
+        };
         let interval = if has(line, "interval") {
             p.interval.captures(line).map(|c| num(&c[1]))
         } else {
             None
         };
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if p.token_endpoint.is_match(line) {
+    } else if has(line, "oauth2/") && p.token_endpoint.is_match(line) {
         let status = p.http_status.captures(line).map(|c| num(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
         let request =

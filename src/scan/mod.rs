@@ -24,8 +24,11 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use tally::Tallies;
 
-/// Lines longer than this are read in windows of this size around each anchor.
+/// Lines longer than this are read in windows around their anchors.
 pub const MAX_LINE: usize = 64 << 10;
+
+/// The size of those windows: a few records' worth of text around each anchor.
+pub const LONG_LINE_WINDOW: usize = 8 << 10;
 
 /// What scanning one chunk found.
 #[derive(Debug, Default)]
@@ -183,21 +186,28 @@ fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
 }
 
 /// Reads a very long line in windows around its anchors, so memory and time stay bounded.
-/// Windows never overlap and start and end between values, so no mention is read twice or cut.
+/// Windows never overlap, and start and end at a quote or brace (or else a space) so that no
+/// mention or list of codes is read twice or cut in two.
 fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick, hits: &mut Vec<LineHit>) {
-    let is_separator = |b: &u8| b" \t,;\"'&".contains(b);
+    let boundary = |window: &[u8]| {
+        window
+            .iter()
+            .rposition(|b| b"\"'{}".contains(b))
+            .or_else(|| window.iter().rposition(|b| b.is_ascii_whitespace()))
+    };
     let mut done = 0;
     let mut at = Some(first);
     while let Some(a) = at {
-        let mut from = a.saturating_sub(1024).max(done);
+        let mut from = a.saturating_sub(LONG_LINE_WINDOW / 8).max(done);
         if from > done {
-            from = line[from..a].iter().position(is_separator).map_or(a, |i| from + i);
+            // Start at a boundary before the anchor (a key's opening quote belongs to it).
+            from = boundary(&line[from..a]).map_or(a, |i| from + i);
         }
-        let mut to = (from + MAX_LINE).min(line.len());
+        let mut to = (a + LONG_LINE_WINDOW).min(line.len());
         if to < line.len() {
-            if let Some(i) = line[a..to].iter().rposition(is_separator) {
-                to = a + i;
-            }
+            let keep = a + LONG_LINE_WINDOW / 2;
+            // End before a boundary: an opening quote stays with the key it opens.
+            to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
         push(hits, line::parse(&line[from..to]), line_no);
         done = to;

@@ -1,7 +1,7 @@
 //! Secrets never leave the scan stage: device codes and user codes become fingerprints, and every
 //! excerpt is redacted before it is stored.
 
-use regex::bytes::{Captures, Regex};
+use regex::bytes::Regex;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -21,8 +21,10 @@ struct Patterns {
     bearer: Regex,
     /// JWT-shaped strings (access and id tokens).
     jwt: Regex,
-    /// The user code in a sign-in prompt.
-    prompt: Regex,
+    /// Words that introduce a user code (`enter the code`, `user code`).
+    prompt_key: Regex,
+    /// The code right after such words.
+    prompt_code: Regex,
     /// Long opaque base64url runs: device codes, refresh tokens, authorization codes.
     opaque: Regex,
 }
@@ -31,55 +33,96 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         pairs: Regex::new(
-            r#"(?i)((?:^|[^a-z0-9_])(?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|pwd|access_token|refresh_token|id_token|code|sig|secret|token)\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
+            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|access_token|refresh_token|id_token|(?:^|(?-u:[^a-zA-Z0-9_]))(?:pwd|code|sig|secret|token))\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
         )
         .unwrap(),
-        bearer: Regex::new(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+").unwrap(),
+        bearer: Regex::new(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)").unwrap(),
         jwt: Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").unwrap(),
-        prompt: Regex::new(r"(?i)(enter the code|user[ _-]?code)(\W{1,4})([A-Za-z0-9-]{4,16})\b").unwrap(),
+        prompt_key: Regex::new(r"(?i)enter the code|user[ _-]?code").unwrap(),
+        prompt_code: Regex::new(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})").unwrap(),
         opaque: Regex::new(r"[A-Za-z0-9_\-+/.~%]{64,}=*").unwrap(),
     })
 }
 
-/// Returns `line` with every secret it holds replaced. Device and user codes in a prompt become
-/// `[REDACTED]` too: their fingerprints are reported separately.
+/// Returns `line` with every secret it holds replaced by `[REDACTED]`. Every pattern marks the
+/// secrets it finds in the original line and all marks are replaced at once, so no pattern can
+/// hide a secret from another by rewriting the line first.
 pub fn redact(line: &[u8]) -> Vec<u8> {
     let p = patterns();
-    let out = p.pairs.replace_all(line, |c: &Captures| {
-        let value = &c[2];
-        // An error code is no secret (`expired_token: AADSTS70019`, `code: 400`).
-        let key = c[1].to_ascii_lowercase();
-        let secret_key = [&b"pass"[..], b"pwd", b"secret", b"sig"]
-            .iter()
-            .any(|k| key.windows(k.len()).any(|w| w == *k));
-        let numeric_status = value.iter().all(u8::is_ascii_digit) && !secret_key;
-        if is_placeholder(value) || value.starts_with(b"AADSTS") || numeric_status {
-            c[0].to_vec()
-        } else {
-            [&c[1], REDACTED.as_bytes()].concat()
+    let lower = line.to_ascii_lowercase();
+    let contains = |needle: &[u8]| memchr::memmem::find(&lower, needle).is_some();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    // Each pattern needs a byte or a word on the line: the ones that cannot match are skipped.
+    if memchr::memchr2(b'=', b':', line).is_some() {
+        for c in p.pairs.captures_iter(line) {
+            let value = c.get(2).expect("group 2");
+            let key = c[1].to_ascii_lowercase();
+            // An error code is no secret (`expired_token: AADSTS70019`, `code: 400`).
+            let secret_key = [&b"pass"[..], b"pwd", b"secret", b"sig"]
+                .iter()
+                .any(|k| key.windows(k.len()).any(|w| w == *k));
+            let numeric_status = value.as_bytes().iter().all(u8::is_ascii_digit) && !secret_key;
+            if !(is_placeholder(value.as_bytes()) || value.as_bytes().starts_with(b"AADSTS") || numeric_status) {
+                spans.push((value.start(), value.end()));
+            }
         }
-    });
-    let out = p
-        .bearer
-        .replace_all(&out, |c: &Captures| [&c[1], &c[2], REDACTED.as_bytes()].concat());
-    let out = p.jwt.replace_all(&out, REDACTED.as_bytes());
-    let out = p.prompt.replace_all(&out, |c: &Captures| {
-        if is_placeholder(&c[3]) {
-            c[0].to_vec()
-        } else {
-            [&c[1], &c[2], REDACTED.as_bytes()].concat()
+    }
+    if contains(b"bearer") || contains(b"basic") {
+        spans.extend(
+            p.bearer
+                .captures_iter(line)
+                .filter_map(|c| c.get(3))
+                .map(|m| (m.start(), m.end())),
+        );
+    }
+    if memchr::memmem::find(line, b"eyJ").is_some() {
+        spans.extend(p.jwt.find_iter(line).map(|m| (m.start(), m.end())));
+    }
+    if contains(b"code") {
+        spans.extend(prompt_codes(line, p));
+    }
+    if line.len() >= 64 {
+        // Long opaque runs (device codes, refresh tokens), but not URL paths.
+        let url_path = |m: &regex::bytes::Match| m.as_bytes().iter().filter(|&&b| b == b'/').count() > 3;
+        spans.extend(
+            p.opaque
+                .find_iter(line)
+                .filter(|m| !url_path(m))
+                .map(|m| (m.start(), m.end())),
+        );
+    }
+    if spans.is_empty() {
+        return line.to_vec();
+    }
+    spans.sort_unstable();
+    let mut out = Vec::with_capacity(line.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if end <= at {
+            continue;
         }
-    });
-    let out = p.opaque.replace_all(&out, |c: &Captures| {
-        // Keep URL paths and similar structured runs; hide anything token-like.
-        let v = &c[0];
-        if v.iter().filter(|&&b| b == b'/').count() > 3 {
-            v.to_vec()
-        } else {
-            REDACTED.as_bytes().to_vec()
+        if start >= at {
+            out.extend_from_slice(&line[at..start]);
+            out.extend_from_slice(REDACTED.as_bytes());
         }
-    });
-    out.into_owned()
+        at = end;
+    }
+    out.extend_from_slice(&line[at..]);
+    out
+}
+
+/// The user codes after every `enter the code` / `user code` on a line. Keys are found first, so
+/// a prompt quoted inside another cannot hide its code.
+fn prompt_codes(line: &[u8], p: &Patterns) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for key in p.prompt_key.find_iter(line) {
+        if let Some(code) = p.prompt_code.captures(&line[key.end()..]).and_then(|c| c.get(1)) {
+            if !is_placeholder(code.as_bytes()) {
+                spans.push((key.end() + code.start(), key.end() + code.end()));
+            }
+        }
+    }
+    spans
 }
 
 /// A value that stands for "no value": `None`, `null`, `REDACTED`, `***`, `XXXX`, `<...>`, `{...}`.
@@ -130,6 +173,14 @@ mod tests {
                 "DAQABIQEAAADNcj1pcWOiESkY",
             ),
             ("enter the code HD8UDCYYM to authenticate.", "HD8UDCYYM"),
+            (
+                "enter the code ABCDEFGHIJKLMNOPQRSTUVWXYZ now",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            ),
+            ("enter the code ABCDEFGHIJ_K now", "ABCDEFGHIJ_K"),
+            ("enter the code XYZenter the code QWERTYUIOP", "QWERTYUIOP"),
+            ("cached_device_code=DAQABAAEAAAD9999&x=1", "DAQABAAEAAAD9999"),
+            ("XYZXpassword=Sup3rSecret&x=1", "Sup3rSecret"),
             ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
             ("client_secret=s3cr3t~value&scope=x", "s3cr3t~value"),
             ("password=hunter22 user=x", "hunter22"),

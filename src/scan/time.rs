@@ -15,10 +15,10 @@ struct Formats {
 fn formats() -> &'static Formats {
     static F: OnceLock<Formats> = OnceLock::new();
     F.get_or_init(|| Formats {
-        iso: Regex::new(r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?\s?(Z|[+-]\d\d:?\d\d)?").unwrap(),
-        rfc1123: Regex::new(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d):(\d\d) GMT").unwrap(),
-        syslog: Regex::new(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d\d?) (\d\d):(\d\d):(\d\d)").unwrap(),
-        klog: Regex::new(r"^[IWEF](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})").unwrap(),
+        iso: Regex::new(r"([0-9]{4})-([0-9][0-9])-([0-9][0-9])[T ]([0-9][0-9]):([0-9][0-9]):([0-9][0-9])(?:[.,]([0-9]{1,9}))?\s?(Z|[+-][0-9][0-9]:?[0-9][0-9])?").unwrap(),
+        rfc1123: Regex::new(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT").unwrap(),
+        syslog: Regex::new(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])").unwrap(),
+        klog: Regex::new(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})").unwrap(),
     })
 }
 
@@ -72,7 +72,11 @@ pub fn find(text: &[u8]) -> Option<Timestamp> {
             ms = Some(t - offset_millis(z.as_bytes()));
         }
         (c.get(0).unwrap().range(), ms)
-    } else if let Some(c) = f.rfc1123.captures(text) {
+    } else if let Some(c) = f
+        .rfc1123
+        .captures(text)
+        .filter(|_| memchr::memmem::find(text, b" GMT").is_some())
+    {
         let ms = millis(
             num(&c[3]),
             month(&c[2]),
