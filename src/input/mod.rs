@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 /// How many bytes a chunk holds before it is cut at its last line end.
-pub const CHUNK_SIZE: usize = 256 << 10;
+pub const CHUNK_SIZE: usize = 1 << 20;
 
 /// The longest a chunk grows while looking for a line end: past this a long line is cut.
 pub const MAX_CHUNK: usize = 16 << 20;

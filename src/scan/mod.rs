@@ -186,13 +186,15 @@ fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
 }
 
 /// Reads a very long line in windows around its anchors, so memory and time stay bounded.
-/// Windows never overlap, and start and end at a quote or brace (or else a space) so that no
-/// mention or list of codes is read twice or cut in two.
+/// Windows never overlap, and start and end between fields so that no mention or list of codes
+/// is read twice or cut in two.
 fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick, hits: &mut Vec<LineHit>) {
+    // Where a window may begin or end: between two JSON fields (`, "`), at a brace, else at a
+    // space. Never between a key and its value, never inside a list of codes.
     let boundary = |window: &[u8]| {
-        window
-            .iter()
-            .rposition(|b| b"\"'{}".contains(b))
+        memchr::memmem::rfind(window, b", \"")
+            .map(|i| i + 2)
+            .or_else(|| window.iter().rposition(|b| b"{}".contains(b)).map(|i| i + 1))
             .or_else(|| window.iter().rposition(|b| b.is_ascii_whitespace()))
     };
     let mut done = 0;
@@ -200,13 +202,11 @@ fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick,
     while let Some(a) = at {
         let mut from = a.saturating_sub(LONG_LINE_WINDOW / 8).max(done);
         if from > done {
-            // Start at a boundary before the anchor (a key's opening quote belongs to it).
             from = boundary(&line[from..a]).map_or(a, |i| from + i);
         }
         let mut to = (a + LONG_LINE_WINDOW).min(line.len());
         if to < line.len() {
             let keep = a + LONG_LINE_WINDOW / 2;
-            // End before a boundary: an opening quote stays with the key it opens.
             to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
         push(hits, line::parse(&line[from..to]), line_no);
