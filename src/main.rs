@@ -5,10 +5,27 @@ use aadlint::diagnose::causes::PRECEDENCE;
 use aadlint::model::Severity;
 use aadlint::report::{self, Format, Style};
 use aadlint::rules::{Catalog, RuleRef};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Exit codes and formats, shown under `aadlint scan --help`.
+const SCAN_AFTER_HELP: &str = "\
+Formats:
+  table     readable tables (default)
+  json      one versioned document; `aadlint schema` prints its JSON Schema
+  sarif     SARIF 2.1.0 for GitHub code scanning (github/codeql-action/upload-sarif)
+  github    GitHub Actions annotations (::error file=...,line=...,title=...::...)
+  azure     Azure Pipelines issues (##vso[task.logissue ...]...)
+  markdown  a summary for $GITHUB_STEP_SUMMARY or a pull-request comment
+sarif, github and azure carry every finding and every AADSTS code of severity error.
+
+Exit codes:
+  0  scanned; nothing matched --fail-on (or no --fail-on was given)
+  1  a finding or code matched --fail-on
+  2  usage error, unknown rule, unreadable input (the rest is still scanned and reported),
+     or the report could not be written";
 
 /// Diagnose Microsoft Entra ID (Azure AD) sign-in failures and device code flow bugs from logs.
 #[derive(Parser, Debug)]
@@ -21,6 +38,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan logs: every AADSTS code, every device code flow, and the root cause of each failure.
+    #[command(after_help = SCAN_AFTER_HELP)]
     Scan(ScanArgs),
     /// Explain an AADSTS code (AADSTS90120, 90120, InvalidDeviceFlowRequest) or a root cause id.
     Explain {
@@ -38,6 +56,20 @@ enum Command {
         /// Extra or replacement rules (*.toml) to load.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+    },
+    /// Print the JSON Schema (draft 2020-12) of the `scan --format json` report.
+    Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write aadlint.1, aadlint-scan.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -76,6 +108,12 @@ struct ScanArgs {
     /// When to colour the table: auto (a terminal, and NO_COLOR unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Write the report to FILE instead of standard output (nothing else goes to stdout).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Print nothing on standard error but errors (no progress bar, no notes).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// What `--fail-on` asks for.
@@ -114,11 +152,32 @@ fn parse_fail_on(values: &[String], catalog: &Catalog) -> Result<Vec<FailOn>, St
     Ok(out)
 }
 
-fn fails(a: &Analysis, rules: &[FailOn]) -> bool {
-    rules.iter().any(|r| match r {
-        FailOn::Severity(s) => a.findings.iter().any(|f| f.severity >= *s) || a.codes.iter().any(|c| c.severity >= *s),
-        FailOn::Cause(c) => a.findings.iter().any(|f| &f.cause == c || f.follows.contains(c)),
-        FailOn::Code(code) => a.codes.iter().any(|c| &c.code == code),
+/// The first thing in the report that `--fail-on` matches, described for stderr.
+fn failing(a: &Analysis, rules: &[FailOn]) -> Option<String> {
+    rules.iter().find_map(|r| match r {
+        FailOn::Severity(s) => a
+            .findings
+            .iter()
+            .find(|f| f.severity >= *s)
+            .map(|f| format!("{} {} in flow {} (--fail-on {s})", f.severity, f.cause, f.flow))
+            .or_else(|| {
+                a.codes
+                    .iter()
+                    .find(|c| c.severity >= *s)
+                    .map(|c| format!("{} {} (--fail-on {s})", c.severity, c.code))
+            }),
+        FailOn::Cause(c) => a
+            .findings
+            .iter()
+            .find(|f| &f.cause == c || f.follows.contains(c))
+            .map(|f| format!("{c} in flow {} (--fail-on {c})", f.flow)),
+        FailOn::Code(code) => a.codes.iter().find(|c| &c.code == code).map(|c| {
+            format!(
+                "{} seen {} time(s) (--fail-on {code})",
+                c.code,
+                c.occurrences + c.bare_occurrences
+            )
+        }),
     })
 }
 
@@ -140,6 +199,59 @@ fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Stri
     }
 }
 
+/// Writes to `path` (created or truncated).
+fn emit_to_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut out = io::BufWriter::new(file);
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Inputs at least this large (by metadata) get a progress bar on a terminal.
+const PROGRESS_MIN_BYTES: u64 = 256 << 20;
+
+/// True when an environment variable says this runs in CI (`CI`, `TF_BUILD`, `GITHUB_ACTIONS`).
+fn in_ci() -> bool {
+    ["CI", "TF_BUILD", "GITHUB_ACTIONS"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false" && v != "False"))
+}
+
+/// The total input size when a progress bar should be drawn: only for a person watching a
+/// terminal (not with `--quiet`, not in CI), and only for inputs over [`PROGRESS_MIN_BYTES`].
+/// `measure` (a directory walk) runs only when the bar could show.
+fn progress_total(stderr_tty: bool, quiet: bool, ci: bool, measure: impl FnOnce() -> u64) -> Option<u64> {
+    if stderr_tty && !quiet && !ci {
+        Some(measure()).filter(|&total| total > PROGRESS_MIN_BYTES)
+    } else {
+        None
+    }
+}
+
+/// The size on disk of every file the paths name (directories walked; stdin counts 0).
+fn total_input_bytes(paths: &[String]) -> u64 {
+    aadlint::input::expand(paths)
+        .iter()
+        .filter_map(|p| match &p.origin {
+            aadlint::input::Origin::File(path) if p.error.is_none() => std::fs::metadata(path).ok(),
+            _ => None,
+        })
+        .map(|m| m.len())
+        .sum()
+}
+
+/// A byte-counting bar on stderr, without colours (so NO_COLOR holds trivially).
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "scanning {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let catalog = load_catalog(args.rules.as_ref())?;
     let fail_on = parse_fail_on(&args.fail_on, &catalog)?;
@@ -149,31 +261,78 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
 
-    let analysis = aadlint::analyze(&args.paths, &catalog);
+    let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
+        total_input_bytes(&args.paths)
+    });
+    let analysis = if let Some(total) = total {
+        let bar = progress_bar(total);
+        let analysis = aadlint::analyze_with_progress(&args.paths, &catalog, &|read| {
+            if bar.length().is_some_and(|len| read > len) {
+                bar.set_length(read); // gzip: more bytes come out than the file holds
+            }
+            bar.set_position(read);
+            if bar.length() == Some(read) {
+                bar.set_message("correlating flows...");
+            }
+        });
+        bar.finish_and_clear();
+        analysis
+    } else {
+        aadlint::analyze(&args.paths, &catalog)
+    };
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
     }
-    let tty = io::stdout().is_terminal();
+    // Colour and terminal width only when the table goes to a terminal.
+    let tty = args.output.is_none() && io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => tty && !no_color,
-    };
+    let color = args.format.is_human_readable()
+        && match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
     let width = if tty {
         comfy_table::Table::new().width().unwrap_or(160)
     } else {
         160
     };
-    emit(|out| report::render(&analysis, args.format, Style { color, width }, out))?;
+    let root = std::env::current_dir().ok();
+    let style = Style {
+        color,
+        width,
+        root: root.as_deref(),
+    };
+    match &args.output {
+        Some(path) => {
+            emit_to_file(path, |out| report::render(&analysis, args.format, style, out))?;
+            if !args.quiet {
+                eprintln!(
+                    "aadlint: wrote the {} report to {}",
+                    format_name(args.format),
+                    path.display()
+                );
+            }
+        }
+        None => emit(|out| report::render(&analysis, args.format, style, out))?,
+    }
 
+    let failed = failing(&analysis, &fail_on);
+    if let (Some(reason), false) = (&failed, args.quiet) {
+        eprintln!("aadlint: failing: {reason}");
+    }
     Ok(if analysis.summary.input_errors > 0 {
         ExitCode::from(2)
-    } else if fails(&analysis, &fail_on) {
+    } else if failed.is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn format_name(f: Format) -> String {
+    f.to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -200,6 +359,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schema => {
+            emit(|out| out.write_all(report::REPORT_SCHEMA.as_bytes()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            emit(|out| {
+                clap_complete::generate(shell, &mut Cli::command(), "aadlint", out);
+                Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            emit(|out| clap_mangen::Man::new(Cli::command()).render(out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                .map_err(|e| format!("cannot write man pages to {}: {e}", dir.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -211,5 +391,31 @@ fn main() -> ExitCode {
             eprintln!("aadlint: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn progress_only_for_people_on_large_inputs() {
+        let big = || PROGRESS_MIN_BYTES + 1;
+        assert_eq!(progress_total(true, false, false, big), Some(PROGRESS_MIN_BYTES + 1));
+        assert_eq!(progress_total(false, false, false, big), None, "not in a pipe");
+        assert_eq!(progress_total(true, true, false, big), None, "not with --quiet");
+        assert_eq!(progress_total(true, false, true, big), None, "not in CI");
+        assert_eq!(
+            progress_total(true, false, false, || 1024),
+            None,
+            "not for small inputs"
+        );
+        // The inputs are not even measured when the bar cannot show.
+        assert_eq!(progress_total(false, false, false, || unreachable!()), None);
     }
 }

@@ -188,7 +188,7 @@ fn a_file_truncated_while_it_is_scanned_is_no_crash() {
         f.write_all(&chunk).unwrap();
     }
     drop(f);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aadlint"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aadlint"))
         .args(["scan", path.to_str().unwrap(), "--format", "json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

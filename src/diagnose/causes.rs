@@ -293,7 +293,8 @@ fn too_fast(t: &Timeline, events: &[Event], members: &[usize]) -> Option<Detecte
     for p in &t.polls[..until] {
         workers.entry(&p.worker).or_default().push(p);
     }
-    let position = |event: usize| members.iter().position(|&m| m == event);
+    let order: std::collections::HashMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let position = |event: usize| order.get(&event).copied();
     let end = t
         .polls
         .get(until.saturating_sub(1))

@@ -104,7 +104,8 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
     // shown, ended with the client giving up while the user never signed in (MSAL for Python
     // returns the last pending response at expiry; Azure CLI prints it as its error).
     if !t.authorizations.is_empty() {
-        let position = |event: usize| members.iter().position(|&m| m == event);
+        let order: std::collections::HashMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+        let position = |event: usize| order.get(&event).copied();
         let last_request = t
             .polls
             .iter()

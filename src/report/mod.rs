@@ -1,37 +1,81 @@
 //! Report: renders one [`Analysis`] in the format the user asked for. Renderers only render; no
 //! analysis happens here.
+//!
+//! | format | for | what |
+//! |---|---|---|
+//! | `table` | people | codes, flows, findings with evidence and fixes |
+//! | `json` | dashboards, scripts | the [`Analysis`] itself ([`REPORT_SCHEMA`] describes it) |
+//! | `sarif` | GitHub code scanning, SARIF viewers | SARIF 2.1.0 |
+//! | `github` | GitHub Actions logs | workflow commands (annotations) |
+//! | `azure` | Azure Pipelines logs | `##vso[task.logissue]` commands |
+//! | `markdown` | `$GITHUB_STEP_SUMMARY`, PR comments | counts, tables, fixes |
+//!
+//! `sarif`, `github` and `azure` carry the same results: every finding and every AADSTS code of
+//! severity error (see the `ci` module).
 
+mod azure;
+mod ci;
 mod explain;
+mod github;
 mod json;
+mod markdown;
+mod sarif;
 mod table;
 
 pub use explain::{explain_cause, explain_code, rules_json, rules_table};
+pub use sarif::SARIF_SCHEMA_URI;
 
 use crate::analysis::Analysis;
 use std::io::{self, Write};
+use std::path::Path;
+
+/// The JSON Schema (draft 2020-12) of the `--format json` report, as `aadlint schema` prints it.
+pub const REPORT_SCHEMA: &str = include_str!("../../schema/report.schema.json");
 
 /// Output formats of `aadlint scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Readable tables (the default).
     Table,
-    /// One versioned JSON document.
+    /// One versioned JSON document (`aadlint schema` prints its JSON Schema).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (upload-sarif) and SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding and per error code.
+    Github,
+    /// Azure Pipelines logging commands: an issue per finding and per error code.
+    Azure,
+    /// A markdown summary for $GITHUB_STEP_SUMMARY and pull-request comments.
+    Markdown,
+}
+
+impl Format {
+    /// True for the formats people read in a terminal (colour and width apply).
+    pub fn is_human_readable(self) -> bool {
+        matches!(self, Format::Table)
+    }
 }
 
 /// Rendering options.
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
-    /// Use ANSI colours.
+pub struct Style<'a> {
+    /// Use ANSI colours (only the table has any).
     pub color: bool,
     /// Table width in columns.
     pub width: u16,
+    /// The directory CI formats make absolute input paths relative to (the current directory);
+    /// `None` keeps every path as given.
+    pub root: Option<&'a Path>,
 }
 
 /// Writes the report.
-pub fn render(analysis: &Analysis, format: Format, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(analysis: &Analysis, format: Format, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::render(analysis, style, out),
         Format::Json => json::render(analysis, out),
+        Format::Sarif => sarif::render(analysis, style, out),
+        Format::Github => github::render(analysis, style, out),
+        Format::Azure => azure::render(analysis, style, out),
+        Format::Markdown => markdown::render(analysis, style, out),
     }
 }

@@ -7,7 +7,7 @@ use crate::model::Severity;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Attribute, Cell, ContentArrangement, Table};
 use std::io::{self, Write};
 
-fn new_table(style: Style, header: &[&str]) -> Table {
+fn new_table(style: Style<'_>, header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -23,7 +23,7 @@ fn new_table(style: Style, header: &[&str]) -> Table {
 }
 
 /// One finding as a block, the way compilers print a diagnostic.
-fn finding(f: &crate::analysis::Finding, style: Style, fix_shown: bool, out: &mut dyn Write) -> io::Result<()> {
+fn finding(f: &crate::analysis::Finding, style: Style<'_>, fix_shown: bool, out: &mut dyn Write) -> io::Result<()> {
     let label = format!("{}[{}]", f.severity, f.cause);
     if style.color {
         let code = match f.severity {
@@ -68,7 +68,7 @@ fn finding(f: &crate::analysis::Finding, style: Style, fix_shown: bool, out: &mu
     Ok(())
 }
 
-fn heading(out: &mut dyn Write, title: &str, style: Style) -> io::Result<()> {
+fn heading(out: &mut dyn Write, title: &str, style: Style<'_>) -> io::Result<()> {
     if style.color {
         writeln!(out, "\x1b[1m{title}\x1b[0m")
     } else {
@@ -90,7 +90,7 @@ fn first_sentence(text: &str, max: usize) -> String {
 }
 
 /// Writes the table report.
-pub fn render(a: &Analysis, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
     if a.codes.is_empty() {
         writeln!(out, "No AADSTS codes found.")?;
     } else {

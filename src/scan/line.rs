@@ -111,7 +111,7 @@ pub fn record_head(line: &[u8], lines_above: u64) -> Option<RecordHead> {
         return None;
     }
     let hit = parse(line);
-    hit.head.then(|| RecordHead {
+    hit.head.then_some(RecordHead {
         lines_above,
         timestamp: hit.timestamp,
         worker: hit.worker,
