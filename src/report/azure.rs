@@ -51,21 +51,17 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         writeln!(
             out,
             "##vso[task.logissue type=error;code=unreadable-input]{}",
-            data(&format!(
-                "Could not read {}: {}.",
-                ci::shown_path(&i.path, style.root),
-                i.error.as_deref().unwrap_or_default()
+            data(&super::unreadable(
+                &ci::shown_path(&i.path, style.root),
+                i.error.as_deref()
             ))
         )?;
     }
-    if a.limits.events_dropped > 0 {
+    if let Some(note) = super::events_dropped(&a.limits) {
         writeln!(
             out,
             "##vso[task.logissue type=warning;code=events-dropped]{}",
-            data(&format!(
-                "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
-                a.limits.events_dropped, a.limits.max_events
-            ))
+            data(&note)
         )?;
     }
     Ok(())

@@ -55,22 +55,14 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         writeln!(
             out,
             "::error title=unreadable-input::{}",
-            data(&format!(
-                "Could not read {}: {}.",
-                ci::shown_path(&i.path, style.root),
-                i.error.as_deref().unwrap_or_default()
+            data(&super::unreadable(
+                &ci::shown_path(&i.path, style.root),
+                i.error.as_deref()
             ))
         )?;
     }
-    if a.limits.events_dropped > 0 {
-        writeln!(
-            out,
-            "::warning title=events-dropped::{}",
-            data(&format!(
-                "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
-                a.limits.events_dropped, a.limits.max_events
-            ))
-        )?;
+    if let Some(note) = super::events_dropped(&a.limits) {
+        writeln!(out, "::warning title=events-dropped::{}", data(&note))?;
     }
     Ok(())
 }

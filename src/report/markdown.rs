@@ -183,12 +183,8 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
                 text(i.error.as_deref().unwrap_or_default())
             )?;
         }
-        if a.limits.events_dropped > 0 {
-            writeln!(
-                out,
-                "- **{} device code flow event(s) were not kept** (the cap is {}, `AADLINT_MAX_EVENTS`): flows may be incomplete.",
-                a.limits.events_dropped, a.limits.max_events
-            )?;
+        if let Some(note) = super::events_dropped(&a.limits) {
+            writeln!(out, "- {}", text(&note))?;
         }
     }
 

@@ -68,6 +68,21 @@ pub struct Style<'a> {
     pub root: Option<&'a Path>,
 }
 
+/// The sentence every format uses for an input that could not be read.
+fn unreadable(path: &str, error: Option<&str>) -> String {
+    format!("Could not read {path}: {}.", error.unwrap_or_default())
+}
+
+/// The sentence every format uses when the event cap left events out, if it did.
+fn events_dropped(limits: &crate::analysis::Limits) -> Option<String> {
+    (limits.events_dropped > 0).then(|| {
+        format!(
+            "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
+            limits.events_dropped, limits.max_events
+        )
+    })
+}
+
 /// Writes the report.
 pub fn render(analysis: &Analysis, format: Format, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {

@@ -244,18 +244,12 @@ fn notifications(a: &Analysis, style: Style<'_>) -> Vec<Value> {
         let path = ci::shown_path(&i.path, style.root);
         out.push(json!({
             "level": "error",
-            "message": { "text": format!("Could not read {path}: {}.", i.error.as_deref().unwrap_or_default()) },
+            "message": { "text": super::unreadable(&path, i.error.as_deref()) },
             "locations": [{ "physicalLocation": physical(&path, 0, None) }],
         }));
     }
-    if a.limits.events_dropped > 0 {
-        out.push(json!({
-            "level": "warning",
-            "message": { "text": format!(
-                "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
-                a.limits.events_dropped, a.limits.max_events
-            ) },
-        }));
+    if let Some(note) = super::events_dropped(&a.limits) {
+        out.push(json!({ "level": "warning", "message": { "text": note } }));
     }
     out
 }

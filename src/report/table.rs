@@ -191,12 +191,10 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         s.findings.info
     )?;
     for i in a.inputs.iter().filter(|i| i.error.is_some()) {
-        writeln!(
-            out,
-            "Could not read {}: {}",
-            i.path,
-            i.error.as_deref().unwrap_or_default()
-        )?;
+        writeln!(out, "{}", super::unreadable(&i.path, i.error.as_deref()))?;
+    }
+    if let Some(note) = super::events_dropped(&a.limits) {
+        writeln!(out, "Note: {note}")?;
     }
     Ok(())
 }
