@@ -41,6 +41,21 @@ pub struct Limits {
     pub events_dropped: u64,
 }
 
+impl Analysis {
+    /// The codes most worth a reader's attention first: by severity, then by failures, then by
+    /// code (the JSON keeps them by code).
+    pub fn codes_by_importance(&self) -> Vec<&CodeSummary> {
+        let mut codes: Vec<&CodeSummary> = self.codes.iter().collect();
+        codes.sort_by(|x, y| {
+            y.severity
+                .cmp(&x.severity)
+                .then(y.failures.cmp(&x.failures))
+                .then(x.code.cmp(&y.code))
+        });
+        codes
+    }
+}
+
 /// Name and version of the tool.
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {

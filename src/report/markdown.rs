@@ -227,14 +227,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             "| Code | Name | Severity | Fixed by | Seen | Failures | First seen | Meaning |"
         )?;
         writeln!(out, "|---|---|---|---|---:|---:|---|---|")?;
-        let mut codes: Vec<_> = a.codes.iter().collect();
-        codes.sort_by(|x, y| {
-            y.severity
-                .cmp(&x.severity)
-                .then(y.failures.cmp(&x.failures))
-                .then(x.code.cmp(&y.code))
-        });
-        for c in codes {
+        for c in a.codes_by_importance() {
             let first = c.locations.first().map_or("-".to_string(), |l| {
                 code(&format!("{}:{}", ci::shown_path(&l.path, style.root), l.line))
             });

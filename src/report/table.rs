@@ -108,14 +108,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
                 "First fix",
             ],
         );
-        let mut codes: Vec<_> = a.codes.iter().collect();
-        codes.sort_by(|x, y| {
-            y.severity
-                .cmp(&x.severity)
-                .then(y.failures.cmp(&x.failures))
-                .then(x.code.cmp(&y.code))
-        });
-        for c in codes {
+        for c in a.codes_by_importance() {
             let first = c
                 .locations
                 .first()
