@@ -4,6 +4,12 @@
 use serde::Serialize;
 use std::fmt;
 
+/// AADSTS codes that only a device code flow produces.
+pub const DEVICE_FLOW_CODES: [u32; 8] = [70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196];
+
+/// Codes a Conditional Access policy raises when it blocks a sign-in.
+pub const CONDITIONAL_ACCESS_CODES: [u32; 6] = [53003, 530033, 50097, 50005, 53000, 53001];
+
 /// How serious a catalog code or a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

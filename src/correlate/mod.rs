@@ -7,12 +7,9 @@
 
 mod union_find;
 
-use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, Worker};
+use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, Worker, DEVICE_FLOW_CODES};
 use std::collections::HashMap;
 use union_find::UnionFind;
-
-/// AADSTS codes that only a device code flow produces.
-pub const DEVICE_FLOW_CODES: [u32; 8] = [70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196];
 
 /// How long after an unpolled authorization another input may resume it (twice Entra's default
 /// device code lifetime).

@@ -76,7 +76,7 @@ impl CsvHeader {
             let outcome = match hit.codes.first() {
                 None if code == "0" => Some(Outcome::Success),
                 None => None,
-                Some((n, _)) if super::line::CONDITIONAL_ACCESS_CODES.contains(n) => Some(Outcome::Blocked),
+                Some((n, _)) if crate::model::CONDITIONAL_ACCESS_CODES.contains(n) => Some(Outcome::Blocked),
                 Some(_) => Some(Outcome::OtherError),
             };
             hit.signals.extend(outcome.map(Signal::Outcome));

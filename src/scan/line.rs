@@ -3,7 +3,9 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::{codes, secrets, time};
-use crate::model::{CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp};
+use crate::model::{
+    CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
+};
 use memchr::memmem;
 use regex::bytes::Regex;
 use std::sync::OnceLock;
@@ -282,7 +284,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     }
 
     if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
-        if let Some(header) = CsvHeader::parse(line).filter(|_| has(line, "Correlation ID")) {
+        if let Some(header) = has(line, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
             hit.csv_header = Some(Box::new(header));
             return hit;
         }
@@ -314,7 +316,15 @@ pub fn parse(line: &[u8]) -> LineHit {
         || has(line, "GITHUB_ACTIONS")
         || has(line, "GITLAB_CI")
         || has(line, "BUILD_BUILDID");
-    if !hit.codes.is_empty() || !hit.signals.is_empty() || !hit.keys.is_empty() {
+    // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
+    // error line with an ordinary code is counted, not quoted.
+    let flow_line = !hit.keys.is_empty()
+        || hit.signals.iter().any(|s| s != &Signal::Outcome(Outcome::OtherError))
+        || hit
+            .codes
+            .iter()
+            .any(|c| DEVICE_FLOW_CODES.contains(&c.0) || CONDITIONAL_ACCESS_CODES.contains(&c.0));
+    if flow_line {
         hit.excerpt = excerpt(line);
     }
     hit
@@ -449,9 +459,6 @@ fn num(b: &[u8]) -> u32 {
     b.iter()
         .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
 }
-
-/// Codes a Conditional Access policy raises when it blocks a sign-in.
-pub const CONDITIONAL_ACCESS_CODES: [u32; 6] = [53003, 530033, 50097, 50005, 53000, 53001];
 
 /// What a response or client message says about the state of a flow.
 fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
