@@ -320,6 +320,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
         || hit.signals.iter().any(|s| s != &Signal::Outcome(Outcome::OtherError))
+        || hit.codes.is_empty()
         || hit
             .codes
             .iter()
