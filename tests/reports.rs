@@ -47,3 +47,36 @@ fn json_reports() {
         }
     );
 }
+
+/// The CI formats on every device-flow fixture that shows a cause.
+fn ci_format_reports(format: &str) {
+    insta::glob!("../fixtures", "causes/*/trigger-*.{log,jsonl,json,csv}", |path| {
+        let out = Command::cargo_bin("aadlint")
+            .unwrap()
+            .args(["scan", &relative(path), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        insta::assert_snapshot!(format, String::from_utf8(out.stdout).unwrap());
+    });
+}
+
+#[test]
+fn github_reports() {
+    ci_format_reports("github");
+}
+
+#[test]
+fn azure_reports() {
+    ci_format_reports("azure");
+}
+
+#[test]
+fn markdown_reports() {
+    ci_format_reports("markdown");
+}
+
+#[test]
+fn sarif_reports() {
+    ci_format_reports("sarif");
+}
