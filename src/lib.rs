@@ -12,6 +12,8 @@
 //! [`analysis::Analysis`]; [`report`] renders it. [`rules`] holds the catalog and cause data that
 //! `diagnose` and `aadlint explain` share; [`model`] the types the stages share.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod correlate;
 pub mod diagnose;
