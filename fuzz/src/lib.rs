@@ -427,19 +427,6 @@ pub type LeakTest = fn(&[u8], &[u8]) -> bool;
 /// the input and the leaked run.
 pub const KNOWN_LEAKS: &[(&str, LeakTest)] = &[];
 
-/// Where `enter the code ` + `run` occurs in `input`: the offset of the key and the byte after
-/// the run.
-fn after_prompt<'a>(input: &'a [u8], run: &'a [u8]) -> impl Iterator<Item = (usize, Option<u8>)> + 'a {
-    let key = [b"enter the code ".as_slice(), run].concat();
-    let mut from = 0;
-    std::iter::from_fn(move || {
-        let i = find(&input[from..], &key)?;
-        let at = from + i;
-        from = at + 1;
-        Some((at, input.get(at + key.len()).copied()))
-    })
-}
-
 /// The name of the known leak (see [`KNOWN_LEAKS`]) that explains `run`, if one does.
 pub fn known_leak(input: &[u8], run: &[u8]) -> Option<&'static str> {
     KNOWN_LEAKS
