@@ -13,6 +13,15 @@ use std::sync::OnceLock;
 /// The longest excerpt kept for a line, in characters.
 pub const EXCERPT_CHARS: usize = 240;
 
+/// Whether `$hay` contains the literal `$needle`, with a substring searcher built once per call
+/// site (a SIMD search beats scanning for the needle's first byte).
+macro_rules! has {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+        FINDER.get_or_init(|| memmem::Finder::new($needle)).find($hay).is_some()
+    }};
+}
+
 /// Host, process and thread named on a line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorkerTag {
@@ -88,7 +97,7 @@ pub struct RecordHead {
 pub fn starts_record(line: &[u8]) -> bool {
     let trimmed = trim_start(line);
     if trimmed.first() == Some(&b'{') {
-        return has(line, "\"message\"") || has(line, "\"msg\"") || patterns().json_ts.is_match(line);
+        return has!(line, "\"message\"") || has!(line, "\"msg\"") || patterns().json_ts.is_match(line);
     }
     !super::prefilter::is_continuation(line) && head_timestamp(line).is_some()
 }
@@ -249,7 +258,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     let head_text = &line[..line.len().min(200)];
     if is_json {
         hit.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
-        hit.head = hit.timestamp.is_some() || has(line, "\"message\"") || has(line, "\"msg\"");
+        hit.head = hit.timestamp.is_some() || has!(line, "\"message\"") || has!(line, "\"msg\"");
         hit.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
         hit.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
         hit.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
@@ -263,12 +272,12 @@ pub fn parse(line: &[u8]) -> LineHit {
         hit.timestamp = Some(ts);
     }
     if hit.worker == WorkerTag::default() {
-        let named = has(head_text, "pid")
-            || has(head_text, "tid")
-            || has(head_text, "host")
-            || has(head_text, "thread")
-            || has(head_text, "pod")
-            || has(head_text, "[T:");
+        let named = has!(head_text, "pid")
+            || has!(head_text, "tid")
+            || has!(head_text, "host")
+            || has!(head_text, "thread")
+            || has!(head_text, "pod")
+            || has!(head_text, "[T:");
         if let Some(c) = p.kv_worker.captures(head_text).filter(|_| named) {
             match (c.get(1), c.get(2), c.get(3), c.get(4)) {
                 (Some(k), Some(v), _, _) => match k.as_bytes() {
@@ -284,7 +293,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     }
 
     if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
-        if let Some(header) = has(line, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
+        if let Some(header) = has!(line, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
             hit.csv_header = Some(Box::new(header));
             return hit;
         }
@@ -292,7 +301,7 @@ pub fn parse(line: &[u8]) -> LineHit {
             hit.csv_row = Some(String::from_utf8_lossy(line).into());
         }
     }
-    hit.export_record = hit.head && (has(line, "\"createdDateTime\"") || has(line, "\"TimeGenerated\""));
+    hit.export_record = hit.head && (has!(line, "\"createdDateTime\"") || has!(line, "\"TimeGenerated\""));
     hit.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
     codes::find(line, &mut hit.codes);
     hit.trace_id = if has_ci(line, "trace") {
@@ -300,8 +309,8 @@ pub fn parse(line: &[u8]) -> LineHit {
     } else {
         None
     };
-    let keyed = has_ci(line, "correlation") || has(line, "client-request-id");
-    let bracketed = has(line, "Z - ") || has(line, "] : [") || has(line, "GMT:");
+    let keyed = has_ci(line, "correlation") || has!(line, "client-request-id");
+    let bracketed = has!(line, "Z - ") || has!(line, "] : [") || has!(line, "GMT:");
     hit.correlation_id = p
         .uuid_after_key
         .captures(line)
@@ -311,11 +320,11 @@ pub fn parse(line: &[u8]) -> LineHit {
 
     flow_facts(line, &mut hit);
     hit.client = client(line);
-    hit.ci_job = has(line, "##[")
-        || has(line, "##vso[")
-        || has(line, "GITHUB_ACTIONS")
-        || has(line, "GITLAB_CI")
-        || has(line, "BUILD_BUILDID");
+    hit.ci_job = has!(line, "##[")
+        || has!(line, "##vso[")
+        || has!(line, "GITHUB_ACTIONS")
+        || has!(line, "GITLAB_CI")
+        || has!(line, "BUILD_BUILDID");
     // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
@@ -377,9 +386,9 @@ fn unbracket(s: &[u8]) -> &[u8] {
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
 fn flow_facts(line: &[u8], hit: &mut LineHit) {
     let p = patterns();
-    let device_grant = has(line, "grant-type:device_code")
-        || has(line, "grant_type=device_code")
-        || has(line, "\"grant_type\": \"device_code\"");
+    let device_grant = has!(line, "grant-type:device_code")
+        || has!(line, "grant_type=device_code")
+        || has!(line, "\"grant_type\": \"device_code\"");
     let device = has_ci(line, "device");
     for c in p.device_code.captures_iter(line).filter(|_| device) {
         let v = &c[1];
@@ -401,44 +410,44 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
     }
 
     let prompt = has_ci(line, "enter the code")
-        || has(line, "verification_uri")
-        || has(line, "verification_url")
+        || has!(line, "verification_uri")
+        || has!(line, "verification_url")
         // A sign-in export record of a device code sign-in.
-        || has(line, "\"deviceCode\"")
-        || has(line, "\"deviceCodeFlow\"");
+        || has!(line, "\"deviceCode\"")
+        || has!(line, "\"deviceCodeFlow\"");
     if (device && p.devicecode_endpoint.is_match(line))
         || prompt
-        || has(line, "Token Acquisition (DeviceCodeRequest) started")
+        || has!(line, "Token Acquisition (DeviceCodeRequest) started")
     {
-        let expires_in = if has(line, "expires_in") {
+        let expires_in = if has!(line, "expires_in") {
             p.expires_in.captures(line).map(|c| num(&c[1]))
         } else {
             None
         };
-        let interval = if has(line, "interval") {
+        let interval = if has!(line, "interval") {
             p.interval.captures(line).map(|c| num(&c[1]))
         } else {
             None
         };
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if has(line, "oauth2/") && p.token_endpoint.is_match(line) {
+    } else if has!(line, "oauth2/") && p.token_endpoint.is_match(line) {
         let status = p.http_status.captures(line).map(|c| num(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
         let request =
-            has(line, "POST") || has(line, "Request URL") || has(line, "Sending token request") || device_grant;
+            has!(line, "POST") || has!(line, "Request URL") || has!(line, "Sending token request") || device_grant;
         if request {
             hit.signals.push(Signal::Poll { status, device_grant });
         }
-    } else if device_grant && !has(line, "token_cache") {
+    } else if device_grant && !has!(line, "token_cache") {
         hit.signals.push(Signal::Poll {
             status: None,
             device_grant,
         });
     }
-    if has(line, "Generate or reuse correlation_id") {
+    if has!(line, "Generate or reuse correlation_id") {
         hit.signals.push(Signal::Context);
     }
-    if has(line, "Attempted too soon") {
+    if has!(line, "Attempted too soon") {
         hit.signals.push(Signal::TooSoon);
     }
     if let Some(o) = outcome(line, &hit.codes) {
@@ -464,21 +473,21 @@ fn num(b: &[u8]) -> u32 {
 /// What a response or client message says about the state of a flow.
 fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     let code = |n: u32| codes.iter().any(|c| c.0 == n);
-    if has(line, "Timed out waiting for user to authenticate")
-        || has(line, "Device code expired. Expiration time")
-        || has(line, "Expired Device code")
-        || has(line, "device_code_expired")
-        || has(line, "expired before contacting the server")
-        || has(line, "Timeout from \"get_token_with_polling\"")
-        || has(line, "User defined timeout for device code polling")
-        || has(line, "TaskCanceledException")
-        || has(line, "OperationCanceledException")
-        || has(line, "Device code flow was cancelled")
-        || has(line, "Token request cancelled")
+    if has!(line, "Timed out waiting for user to authenticate")
+        || has!(line, "Device code expired. Expiration time")
+        || has!(line, "Expired Device code")
+        || has!(line, "device_code_expired")
+        || has!(line, "expired before contacting the server")
+        || has!(line, "Timeout from \"get_token_with_polling\"")
+        || has!(line, "User defined timeout for device code polling")
+        || has!(line, "TaskCanceledException")
+        || has!(line, "OperationCanceledException")
+        || has!(line, "Device code flow was cancelled")
+        || has!(line, "Token request cancelled")
     {
         return Some(Outcome::ClientTimeout);
     }
-    if code(90120) || has(line, "already been redeemed") || has(line, "already redeemed") {
+    if code(90120) || has!(line, "already been redeemed") || has!(line, "already redeemed") {
         return Some(Outcome::Redeemed);
     }
     if codes.iter().any(|c| CONDITIONAL_ACCESS_CODES.contains(&c.0)) {
@@ -486,38 +495,38 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     }
     // RFC 8628's access_denied; Entra says authorization_declined. access_denied alone is also
     // what a browser redirect carries when a user declines consent, which is no device code flow.
-    if has(line, "authorization_declined") || (has(line, "access_denied") && has_ci(line, "device")) {
+    if has!(line, "authorization_declined") || (has!(line, "access_denied") && has_ci(line, "device")) {
         return Some(Outcome::Declined);
     }
-    if has(line, "expired_token")
+    if has!(line, "expired_token")
         || code(70019)
         || code(70020)
-        || has(line, "code_expired")
-        || has(line, "Code Expired")
+        || has!(line, "code_expired")
+        || has!(line, "Code Expired")
     {
         return Some(Outcome::Expired);
     }
-    if has(line, "slow_down") {
+    if has!(line, "slow_down") {
         return Some(Outcome::SlowDown);
     }
-    if has(line, "authorization_pending") || code(70016) || has(line, "Authorization pending") {
+    if has!(line, "authorization_pending") || code(70016) || has!(line, "Authorization pending") {
         return Some(Outcome::Pending);
     }
-    if has(line, "Authorization completed successfully")
-        || has(line, "get_token succeeded")
-        || has(line, "GetToken succeeded")
-        || has(line, "Token Acquisition finished successfully")
+    if has!(line, "Authorization completed successfully")
+        || has!(line, "get_token succeeded")
+        || has!(line, "GetToken succeeded")
+        || has!(line, "Token Acquisition finished successfully")
         || has_ci(line, "signed in as ")
         || has_ci(line, "logged in as ")
-        || (has(line, "token_cache") && has(line, "event="))
-        || (has(line, "\"access_token\"") && has(line, "\"token_type\""))
+        || (has!(line, "token_cache") && has!(line, "event="))
+        || (has!(line, "\"access_token\"") && has!(line, "\"token_type\""))
         || p_export_success(line)
     {
         return Some(Outcome::Success);
     }
-    if has(line, "invalid_grant")
-        || has(line, "bad_verification_code")
-        || has(line, "invalid_client")
+    if has!(line, "invalid_grant")
+        || has!(line, "bad_verification_code")
+        || has!(line, "invalid_client")
         || !codes.is_empty()
     {
         return Some(Outcome::OtherError);
