@@ -66,7 +66,8 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
     }
 }
 
-fn parse(digits: &[u8]) -> u32 {
+/// The value of a run of ASCII digits, saturating at `u32::MAX`.
+pub(crate) fn parse(digits: &[u8]) -> u32 {
     digits
         .iter()
         .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))

@@ -420,18 +420,18 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         || has!(line, "Token Acquisition (DeviceCodeRequest) started")
     {
         let expires_in = if has!(line, "expires_in") {
-            p.expires_in.captures(line).map(|c| num(&c[1]))
+            p.expires_in.captures(line).map(|c| codes::parse(&c[1]))
         } else {
             None
         };
         let interval = if has!(line, "interval") {
-            p.interval.captures(line).map(|c| num(&c[1]))
+            p.interval.captures(line).map(|c| codes::parse(&c[1]))
         } else {
             None
         };
         hit.signals.push(Signal::Authorization { expires_in, interval });
     } else if has!(line, "oauth2/") && p.token_endpoint.is_match(line) {
-        let status = p.http_status.captures(line).map(|c| num(&c[1]) as u16);
+        let status = p.http_status.captures(line).map(|c| codes::parse(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
         let request =
             has!(line, "POST") || has!(line, "Request URL") || has!(line, "Sending token request") || device_grant;
@@ -463,11 +463,6 @@ fn push_key(hit: &mut LineHit, kind: IdKind, value: &[u8]) {
     if !hit.keys.contains(&key) {
         hit.keys.push(key);
     }
-}
-
-fn num(b: &[u8]) -> u32 {
-    b.iter()
-        .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
 }
 
 /// What a response or client message says about the state of a flow.

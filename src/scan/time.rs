@@ -72,11 +72,7 @@ pub fn find(text: &[u8]) -> Option<Timestamp> {
             ms = Some(t - offset_millis(z.as_bytes()));
         }
         (c.get(0).unwrap().range(), ms)
-    } else if let Some(c) = f
-        .rfc1123
-        .captures(text)
-        .filter(|_| memchr::memmem::find(text, b" GMT").is_some())
-    {
+    } else if let Some(c) = memchr::memmem::find(text, b" GMT").and_then(|_| f.rfc1123.captures(text)) {
         let ms = millis(
             num(&c[3]),
             month(&c[2]),
