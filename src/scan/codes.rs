@@ -32,7 +32,8 @@ fn patterns() -> &'static Patterns {
 
 /// Every code mention in `line`, in order of appearance.
 pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
-    let finder = memmem::Finder::new(b"AADSTS");
+    static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let finder = FINDER.get_or_init(|| memmem::Finder::new(b"AADSTS"));
     let mut from = 0;
     while let Some(i) = finder.find(&line[from..]) {
         let start = from + i + 6;

@@ -121,12 +121,12 @@ pub fn record_head(line: &[u8], lines_above: u64) -> Option<RecordHead> {
     if !starts_record(line) {
         return None;
     }
-    let hit = parse(line);
-    hit.head.then_some(RecordHead {
+    let head = read_head(line);
+    head.head.then_some(RecordHead {
         lines_above,
-        timestamp: hit.timestamp,
-        worker: hit.worker,
-        error_level: hit.error_level,
+        timestamp: head.timestamp,
+        worker: head.worker,
+        error_level: head.error_level,
     })
 }
 
@@ -245,53 +245,15 @@ fn real_uuid(u: &[u8]) -> Option<String> {
     Some(text(u).to_ascii_lowercase())
 }
 
-/// Parses one line (without its line end).
+/// Parses one line (without its line end). What the line says comes first; a line that says
+/// nothing worth keeping is returned as it is, without reading its time, worker or level.
 pub fn parse(line: &[u8]) -> LineHit {
     let p = patterns();
-    let mut hit = LineHit::default();
+    let mut hit = LineHit {
+        continuation: super::prefilter::is_continuation(line),
+        ..LineHit::default()
+    };
     let trimmed = trim_start(line);
-    let is_json = trimmed.first() == Some(&b'{');
-    let is_continuation = super::prefilter::is_continuation(line);
-    hit.continuation = is_continuation;
-
-    // Time and worker come from the record head: the start of the line, or JSON fields.
-    let head_text = &line[..line.len().min(200)];
-    if is_json {
-        hit.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
-        hit.head = hit.timestamp.is_some() || has!(line, "\"message\"") || has!(line, "\"msg\"");
-        hit.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
-        hit.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
-        hit.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
-    } else if is_continuation {
-        if memmem::find(&line[..line.len().min(40)], b"Timestamp").is_some() {
-            hit.timestamp = time::find(line);
-        }
-    } else if let Some((ts, end)) = head_timestamp(line) {
-        hit.head = true;
-        hit.worker = worker_after(line, end);
-        hit.timestamp = Some(ts);
-    }
-    if hit.worker == WorkerTag::default() {
-        let named = has!(head_text, "pid")
-            || has!(head_text, "tid")
-            || has!(head_text, "host")
-            || has!(head_text, "thread")
-            || has!(head_text, "pod")
-            || has!(head_text, "[T:");
-        if let Some(c) = p.kv_worker.captures(head_text).filter(|_| named) {
-            match (c.get(1), c.get(2), c.get(3), c.get(4)) {
-                (Some(k), Some(v), _, _) => match k.as_bytes() {
-                    b"pid" => hit.worker.pid = Some(text(v.as_bytes())),
-                    b"host" | b"hostname" | b"pod" => hit.worker.host = Some(text(v.as_bytes())),
-                    _ => hit.worker.thread = Some(text(v.as_bytes())),
-                },
-                (_, _, Some(t), _) => hit.worker.thread = Some(text(t.as_bytes())),
-                (_, _, _, Some(pid)) => hit.worker.pid = Some(text(pid.as_bytes())),
-                _ => {}
-            }
-        }
-    }
-
     if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
         if let Some(header) = has!(line, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
             hit.csv_header = Some(Box::new(header));
@@ -301,8 +263,6 @@ pub fn parse(line: &[u8]) -> LineHit {
             hit.csv_row = Some(String::from_utf8_lossy(line).into());
         }
     }
-    hit.export_record = hit.head && (has!(line, "\"createdDateTime\"") || has!(line, "\"TimeGenerated\""));
-    hit.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
     codes::find(line, &mut hit.codes);
     hit.trace_id = if has_ci(line, "trace") {
         p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
@@ -317,14 +277,24 @@ pub fn parse(line: &[u8]) -> LineHit {
         .filter(|_| keyed)
         .or_else(|| p.bracket_corr.captures(line).filter(|_| bracketed))
         .and_then(|c| real_uuid(&c[1]));
-
     flow_facts(line, &mut hit);
-    hit.client = client(line);
     hit.ci_job = has!(line, "##[")
         || has!(line, "##vso[")
         || has!(line, "GITHUB_ACTIONS")
         || has!(line, "GITLAB_CI")
         || has!(line, "BUILD_BUILDID");
+    let export_key = has!(line, "\"createdDateTime\"") || has!(line, "\"TimeGenerated\"");
+    if !(hit.is_useful() || hit.continuation || export_key) {
+        return hit;
+    }
+
+    let head = read_head(line);
+    hit.head = head.head;
+    hit.timestamp = head.timestamp;
+    hit.worker = head.worker;
+    hit.error_level = head.error_level;
+    hit.export_record = hit.head && export_key;
+    hit.client = client(line);
     // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
@@ -334,10 +304,68 @@ pub fn parse(line: &[u8]) -> LineHit {
             .codes
             .iter()
             .any(|c| DEVICE_FLOW_CODES.contains(&c.0) || CONDITIONAL_ACCESS_CODES.contains(&c.0));
-    if flow_line {
+    if flow_line && hit.is_useful() {
         hit.excerpt = excerpt(line);
     }
     hit
+}
+
+/// What the start of a line (or a JSON line's fields) says about the record it belongs to.
+struct Head {
+    head: bool,
+    timestamp: Option<Timestamp>,
+    worker: WorkerTag,
+    error_level: bool,
+}
+
+/// Time, worker and level: from the start of the line, or from JSON fields.
+fn read_head(line: &[u8]) -> Head {
+    let p = patterns();
+    let is_json = trim_start(line).first() == Some(&b'{');
+    let mut h = Head {
+        head: false,
+        timestamp: None,
+        worker: WorkerTag::default(),
+        error_level: false,
+    };
+    let head_text = &line[..line.len().min(200)];
+    if is_json {
+        h.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
+        h.head = h.timestamp.is_some() || has!(line, "\"message\"") || has!(line, "\"msg\"");
+        h.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
+        h.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
+        h.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
+    } else if super::prefilter::is_continuation(line) {
+        if memmem::find(&line[..line.len().min(40)], b"Timestamp").is_some() {
+            h.timestamp = time::find(line);
+        }
+    } else if let Some((ts, end)) = head_timestamp(line) {
+        h.head = true;
+        h.worker = worker_after(line, end);
+        h.timestamp = Some(ts);
+    }
+    if h.worker == WorkerTag::default() {
+        let named = has!(head_text, "pid")
+            || has!(head_text, "tid")
+            || has!(head_text, "host")
+            || has!(head_text, "thread")
+            || has!(head_text, "pod")
+            || has!(head_text, "[T:");
+        if let Some(c) = p.kv_worker.captures(head_text).filter(|_| named) {
+            match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+                (Some(k), Some(v), _, _) => match k.as_bytes() {
+                    b"pid" => h.worker.pid = Some(text(v.as_bytes())),
+                    b"host" | b"hostname" | b"pod" => h.worker.host = Some(text(v.as_bytes())),
+                    _ => h.worker.thread = Some(text(v.as_bytes())),
+                },
+                (_, _, Some(t), _) => h.worker.thread = Some(text(t.as_bytes())),
+                (_, _, _, Some(pid)) => h.worker.pid = Some(text(pid.as_bytes())),
+                _ => {}
+            }
+        }
+    }
+    h.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
+    h
 }
 
 fn trim_start(line: &[u8]) -> &[u8] {

@@ -44,9 +44,11 @@ impl Mode {
     }
 }
 
-/// Literals one of which every line worth reading in an ordinary log holds (case-sensitive; each
-/// one stands for a family of keys: `evice` for device_code, devicecode, DeviceCode, the
-/// devicelogin prompt, DeviceCodeCredential).
+/// Literals one of which every line worth reading in an ordinary log holds (case-sensitive).
+/// Each stands for a family of keys and is cut to a part whose first bytes are rare in ordinary
+/// text, which is what keeps the SIMD search fast (`evice` for device_code, devicecode,
+/// DeviceCode, the devicelogin prompt and DeviceCodeCredential; `ization_` for
+/// authorization_pending and authorization_declined; `d_token` for expired_token).
 const PRIMARY: &[&str] = &[
     "AADSTS",
     "oauth2",
@@ -54,14 +56,14 @@ const PRIMARY: &[&str] = &[
     "r_code",
     "r Code",
     "rCode",
-    "Generate or reuse",
-    "token_cache",
-    "authorization_",
-    "xpired_token",
-    "invalid_grant",
-    "CanceledException",
+    "e or reuse",
+    "n_cache",
+    "ization_",
+    "d_token",
+    "d_grant",
+    "dException",
     "Acquisition",
-    "ccess_token",
+    "s_token",
     "polling",
     "##[",
 ];
