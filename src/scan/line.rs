@@ -594,20 +594,43 @@ fn client(line: &[u8]) -> Option<&'static str> {
 }
 
 /// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps
-/// its start (time, process, logger) and the part around the first anchor.
+/// its start (time, process, logger) and the part around the first anchor; of a very long line
+/// only those parts are redacted.
 pub fn excerpt(line: &[u8]) -> String {
-    let clean = secrets::redact(line);
-    let s = String::from_utf8_lossy(&clean);
-    let s: String = s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    // Raw bytes enough for EXCERPT_CHARS characters.
+    const SHOWN: usize = 4 * EXCERPT_CHARS;
+    if line.len() <= 4 * SHOWN {
+        return shorten(&clean(&secrets::redact(line)));
+    }
+    let anchor = super::prefilter::primary(super::Mode::Export)
+        .find(line)
+        .map_or(0, |m| m.start());
+    if anchor <= 2 * SHOWN {
+        return shorten(&clean(&secrets::redact_around(line, 0..anchor + SHOWN)));
+    }
+    let head = clean(&secrets::redact_around(line, 0..SHOWN));
+    let around = clean(&secrets::redact_around(line, anchor - SHOWN..anchor + SHOWN));
+    shorten(&format!("{head} {around}"))
+}
+
+/// Redacted bytes as one line of text: trimmed, control characters made spaces.
+fn clean(redacted: &[u8]) -> String {
+    let s = String::from_utf8_lossy(redacted);
+    s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Text cut to about [`EXCERPT_CHARS`] characters: its start, and the part around its first
+/// anchor when that lies further in.
+fn shorten(s: &str) -> String {
     let total = s.chars().count();
     if total <= EXCERPT_CHARS {
-        return s;
+        return s.to_string();
     }
     const HEAD: usize = 60;
     let anchor_byte = super::prefilter::primary(super::Mode::Export)
         .find(s.as_bytes())
         .map_or(0, |m| m.start());
-    let anchor = s[..floor_char_boundary(&s, anchor_byte)].chars().count();
+    let anchor = s[..floor_char_boundary(s, anchor_byte)].chars().count();
     let take = |from: usize, n: usize| s.chars().skip(from).take(n).collect::<String>();
     if anchor < HEAD + 40 {
         return format!("{}…", take(0, EXCERPT_CHARS));

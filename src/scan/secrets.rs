@@ -115,6 +115,69 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
     out
 }
 
+/// How many bytes around the wanted part of a line [`redact_around`] reads, at least.
+const AROUND_MARGIN: usize = 512;
+
+/// How far past that margin [`redact_around`] looks for a safe place to cut before it reads the
+/// whole line instead.
+const CUT_SEARCH: usize = 4096;
+
+/// The bytes `want` of a long line, with at least [`AROUND_MARGIN`] bytes on each side, redacted
+/// as the whole line would be. The line is cut only where no secret can straddle the cut (see
+/// [`is_safe_cut`]), so every secret that touches the wanted bytes is read whole, key included.
+pub fn redact_around(line: &[u8], want: std::ops::Range<usize>) -> Vec<u8> {
+    let start = want.start.saturating_sub(AROUND_MARGIN);
+    let end = want.end.saturating_add(AROUND_MARGIN).min(line.len());
+    let from = if start == 0 {
+        0
+    } else {
+        (start.saturating_sub(CUT_SEARCH)..=start)
+            .rev()
+            .find(|&c| is_safe_cut(line, c))
+            .unwrap_or(0)
+    };
+    let to = if end == line.len() {
+        end
+    } else {
+        (end..line.len().min(end + CUT_SEARCH))
+            .find(|&c| is_safe_cut(line, c))
+            .unwrap_or(line.len())
+    };
+    redact(&line[from..to])
+}
+
+/// Whether a line may be cut before byte `c`: `c` starts a word after white space, and the words
+/// around the cut cannot be a key and its value (`password = x`, `"token": "x"`,
+/// `Bearer x`, `enter the code x`), nor the words of a key. Every secret pattern's value is a run without white space,
+/// so no value is cut either.
+fn is_safe_cut(line: &[u8], c: usize) -> bool {
+    if c == 0 || c >= line.len() || !line[c - 1].is_ascii_whitespace() || line[c].is_ascii_whitespace() {
+        return false;
+    }
+    // Never between a key's words (`enter the code`, `user code`) or before a separator.
+    let next = &line[c..line.len().min(c + 4)];
+    if matches!(line[c], b':' | b'=')
+        || next.eq_ignore_ascii_case(b"code")
+        || next[..next.len().min(3)].eq_ignore_ascii_case(b"the")
+    {
+        return false;
+    }
+    // The last bytes before the white space, within a short distance.
+    let before = &line[c.saturating_sub(64)..c];
+    let Some(last) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    if matches!(before[last], b':' | b'=' | b'\\') {
+        return false;
+    }
+    let word_end = before[..=last]
+        .iter()
+        .rposition(u8::is_ascii_alphanumeric)
+        .map_or(0, |i| i + 1);
+    let word = before[..word_end].to_ascii_lowercase();
+    !(word.ends_with(b"code") || word.ends_with(b"bearer") || word.ends_with(b"basic"))
+}
+
 /// The user codes after every `enter the code` / `user code` on a line. Keys are found first, so
 /// a prompt quoted inside another cannot hide its code.
 fn prompt_codes(line: &[u8], p: &Patterns) -> Vec<(usize, usize)> {
@@ -219,5 +282,35 @@ mod tests {
             r(r#""POST /8c7833cf-0550-4c50-aeac-30c147c2db53/oauth2/v2.0/token HTTP/1.1" 400 510"#)
                 .contains("oauth2/v2.0/token")
         );
+    }
+
+    #[test]
+    fn redacting_part_of_a_long_line_hides_what_the_whole_line_hides() {
+        // Secrets in every shape, at every offset around the cut points of the part read.
+        let shapes: [(&str, &str); 8] = [
+            ("password = ", "Sup3r!Secret#1"),
+            ("\"refresh_token\":   \"", "1.AXkA-refresh"),
+            ("Authorization: Bearer   ", "abc.def-ghi"),
+            ("enter the code ", "QWERTYUIOP"),
+            ("user code: ", "HD8UDCYYM"),
+            ("client_secret :  ", "s3cr3t~value"),
+            ("x ", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"),
+            ("code=", "0.AXkAabc456"),
+        ];
+        let filler = "lorem ipsum, dolor: sit amet = consectetur {adipiscing} elit ";
+        let base: String = filler.repeat(200);
+        for (key, secret) in shapes {
+            for want in [2000..2400, 2900..3300] {
+                let (cut_left, cut_right) = (want.start - AROUND_MARGIN, want.end + AROUND_MARGIN);
+                for at in (cut_left - 80..cut_left + 8).chain(cut_right - 80..cut_right + 8) {
+                    let mut line = base.clone();
+                    line.insert_str(at, &format!(" {key}{secret} "));
+                    assert!(!r(&line).contains(secret), "the whole line leaks {secret}");
+                    let part = redact_around(line.as_bytes(), want.clone());
+                    let part = String::from_utf8(part).unwrap();
+                    assert!(!part.contains(secret), "{secret} at {at} leaked reading {want:?}");
+                }
+            }
+        }
     }
 }

@@ -111,7 +111,11 @@ fn iso(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
         let mut end = i + 19;
         let mut frac = None;
         if matches!(text.get(end), Some(b'.' | b',')) {
-            let n = text[end + 1..].iter().take(9).take_while(|b| b.is_ascii_digit()).count();
+            let n = text[end + 1..]
+                .iter()
+                .take(9)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
             if n > 0 {
                 frac = Some(&text[end + 1..end + 1 + n]);
                 end += 1 + n;
