@@ -5,7 +5,10 @@
 //! whole file: [`ChunkReader`] fills fixed-size buffers and cuts them after the last line end, so
 //! every chunk holds whole lines (a line longer than the largest chunk is cut, deterministically).
 
+mod ranged;
 mod walk;
+
+pub use ranged::{RangedFile, ReadBuf};
 
 pub use walk::{expand, Planned};
 
@@ -34,16 +37,94 @@ pub fn open(origin: &Origin) -> io::Result<Box<dyn Read + Send>> {
         Origin::File(path) => Box::new(File::open(path)?),
         Origin::Stdin => Box::new(io::stdin()),
     };
+    stream(raw)
+}
+
+/// A byte stream, decompressed when it starts with gzip's magic bytes.
+fn stream(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut reader = BufReader::with_capacity(256 << 10, raw);
     let magic = {
         use io::BufRead;
         let buf = reader.fill_buf()?;
-        buf.len() >= 2 && buf[0] == 0x1f && buf[1] == 0x8b
+        is_gzip(buf)
     };
     if magic {
         Ok(Box::new(MultiGzDecoder::new(reader)))
     } else {
         Ok(Box::new(reader))
+    }
+}
+
+fn is_gzip(start: &[u8]) -> bool {
+    start.len() >= 2 && start[0] == 0x1f && start[1] == 0x8b
+}
+
+/// How many bytes at the start of a source tell its line end (and, to the scanner, its kind).
+pub const HEAD_BYTES: usize = 64 << 10;
+
+/// An opened source, read the fastest way it can be.
+pub enum Source {
+    /// A regular, uncompressed file: line-aligned ranges, read on any thread.
+    Ranged {
+        /// The file.
+        file: RangedFile,
+        /// Its first [`HEAD_BYTES`] bytes.
+        head: Vec<u8>,
+    },
+    /// Anything else (stdin, gzip, pipes): one stream, read in order.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Opens a source: a regular file that is not gzip is read in ranges, anything else as a stream.
+pub fn open_source(origin: &Origin) -> io::Result<Source> {
+    let Origin::File(path) = origin else {
+        return open(origin).map(Source::Stream);
+    };
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return stream(Box::new(file)).map(Source::Stream);
+    }
+    let mut head = vec![0; HEAD_BYTES.min(meta.len() as usize)];
+    let got = ranged::read_full_at(&file, &mut head, 0)?;
+    head.truncate(got);
+    if is_gzip(&head) {
+        return stream(Box::new(file)).map(Source::Stream);
+    }
+    let mut newline = line_end(&head);
+    if newline == b'\r' && has_line_feed(&file, head.len() as u64)? {
+        newline = b'\n';
+    }
+    Ok(Source::Ranged {
+        file: RangedFile::new(file, meta.len(), newline),
+        head,
+    })
+}
+
+/// Whether a `\n` comes within [`MAX_CHUNK`] bytes of the start of a file (after `from`): the
+/// span a stream's first chunk grows to while it looks for one.
+fn has_line_feed(file: &File, from: u64) -> io::Result<bool> {
+    let mut block = vec![0; 256 << 10];
+    let mut at = from;
+    while at < MAX_CHUNK as u64 {
+        let got = ranged::read_full_at(file, &mut block, at)?;
+        if memchr::memchr(b'\n', &block[..got]).is_some() {
+            return Ok(true);
+        }
+        if got < block.len() {
+            break;
+        }
+        at += got as u64;
+    }
+    Ok(false)
+}
+
+/// The line end of a source, from its first bytes: `\r` for old Mac files, which have no `\n`.
+pub fn line_end(start: &[u8]) -> u8 {
+    if memchr::memchr(b'\n', start).is_none() && memchr::memchr(b'\r', start).is_some() {
+        b'\r'
+    } else {
+        b'\n'
     }
 }
 
@@ -65,14 +146,15 @@ pub const CONTEXT_LINES: usize = 16;
 /// The most bytes of context a chunk carries.
 pub const CONTEXT_BYTES: usize = 256 << 10;
 
-/// The start of the last `lines` whole lines of `data`, within its last `max_bytes` bytes.
-fn tail_start(data: &[u8], lines: usize, max_bytes: usize) -> usize {
+/// The start of the last `lines` whole lines of `data` (lines end with `newline`), within its
+/// last `max_bytes` bytes.
+fn tail_start(data: &[u8], lines: usize, max_bytes: usize, newline: u8) -> usize {
     let floor = data.len().saturating_sub(max_bytes);
     let mut at = data.len();
     // Skip the line end that closes the last line, then step back one line at a time.
     let mut search_end = data.len().saturating_sub(1);
     for _ in 0..lines {
-        match memchr::memrchr(b'\n', &data[floor..search_end]) {
+        match memchr::memrchr(newline, &data[floor..search_end]) {
             Some(i) => {
                 at = floor + i + 1;
                 search_end = floor + i;
@@ -158,14 +240,14 @@ impl<R: Read> ChunkReader<R> {
         // The next chunk's context: the last lines before it, which may reach back past this
         // chunk when this one is short.
         let context = std::mem::take(&mut self.context);
-        let from = tail_start(&buf, CONTEXT_LINES, CONTEXT_BYTES);
+        let from = tail_start(&buf, CONTEXT_LINES, CONTEXT_BYTES, b'\n');
         let mut next = if from == 0 && buf.len() < CONTEXT_BYTES {
             context.clone()
         } else {
             Vec::new()
         };
         next.extend_from_slice(&buf[from..]);
-        next.drain(..tail_start(&next, CONTEXT_LINES, CONTEXT_BYTES));
+        next.drain(..tail_start(&next, CONTEXT_LINES, CONTEXT_BYTES, b'\n'));
         self.context = next;
         let chunk = Chunk {
             data: buf,

@@ -237,98 +237,173 @@ pub const MAX_EVENTS: usize = 1_000_000;
 /// The environment variable that overrides [`MAX_EVENTS`].
 pub const MAX_EVENTS_VAR: &str = "AADLINT_MAX_EVENTS";
 
+/// One scanned chunk on its way back to the reading thread.
 struct ChunkResult {
     source: u32,
     index: u64,
-    data: Vec<u8>,
+    /// The buffer the chunk was read into (streams), or an empty one: a slot to reuse.
+    slot: Vec<u8>,
+    /// The chunk's size and last byte.
+    bytes: u64,
+    last: Option<u8>,
     newline: u8,
     scan: ChunkScan,
+    error: Option<std::io::Error>,
 }
 
-/// Reads and scans every input. This thread reads ahead while the rayon pool scans chunks; at
-/// most `2 * threads + 2` chunks are in memory at once. Must not be called from inside the pool.
+thread_local! {
+    /// Each scanning thread's buffer for ranges of regular files.
+    static READ_BUF: std::cell::RefCell<input::ReadBuf> = std::cell::RefCell::default();
+}
+
+/// Reads and scans every input. Regular files are read in ranges by the scanning threads
+/// themselves; other sources are read here while the rayon pool scans their chunks. At most
+/// `2 * threads + 2` chunks are in flight at once. Must not be called from inside the pool.
 pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
     scan_inputs_with_progress(planned, &|_| {})
 }
 
-/// [`scan_inputs`], calling `progress` with the bytes read so far after every chunk read.
+/// [`scan_inputs`], calling `progress` with the bytes scanned so far after every chunk.
 pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) -> ScanOutput {
     let max_events = std::env::var(MAX_EVENTS_VAR)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(MAX_EVENTS);
-    let mut collector = Collector::new(planned, max_events);
-    let mut free: Vec<Vec<u8>> = (0..2 * rayon::current_num_threads() + 2).map(|_| Vec::new()).collect();
+    let mut flight = Flight {
+        collector: Collector::new(planned, max_events),
+        free: (0..2 * rayon::current_num_threads() + 2).map(|_| Vec::new()).collect(),
+        progress,
+    };
     let (tx, rx) = mpsc::channel::<ChunkResult>();
-    let mut read_so_far = 0u64;
 
     for (source, plan) in planned.iter().enumerate() {
         let source = source as u32;
-        let mut chunks = match plan.error.as_ref().map_or_else(
-            || input::open(&plan.origin),
-            |_| Err(std::io::ErrorKind::NotFound.into()),
-        ) {
-            Ok(reader) => ChunkReader::new(reader),
+        let opened = match &plan.error {
+            Some(_) => Err(std::io::ErrorKind::NotFound.into()),
+            None => input::open_source(&plan.origin),
+        };
+        let count = match opened {
             Err(e) => {
                 if plan.error.is_none() {
-                    collector.input_error(source, &e);
+                    flight.collector.input_error(source, &e);
                 }
-                collector.source_read(source, 0);
-                continue;
+                0
             }
-        };
-        let mut newline = b'\n';
-        let mut mode = Mode::Logs;
-        let mut count = 0u64;
-        loop {
-            let Some(buf) = free.pop() else {
-                // Every buffer is out: wait for a scanned chunk to come back.
-                let result = rx.recv().expect("a chunk is in flight");
-                free.extend(collector.accept(result));
-                continue;
-            };
-            match chunks.next_chunk(buf) {
-                Ok(Some(chunk)) => {
-                    read_so_far += chunk.data.len() as u64;
-                    progress(read_so_far);
-                    if chunk.index == 0 {
-                        if memchr::memchr(b'\n', &chunk.data).is_none() && memchr::memchr(b'\r', &chunk.data).is_some()
-                        {
-                            newline = b'\r';
-                        }
-                        mode = Mode::of(&chunk.data);
-                    }
-                    count += 1;
-                    let tx = tx.clone();
+            Ok(input::Source::Ranged { file, head }) => {
+                let mode = Mode::of(&head);
+                let file = std::sync::Arc::new(file);
+                for index in 0..file.ranges() {
+                    let slot = flight.slot(&rx);
+                    let (tx, file) = (tx.clone(), file.clone());
                     rayon::spawn(move || {
-                        let scan = scan_chunk(&chunk.data, &chunk.context, newline, mode);
+                        let result = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
+                            Ok(range) => (
+                                scan_chunk(range.data, range.context, file.newline(), mode),
+                                range.data.len(),
+                                range.data.last().copied(),
+                                None,
+                            ),
+                            Err(e) => (ChunkScan::default(), 0, None, Some(e)),
+                        });
+                        let (scan, bytes, last, error) = result;
                         let _ = tx.send(ChunkResult {
                             source,
-                            index: chunk.index,
-                            data: chunk.data,
-                            newline,
+                            index,
+                            slot,
+                            bytes: bytes as u64,
+                            last,
+                            newline: file.newline(),
                             scan,
+                            error,
                         });
                     });
                 }
-                Ok(None) => {
-                    free.push(Vec::new());
-                    break;
-                }
-                Err(e) => {
-                    collector.input_error(source, &e);
-                    free.push(Vec::new());
-                    break;
-                }
+                file.ranges()
             }
-        }
-        collector.source_read(source, count);
+            Ok(input::Source::Stream(reader)) => stream_chunks(source, ChunkReader::new(reader), &mut flight, &tx, &rx),
+        };
+        flight.collector.source_read(source, count);
     }
     drop(tx);
     for result in rx {
-        collector.accept(result);
+        flight.accept(result);
     }
-    collector.finish()
+    flight.collector.finish()
+}
+
+/// Reads a stream's chunks here and scans them on the pool; returns how many there were.
+fn stream_chunks(
+    source: u32,
+    mut chunks: ChunkReader<Box<dyn std::io::Read + Send>>,
+    flight: &mut Flight,
+    tx: &mpsc::Sender<ChunkResult>,
+    rx: &mpsc::Receiver<ChunkResult>,
+) -> u64 {
+    let mut newline = b'\n';
+    let mut mode = Mode::Logs;
+    let mut count = 0u64;
+    loop {
+        let buf = flight.slot(rx);
+        match chunks.next_chunk(buf) {
+            Ok(Some(chunk)) => {
+                if chunk.index == 0 {
+                    newline = input::line_end(&chunk.data);
+                    mode = Mode::of(&chunk.data);
+                }
+                count += 1;
+                let tx = tx.clone();
+                rayon::spawn(move || {
+                    let scan = scan_chunk(&chunk.data, &chunk.context, newline, mode);
+                    let _ = tx.send(ChunkResult {
+                        source,
+                        index: chunk.index,
+                        bytes: chunk.data.len() as u64,
+                        last: chunk.data.last().copied(),
+                        slot: chunk.data,
+                        newline,
+                        scan,
+                        error: None,
+                    });
+                });
+            }
+            Ok(None) => {
+                flight.free.push(Vec::new());
+                return count;
+            }
+            Err(e) => {
+                flight.collector.input_error(source, &e);
+                flight.free.push(Vec::new());
+                return count;
+            }
+        }
+    }
+}
+
+/// The chunks in flight: a fixed number of slots (buffers for streams), and the collector that
+/// takes the scanned chunks back.
+struct Flight<'p> {
+    collector: Collector,
+    free: Vec<Vec<u8>>,
+    progress: &'p dyn Fn(u64),
+}
+
+impl Flight<'_> {
+    /// A free slot, waiting for a scanned chunk to come back when every slot is out.
+    fn slot(&mut self, rx: &mpsc::Receiver<ChunkResult>) -> Vec<u8> {
+        loop {
+            if let Some(slot) = self.free.pop() {
+                return slot;
+            }
+            let result = rx.recv().expect("a chunk is in flight");
+            self.accept(result);
+        }
+    }
+
+    fn accept(&mut self, result: ChunkResult) {
+        let freed = self.collector.accept(result);
+        self.free.extend(freed);
+        (self.progress)(self.collector.bytes_done);
+    }
 }
 
 /// Takes scanned chunks in any order and assembles them in input order, so that only the chunks
@@ -344,6 +419,8 @@ struct Collector {
     assembler: Option<Assembler>,
     record_base: u64,
     sink: Sink,
+    /// Bytes of every chunk assembled so far.
+    bytes_done: u64,
 }
 
 impl Collector {
@@ -366,6 +443,7 @@ impl Collector {
             assembler: None,
             record_base: 0,
             sink: Sink::new(max_events),
+            bytes_done: 0,
         }
     }
 
@@ -401,6 +479,11 @@ impl Collector {
     }
 
     fn feed(&mut self, r: ChunkResult) -> Vec<u8> {
+        if let Some(e) = &r.error {
+            if self.inputs[r.source as usize].error.is_none() {
+                self.input_error(r.source, e);
+            }
+        }
         let assembler = self
             .assembler
             .get_or_insert_with(|| Assembler::new(r.source, self.record_base, &self.sink));
@@ -409,9 +492,12 @@ impl Collector {
             assembler.push(hit, &mut self.sink);
         }
         self.lines_before += r.scan.newlines;
-        self.ends_with_newline = r.data.last() == Some(&r.newline);
-        self.inputs[r.source as usize].bytes += r.data.len() as u64;
-        r.data
+        if let Some(last) = r.last {
+            self.ends_with_newline = last == r.newline;
+        }
+        self.inputs[r.source as usize].bytes += r.bytes;
+        self.bytes_done += r.bytes;
+        r.slot
     }
 
     fn finish_source(&mut self) {

@@ -1,0 +1,92 @@
+//! A regular file is read in line-aligned ranges on several threads; every other source (stdin,
+//! gzip) is read as one stream. Both must give the same report, whatever the thread count, where
+//! lines cross range boundaries, where a line is longer than a range, and with `\r` line ends.
+
+#[path = "../benches/synth/mod.rs"]
+mod synth;
+
+use assert_cmd::Command;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+/// The JSON report of `args`, with the input's path made `-` so reports of a file and of stdin
+/// compare equal.
+fn report(args: &[&str], stdin: Option<&[u8]>, path: &str) -> String {
+    let mut cmd = Command::cargo_bin("aadlint").unwrap();
+    cmd.arg("scan").args(args).args(["--format", "json"]);
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes.to_vec());
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.replace(path, "-")
+}
+
+fn same_as_a_stream(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let p = path.to_str().unwrap();
+    let streamed = report(&["-"], Some(&bytes), p);
+    assert!(streamed.contains("AADSTS"), "the case holds codes");
+    for threads in ["1", "2", "3"] {
+        let ranged = report(&[p, "--threads", threads], None, p);
+        assert_eq!(
+            ranged, streamed,
+            "{p} read in ranges on {threads} threads differs from the stream"
+        );
+    }
+}
+
+#[test]
+fn a_synthetic_log_reads_the_same_in_ranges_as_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synth.log");
+    let mut w = BufWriter::new(std::fs::File::create(&path).unwrap());
+    synth::generate(&mut w, 6 << 20, 0.05, 7).unwrap();
+    w.flush().unwrap();
+    drop(w);
+    same_as_a_stream(&path);
+}
+
+#[test]
+fn lines_across_range_boundaries_and_longer_than_a_range_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("boundaries.log");
+    let line = b"2026-11-27 10:04:37,159 21441 MainThread app ERROR AADSTS50076: MFA is required.\n";
+    let mut bytes = Vec::new();
+    // Codes on every line up to and past the first boundaries (1 MiB apart).
+    while bytes.len() < (2 << 20) + 4096 {
+        bytes.extend_from_slice(line);
+    }
+    // A 6 MiB line, longer than a range and than the line-end search, with codes along it.
+    bytes.extend_from_slice(b"2026-11-27 10:05:00,000 1 T app ERROR AADSTS70016 start ");
+    for i in 0..6 * 1024 {
+        bytes.extend_from_slice(&[b'x'; 1000]);
+        if i % 97 == 0 {
+            bytes.extend_from_slice(b" AADSTS90120 ");
+        }
+    }
+    bytes.extend_from_slice(b" AADSTS70019 end\n");
+    for _ in 0..20_000 {
+        bytes.extend_from_slice(line);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    same_as_a_stream(&path);
+
+    // Old Mac line ends.
+    let cr = dir.path().join("cr.log");
+    let cr_bytes: Vec<u8> = bytes.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect();
+    std::fs::write(&cr, &cr_bytes[..3 << 20]).unwrap();
+    let p = cr.to_str().unwrap();
+    let once = report(&[p, "--threads", "1"], None, p);
+    assert!(once.contains("AADSTS50076"));
+    assert_eq!(report(&[p, "--threads", "3"], None, p), once);
+}
+
+#[test]
+fn an_empty_file_and_a_file_of_one_line_without_an_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.log");
+    std::fs::write(&one, b"ERROR AADSTS50076: MFA is required.").unwrap();
+    same_as_a_stream(Path::new(&one));
+}
