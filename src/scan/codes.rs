@@ -18,15 +18,13 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        list: Regex::new(
+        list: super::ascii_regex(
             r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*([0-9]{5,7}(?:\s*,\s*[0-9]{5,7})*)\s*\]"#,
-        )
-        .unwrap(),
-        single: Regex::new(
+        ),
+        single: super::ascii_regex(
             r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*([0-9]{5,7})\b"#,
-        )
-        .unwrap(),
-        digits: Regex::new(r"[0-9]+").unwrap(),
+        ),
+        digits: super::ascii_regex(r"[0-9]+"),
     })
 }
 

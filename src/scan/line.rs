@@ -174,51 +174,35 @@ const UUID: &str = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        uuid_after_key: Regex::new(&format!(
+        uuid_after_key: super::ascii_regex(&format!(
             r#"(?i)(?:correlation[ _-]?id|correlationid|(?:^|[^\w-])client-request-id)\\*["']?\s*[:=]?\s*\\*["']?\s*{UUID}"#
-        ))
-        .unwrap(),
-        trace: Regex::new(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)).unwrap(),
-        bracket_corr: Regex::new(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}")).unwrap(),
-        device_code: Regex::new(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#).unwrap(),
-        v1_code: Regex::new(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)").unwrap(),
-        user_code: Regex::new(r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#).unwrap(),
-        devicecode_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b").unwrap(),
-        token_endpoint: Regex::new(r"oauth2/(?:v2\.0/)?token\b").unwrap(),
-        http_status: Regex::new(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#).unwrap(),
-        expires_in: Regex::new(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#).unwrap(),
-        interval: Regex::new(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#).unwrap(),
-        error_level: Regex::new(
+        )),
+        trace: super::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)),
+        bracket_corr: super::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}")),
+        device_code: super::ascii_regex(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#),
+        v1_code: super::ascii_regex(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)"),
+        user_code: super::ascii_regex(r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#),
+        devicecode_endpoint: super::ascii_regex(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b"),
+        token_endpoint: super::ascii_regex(r"oauth2/(?:v2\.0/)?token\b"),
+        http_status: super::ascii_regex(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#),
+        expires_in: super::ascii_regex(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#),
+        interval: super::ascii_regex(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#),
+        error_level: super::ascii_regex(
             r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E[0-9]{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
-        )
-        .unwrap(),
-        json_ts: Regex::new(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#).unwrap(),
-        json_pid: Regex::new(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#).unwrap(),
-        json_thread: Regex::new(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#).unwrap(),
-        json_host: Regex::new(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#).unwrap(),
-        after_ts: Regex::new(r"^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s").unwrap(),
-        kv_worker: Regex::new(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]").unwrap(),
-        syslog_worker: Regex::new(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:").unwrap(),
-        klog_pid: Regex::new(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) ").unwrap(),
+        ),
+        json_ts: super::ascii_regex(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#),
+        json_pid: super::ascii_regex(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#),
+        json_thread: super::ascii_regex(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#),
+        json_host: super::ascii_regex(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#),
+        after_ts: super::ascii_regex(r"^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s"),
+        kv_worker: super::ascii_regex(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]"),
+        syslog_worker: super::ascii_regex(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:"),
+        klog_pid: super::ascii_regex(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) "),
     })
 }
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// Whether `line` contains `needle`. Lines are short and needles many: a first-byte scan beats
-/// building a substring searcher per call.
-fn has(line: &[u8], needle: &str) -> bool {
-    let n = needle.as_bytes();
-    let mut i = 0;
-    while let Some(p) = memchr::memchr(n[0], &line[i..]) {
-        if line[i + p..].starts_with(n) {
-            return true;
-        }
-        i += p + 1;
-    }
-    false
 }
 
 /// Whether `line` contains `needle`, ignoring ASCII case (`needle` is lowercase).
@@ -271,12 +255,11 @@ pub fn parse(line: &[u8]) -> LineHit {
     };
     let keyed = has_ci(line, "correlation") || has!(line, "client-request-id");
     let bracketed = has!(line, "Z - ") || has!(line, "] : [") || has!(line, "GMT:");
-    hit.correlation_id = p
-        .uuid_after_key
-        .captures(line)
-        .filter(|_| keyed)
-        .or_else(|| p.bracket_corr.captures(line).filter(|_| bracketed))
-        .and_then(|c| real_uuid(&c[1]));
+    let id = keyed
+        .then(|| p.uuid_after_key.captures(line))
+        .flatten()
+        .or_else(|| bracketed.then(|| p.bracket_corr.captures(line)).flatten());
+    hit.correlation_id = id.and_then(|c| real_uuid(&c[1]));
     flow_facts(line, &mut hit);
     hit.ci_job = has!(line, "##[")
         || has!(line, "##vso[")
@@ -351,7 +334,7 @@ fn read_head(line: &[u8]) -> Head {
             || has!(head_text, "thread")
             || has!(head_text, "pod")
             || has!(head_text, "[T:");
-        if let Some(c) = p.kv_worker.captures(head_text).filter(|_| named) {
+        if let Some(c) = named.then(|| p.kv_worker.captures(head_text)).flatten() {
             match (c.get(1), c.get(2), c.get(3), c.get(4)) {
                 (Some(k), Some(v), _, _) => match k.as_bytes() {
                     b"pid" => h.worker.pid = Some(text(v.as_bytes())),
@@ -418,7 +401,7 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         || has!(line, "grant_type=device_code")
         || has!(line, "\"grant_type\": \"device_code\"");
     let device = has_ci(line, "device");
-    for c in p.device_code.captures_iter(line).filter(|_| device) {
+    for c in p.device_code.captures_iter(if device { line } else { b"" }) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
             push_key(hit, IdKind::DeviceCode, v);
@@ -429,8 +412,8 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
             push_key(hit, IdKind::DeviceCode, &c[1]);
         }
     }
-    let code_word = has_ci(line, "code");
-    for c in p.user_code.captures_iter(line).filter(|_| code_word) {
+    let code_word = has_ci(line, "the code") || has_ci(line, "user");
+    for c in p.user_code.captures_iter(if code_word { line } else { b"" }) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
             push_key(hit, IdKind::UserCode, v);
@@ -581,16 +564,19 @@ pub const CLIENTS: [(&str, &str); 16] = [
 /// `"errorCode": 0` in a sign-in export: the sign-in succeeded.
 fn p_export_success(line: &[u8]) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#""errorCode"\s*:\s*0\b"#).unwrap())
+    RE.get_or_init(|| super::ascii_regex(r#""errorCode"\s*:\s*0\b"#))
         .is_match(line)
 }
 
-/// The client library a line names, when it names one.
+/// The client library a line names, when it names one (one pass over the line for all markers).
 fn client(line: &[u8]) -> Option<&'static str> {
-    CLIENTS
-        .iter()
-        .find(|(needle, _)| has(line, needle))
-        .map(|(_, name)| *name)
+    static MARKERS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    MARKERS
+        .get_or_init(|| aho_corasick::AhoCorasick::new(CLIENTS.map(|(needle, _)| needle)).expect("markers compile"))
+        .find_overlapping_iter(line)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|i| CLIENTS[i].1)
 }
 
 /// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps

@@ -24,6 +24,16 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use tally::Tallies;
 
+/// A regex over bytes whose classes (`\w`, `\s`, `\b`, case folding) are ASCII: log syntax is
+/// ASCII, and Unicode tables make some patterns take milliseconds to build. Secrets are found
+/// with Unicode-aware patterns (see `secrets`), which err on the side of hiding more.
+pub(crate) fn ascii_regex(pattern: &str) -> regex::bytes::Regex {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .expect("built-in pattern compiles")
+}
+
 /// Lines longer than this are read in windows around their anchors.
 pub const MAX_LINE: usize = 64 << 10;
 

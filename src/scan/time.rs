@@ -14,9 +14,9 @@ struct Formats {
 fn formats() -> &'static Formats {
     static F: OnceLock<Formats> = OnceLock::new();
     F.get_or_init(|| Formats {
-        rfc1123: Regex::new(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT").unwrap(),
-        syslog: Regex::new(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])").unwrap(),
-        klog: Regex::new(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})").unwrap(),
+        rfc1123: super::ascii_regex(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT"),
+        syslog: super::ascii_regex(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])"),
+        klog: super::ascii_regex(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})"),
     })
 }
 
