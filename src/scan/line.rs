@@ -2,6 +2,7 @@
 //! flow. Works on bytes; knows nothing about the lines around it (see `assemble`).
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
+use super::keywords::{self, has, has_ci, Keywords};
 use super::{codes, secrets, time};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
@@ -15,7 +16,7 @@ pub const EXCERPT_CHARS: usize = 240;
 
 /// Whether `$hay` contains the literal `$needle`, with a substring searcher built once per call
 /// site (a SIMD search beats scanning for the needle's first byte).
-macro_rules! has {
+macro_rules! contains {
     ($hay:expr, $needle:literal) => {{
         static FINDER: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
         FINDER.get_or_init(|| memmem::Finder::new($needle)).find($hay).is_some()
@@ -97,7 +98,7 @@ pub struct RecordHead {
 pub fn starts_record(line: &[u8]) -> bool {
     let trimmed = trim_start(line);
     if trimmed.first() == Some(&b'{') {
-        return has!(line, "\"message\"") || has!(line, "\"msg\"") || patterns().json_ts.is_match(line);
+        return contains!(line, "\"message\"") || contains!(line, "\"msg\"") || patterns().json_ts.is_match(line);
     }
     !super::prefilter::is_continuation(line) && head_timestamp(line).is_some()
 }
@@ -205,21 +206,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Whether `line` contains `needle`, ignoring ASCII case (`needle` is lowercase).
-fn has_ci(line: &[u8], needle: &str) -> bool {
-    let n = needle.as_bytes();
-    let (lo, up) = (n[0], n[0].to_ascii_uppercase());
-    let mut i = 0;
-    while let Some(p) = memchr::memchr2(lo, up, &line[i..]) {
-        let at = i + p;
-        if line.len() - at >= n.len() && line[at..at + n.len()].eq_ignore_ascii_case(n) {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
-}
-
 /// A uuid that stands for "no id": all zeros or one repeated digit.
 fn real_uuid(u: &[u8]) -> Option<String> {
     let hex: Vec<u8> = u.iter().copied().filter(|&b| b != b'-').collect();
@@ -238,8 +224,9 @@ pub fn parse(line: &[u8]) -> LineHit {
         ..LineHit::default()
     };
     let trimmed = trim_start(line);
+    let kw = Keywords::of(line);
     if memchr::memchr_iter(b',', line).count() >= MIN_CSV_COMMAS {
-        if let Some(header) = has!(line, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
+        if let Some(header) = has!(kw, "Correlation ID").then(|| CsvHeader::parse(line)).flatten() {
             hit.csv_header = Some(Box::new(header));
             return hit;
         }
@@ -248,25 +235,25 @@ pub fn parse(line: &[u8]) -> LineHit {
         }
     }
     codes::find(line, &mut hit.codes);
-    hit.trace_id = if has_ci(line, "trace") {
+    hit.trace_id = if has_ci!(kw, "trace") {
         p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
     } else {
         None
     };
-    let keyed = has_ci(line, "correlation") || has!(line, "client-request-id");
-    let bracketed = has!(line, "Z - ") || has!(line, "] : [") || has!(line, "GMT:");
+    let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
+    let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
     let id = keyed
         .then(|| p.uuid_after_key.captures(line))
         .flatten()
         .or_else(|| bracketed.then(|| p.bracket_corr.captures(line)).flatten());
     hit.correlation_id = id.and_then(|c| real_uuid(&c[1]));
-    flow_facts(line, &mut hit);
-    hit.ci_job = has!(line, "##[")
-        || has!(line, "##vso[")
-        || has!(line, "GITHUB_ACTIONS")
-        || has!(line, "GITLAB_CI")
-        || has!(line, "BUILD_BUILDID");
-    let export_key = has!(line, "\"createdDateTime\"") || has!(line, "\"TimeGenerated\"");
+    flow_facts(line, kw, &mut hit);
+    hit.ci_job = has!(kw, "##[")
+        || has!(kw, "##vso[")
+        || has!(kw, "GITHUB_ACTIONS")
+        || has!(kw, "GITLAB_CI")
+        || has!(kw, "BUILD_BUILDID");
+    let export_key = has!(kw, "\"createdDateTime\"") || has!(kw, "\"TimeGenerated\"");
     if !(hit.is_useful() || hit.continuation || export_key) {
         return hit;
     }
@@ -277,7 +264,7 @@ pub fn parse(line: &[u8]) -> LineHit {
     hit.worker = head.worker;
     hit.error_level = head.error_level;
     hit.export_record = hit.head && export_key;
-    hit.client = client(line);
+    hit.client = client(kw);
     // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
@@ -314,7 +301,7 @@ fn read_head(line: &[u8]) -> Head {
     let head_text = &line[..line.len().min(200)];
     if is_json {
         h.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
-        h.head = h.timestamp.is_some() || has!(line, "\"message\"") || has!(line, "\"msg\"");
+        h.head = h.timestamp.is_some() || contains!(line, "\"message\"") || contains!(line, "\"msg\"");
         h.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
         h.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
         h.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
@@ -328,12 +315,12 @@ fn read_head(line: &[u8]) -> Head {
         h.timestamp = Some(ts);
     }
     if h.worker == WorkerTag::default() {
-        let named = has!(head_text, "pid")
-            || has!(head_text, "tid")
-            || has!(head_text, "host")
-            || has!(head_text, "thread")
-            || has!(head_text, "pod")
-            || has!(head_text, "[T:");
+        let named = contains!(head_text, "pid")
+            || contains!(head_text, "tid")
+            || contains!(head_text, "host")
+            || contains!(head_text, "thread")
+            || contains!(head_text, "pod")
+            || contains!(head_text, "[T:");
         if let Some(c) = named.then(|| p.kv_worker.captures(head_text)).flatten() {
             match (c.get(1), c.get(2), c.get(3), c.get(4)) {
                 (Some(k), Some(v), _, _) => match k.as_bytes() {
@@ -395,12 +382,12 @@ fn unbracket(s: &[u8]) -> &[u8] {
 }
 
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
-fn flow_facts(line: &[u8], hit: &mut LineHit) {
+fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
     let p = patterns();
-    let device_grant = has!(line, "grant-type:device_code")
-        || has!(line, "grant_type=device_code")
-        || has!(line, "\"grant_type\": \"device_code\"");
-    let device = has_ci(line, "device");
+    let device_grant = has!(kw, "grant-type:device_code")
+        || has!(kw, "grant_type=device_code")
+        || has!(kw, "\"grant_type\": \"device_code\"");
+    let device = has_ci!(kw, "device");
     for c in p.device_code.captures_iter(if device { line } else { b"" }) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
@@ -412,7 +399,7 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
             push_key(hit, IdKind::DeviceCode, &c[1]);
         }
     }
-    let code_word = has_ci(line, "the code") || has_ci(line, "user");
+    let code_word = has_ci!(kw, "the code") || has_ci!(kw, "user");
     for c in p.user_code.captures_iter(if code_word { line } else { b"" }) {
         let v = &c[1];
         if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
@@ -420,48 +407,48 @@ fn flow_facts(line: &[u8], hit: &mut LineHit) {
         }
     }
 
-    let prompt = has_ci(line, "enter the code")
-        || has!(line, "verification_uri")
-        || has!(line, "verification_url")
+    let prompt = has_ci!(kw, "enter the code")
+        || has!(kw, "verification_uri")
+        || has!(kw, "verification_url")
         // A sign-in export record of a device code sign-in.
-        || has!(line, "\"deviceCode\"")
-        || has!(line, "\"deviceCodeFlow\"");
+        || has!(kw, "\"deviceCode\"")
+        || has!(kw, "\"deviceCodeFlow\"");
     if (device && p.devicecode_endpoint.is_match(line))
         || prompt
-        || has!(line, "Token Acquisition (DeviceCodeRequest) started")
+        || has!(kw, "Token Acquisition (DeviceCodeRequest) started")
     {
-        let expires_in = if has!(line, "expires_in") {
+        let expires_in = if has!(kw, "expires_in") {
             p.expires_in.captures(line).map(|c| codes::parse(&c[1]))
         } else {
             None
         };
-        let interval = if has!(line, "interval") {
+        let interval = if has!(kw, "interval") {
             p.interval.captures(line).map(|c| codes::parse(&c[1]))
         } else {
             None
         };
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if has!(line, "oauth2/") && p.token_endpoint.is_match(line) {
+    } else if has!(kw, "oauth2/") && p.token_endpoint.is_match(line) {
         let status = p.http_status.captures(line).map(|c| codes::parse(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
         let request =
-            has!(line, "POST") || has!(line, "Request URL") || has!(line, "Sending token request") || device_grant;
+            has!(kw, "POST") || has!(kw, "Request URL") || has!(kw, "Sending token request") || device_grant;
         if request {
             hit.signals.push(Signal::Poll { status, device_grant });
         }
-    } else if device_grant && !has!(line, "token_cache") {
+    } else if device_grant && !has!(kw, "token_cache") {
         hit.signals.push(Signal::Poll {
             status: None,
             device_grant,
         });
     }
-    if has!(line, "Generate or reuse correlation_id") {
+    if has!(kw, "Generate or reuse correlation_id") {
         hit.signals.push(Signal::Context);
     }
-    if has!(line, "Attempted too soon") {
+    if has!(kw, "Attempted too soon") {
         hit.signals.push(Signal::TooSoon);
     }
-    if let Some(o) = outcome(line, &hit.codes) {
+    if let Some(o) = outcome(line, kw, &hit.codes) {
         hit.signals.push(Signal::Outcome(o));
     }
 }
@@ -477,23 +464,23 @@ fn push_key(hit: &mut LineHit, kind: IdKind, value: &[u8]) {
 }
 
 /// What a response or client message says about the state of a flow.
-fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
+fn outcome(line: &[u8], kw: Keywords, codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     let code = |n: u32| codes.iter().any(|c| c.0 == n);
-    if has!(line, "Timed out waiting for user to authenticate")
-        || has!(line, "Device code expired. Expiration time")
-        || has!(line, "Expired Device code")
-        || has!(line, "device_code_expired")
-        || has!(line, "expired before contacting the server")
-        || has!(line, "Timeout from \"get_token_with_polling\"")
-        || has!(line, "User defined timeout for device code polling")
-        || has!(line, "TaskCanceledException")
-        || has!(line, "OperationCanceledException")
-        || has!(line, "Device code flow was cancelled")
-        || has!(line, "Token request cancelled")
+    if has!(kw, "Timed out waiting for user to authenticate")
+        || has!(kw, "Device code expired. Expiration time")
+        || has!(kw, "Expired Device code")
+        || has!(kw, "device_code_expired")
+        || has!(kw, "expired before contacting the server")
+        || has!(kw, "Timeout from \"get_token_with_polling\"")
+        || has!(kw, "User defined timeout for device code polling")
+        || has!(kw, "TaskCanceledException")
+        || has!(kw, "OperationCanceledException")
+        || has!(kw, "Device code flow was cancelled")
+        || has!(kw, "Token request cancelled")
     {
         return Some(Outcome::ClientTimeout);
     }
-    if code(90120) || has!(line, "already been redeemed") || has!(line, "already redeemed") {
+    if code(90120) || has!(kw, "already been redeemed") || has!(kw, "already redeemed") {
         return Some(Outcome::Redeemed);
     }
     if codes.iter().any(|c| CONDITIONAL_ACCESS_CODES.contains(&c.0)) {
@@ -501,38 +488,38 @@ fn outcome(line: &[u8], codes: &[(u32, CodeForm)]) -> Option<Outcome> {
     }
     // RFC 8628's access_denied; Entra says authorization_declined. access_denied alone is also
     // what a browser redirect carries when a user declines consent, which is no device code flow.
-    if has!(line, "authorization_declined") || (has!(line, "access_denied") && has_ci(line, "device")) {
+    if has!(kw, "authorization_declined") || (has!(kw, "access_denied") && has_ci!(kw, "device")) {
         return Some(Outcome::Declined);
     }
-    if has!(line, "expired_token")
+    if has!(kw, "expired_token")
         || code(70019)
         || code(70020)
-        || has!(line, "code_expired")
-        || has!(line, "Code Expired")
+        || has!(kw, "code_expired")
+        || has!(kw, "Code Expired")
     {
         return Some(Outcome::Expired);
     }
-    if has!(line, "slow_down") {
+    if has!(kw, "slow_down") {
         return Some(Outcome::SlowDown);
     }
-    if has!(line, "authorization_pending") || code(70016) || has!(line, "Authorization pending") {
+    if has!(kw, "authorization_pending") || code(70016) || has!(kw, "Authorization pending") {
         return Some(Outcome::Pending);
     }
-    if has!(line, "Authorization completed successfully")
-        || has!(line, "get_token succeeded")
-        || has!(line, "GetToken succeeded")
-        || has!(line, "Token Acquisition finished successfully")
-        || has_ci(line, "signed in as ")
-        || has_ci(line, "logged in as ")
-        || (has!(line, "token_cache") && has!(line, "event="))
-        || (has!(line, "\"access_token\"") && has!(line, "\"token_type\""))
-        || p_export_success(line)
+    if has!(kw, "Authorization completed successfully")
+        || has!(kw, "get_token succeeded")
+        || has!(kw, "GetToken succeeded")
+        || has!(kw, "Token Acquisition finished successfully")
+        || has_ci!(kw, "signed in as ")
+        || has_ci!(kw, "logged in as ")
+        || (has!(kw, "token_cache") && has!(kw, "event="))
+        || (has!(kw, "\"access_token\"") && has!(kw, "\"token_type\""))
+        || (has!(kw, "\"errorCode\"") && p_export_success(line))
     {
         return Some(Outcome::Success);
     }
-    if has!(line, "invalid_grant")
-        || has!(line, "bad_verification_code")
-        || has!(line, "invalid_client")
+    if has!(kw, "invalid_grant")
+        || has!(kw, "bad_verification_code")
+        || has!(kw, "invalid_client")
         || !codes.is_empty()
     {
         return Some(Outcome::OtherError);
@@ -568,15 +555,18 @@ fn p_export_success(line: &[u8]) -> bool {
         .is_match(line)
 }
 
-/// The client library a line names, when it names one (one pass over the line for all markers).
-fn client(line: &[u8]) -> Option<&'static str> {
-    static MARKERS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    MARKERS
-        .get_or_init(|| aho_corasick::AhoCorasick::new(CLIENTS.map(|(needle, _)| needle)).expect("markers compile"))
-        .find_overlapping_iter(line)
-        .map(|m| m.pattern().as_usize())
-        .min()
-        .map(|i| CLIENTS[i].1)
+/// The client library a line names, when it names one.
+fn client(kw: Keywords) -> Option<&'static str> {
+    const BITS: [usize; CLIENTS.len()] = {
+        let mut bits = [0; CLIENTS.len()];
+        let mut i = 0;
+        while i < CLIENTS.len() {
+            bits[i] = keywords::exact(CLIENTS[i].0);
+            i += 1;
+        }
+        bits
+    };
+    BITS.iter().position(|&bit| kw.has(bit)).map(|i| CLIENTS[i].1)
 }
 
 /// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps

@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod codes;
 pub mod export;
+pub mod keywords;
 pub mod line;
 pub mod prefilter;
 pub mod secrets;

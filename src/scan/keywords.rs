@@ -1,0 +1,212 @@
+//! The keywords the line parser asks about, all found in one pass over a candidate line: a
+//! bit set answers every "does the line say X" that follows, instead of one search per question.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use std::sync::OnceLock;
+
+/// Keywords whose case matters.
+const EXACT: &[&str] = &[
+    "Correlation ID",
+    "client-request-id",
+    "Z - ",
+    "] : [",
+    "GMT:",
+    "##[",
+    "##vso[",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BUILD_BUILDID",
+    "\"createdDateTime\"",
+    "\"TimeGenerated\"",
+    "\"errorCode\"",
+    "grant-type:device_code",
+    "grant_type=device_code",
+    "\"grant_type\": \"device_code\"",
+    "verification_uri",
+    "verification_url",
+    "\"deviceCode\"",
+    "\"deviceCodeFlow\"",
+    "Token Acquisition (DeviceCodeRequest) started",
+    "expires_in",
+    "interval",
+    "oauth2/",
+    "POST",
+    "Request URL",
+    "Sending token request",
+    "token_cache",
+    "Generate or reuse correlation_id",
+    "Attempted too soon",
+    "Timed out waiting for user to authenticate",
+    "Device code expired. Expiration time",
+    "Expired Device code",
+    "device_code_expired",
+    "expired before contacting the server",
+    "Timeout from \"get_token_with_polling\"",
+    "User defined timeout for device code polling",
+    "TaskCanceledException",
+    "OperationCanceledException",
+    "Device code flow was cancelled",
+    "Token request cancelled",
+    "already been redeemed",
+    "already redeemed",
+    "authorization_declined",
+    "access_denied",
+    "expired_token",
+    "code_expired",
+    "Code Expired",
+    "slow_down",
+    "authorization_pending",
+    "Authorization pending",
+    "Authorization completed successfully",
+    "get_token succeeded",
+    "GetToken succeeded",
+    "Token Acquisition finished successfully",
+    "event=",
+    "\"access_token\"",
+    "\"token_type\"",
+    "invalid_grant",
+    "bad_verification_code",
+    "invalid_client",
+    // Client libraries (see `line::CLIENTS`).
+    "azsdk-python-identity",
+    "azure.identity",
+    "DeviceCodeCredential",
+    "msal.telemetry",
+    "msal.application",
+    "msal.token_cache",
+    "MSAL.NetCore",
+    "MSAL.Desktop",
+    "Microsoft.Identity.Client",
+    "@azure/msal-node",
+    "msal4j",
+    "azure.cli",
+    "Connect-AzAccount",
+    "azcopy",
+    "azidentity",
+    "OAuth2Client",
+];
+
+/// Keywords matched ignoring ASCII case (written in lowercase).
+const ANY_CASE: &[&str] = &[
+    "trace",
+    "correlation",
+    "device",
+    "the code",
+    "user",
+    "enter the code",
+    "signed in as ",
+    "logged in as ",
+];
+
+/// Which keywords a line holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Keywords(u128);
+
+const _: () = assert!(EXACT.len() + ANY_CASE.len() <= 128, "one bit per keyword");
+
+impl Keywords {
+    /// The keywords in `line`, found in one pass.
+    pub fn of(line: &[u8]) -> Keywords {
+        static SEARCHER: OnceLock<AhoCorasick> = OnceLock::new();
+        let searcher = SEARCHER.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(EXACT.iter().chain(ANY_CASE))
+                .expect("keywords compile")
+        });
+        let mut bits = 0u128;
+        for m in searcher.find_overlapping_iter(line) {
+            let i = m.pattern().as_usize();
+            if i >= EXACT.len() || &line[m.range()] == EXACT[i].as_bytes() {
+                bits |= 1 << i;
+            }
+        }
+        Keywords(bits)
+    }
+
+    /// Whether the line holds keyword `bit` (see [`exact`] and [`any_case`]).
+    pub fn has(self, bit: usize) -> bool {
+        self.0 & (1 << bit) != 0
+    }
+}
+
+/// The bit of a case-sensitive keyword; a word that is not in the list fails to compile.
+pub const fn exact(word: &str) -> usize {
+    position(EXACT, word)
+}
+
+/// The bit of a keyword matched in any case; a word that is not in the list fails to compile.
+pub const fn any_case(word: &str) -> usize {
+    EXACT.len() + position(ANY_CASE, word)
+}
+
+const fn position(list: &[&str], word: &str) -> usize {
+    let mut i = 0;
+    while i < list.len() {
+        if same(list[i].as_bytes(), word.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a keyword: add it to scan/keywords.rs")
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `has!(keywords, "POST")`: whether the line holds a case-sensitive keyword.
+macro_rules! has {
+    ($keywords:expr, $word:literal) => {{
+        const BIT: usize = $crate::scan::keywords::exact($word);
+        $keywords.has(BIT)
+    }};
+}
+
+/// `has_ci!(keywords, "device")`: whether the line holds a keyword in any case.
+macro_rules! has_ci {
+    ($keywords:expr, $word:literal) => {{
+        const BIT: usize = $crate::scan::keywords::any_case($word);
+        $keywords.has(BIT)
+    }};
+}
+
+pub(crate) use {has, has_ci};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_keyword_is_distinct_in_any_case() {
+        let mut all: Vec<String> = EXACT.iter().chain(ANY_CASE).map(|w| w.to_ascii_lowercase()).collect();
+        all.sort();
+        let n = all.len();
+        all.dedup();
+        assert_eq!(all.len(), n);
+        assert!(ANY_CASE.iter().all(|w| w.to_ascii_lowercase() == *w));
+    }
+
+    #[test]
+    fn case_matters_only_where_it_should() {
+        let k = Keywords::of(b"post to /oauth2/ by DEVICE; POST again; Enter The Code");
+        assert!(has!(k, "POST") && has!(k, "oauth2/"));
+        assert!(has_ci!(k, "device") && has_ci!(k, "enter the code") && has_ci!(k, "the code"));
+        assert!(!has!(k, "Request URL"));
+        let k = Keywords::of(b"post only");
+        assert!(!has!(k, "POST"));
+        let k = Keywords::of(b"msal.token_cache event=x");
+        assert!(has!(k, "token_cache") && has!(k, "msal.token_cache") && has!(k, "event="));
+    }
+}
