@@ -181,10 +181,12 @@ fn failing(a: &Analysis, rules: &[FailOn]) -> Option<String> {
     })
 }
 
-fn load_catalog(dir: Option<&PathBuf>) -> Result<Catalog, String> {
+fn load_catalog(dir: Option<&PathBuf>) -> Result<std::borrow::Cow<'static, Catalog>, String> {
     match dir {
-        Some(d) => Catalog::with_overrides(d).map_err(|e| e.to_string()),
-        None => Ok(Catalog::builtin().clone()),
+        Some(d) => Catalog::with_overrides(d)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| e.to_string()),
+        None => Ok(std::borrow::Cow::Borrowed(Catalog::builtin())),
     }
 }
 

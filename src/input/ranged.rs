@@ -1,7 +1,7 @@
 //! Positioned reads of a regular file in line-aligned ranges, so that the ranges of one file are
 //! read and scanned on several threads at once.
 //!
-//! Range `i` starts at the first line start at or after `i * CHUNK_SIZE` and ends where range
+//! Range `i` starts at the first line start at or after `i * RANGE_SIZE` and ends where range
 //! `i + 1` starts: every range is found from the file's bytes alone, by whichever thread reads
 //! it, and the ranges cover the file exactly once. A line end more than [`LINE_SEARCH`] bytes
 //! past a nominal boundary is not looked for: such a long line is cut at the boundary.
@@ -10,10 +10,14 @@
 //! several times slower), and never map the file: a log truncated while it is read (logrotate's
 //! copytruncate) gives a short read, never a `SIGBUS`.
 
-use super::{tail_start, CHUNK_SIZE, CONTEXT_BYTES, CONTEXT_LINES};
+use super::{tail_start, CONTEXT_BYTES, CONTEXT_LINES};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
+
+/// The nominal size of a range: small enough that a range read stays in the core's cache while
+/// it is scanned.
+pub const RANGE_SIZE: usize = 4 << 20;
 
 /// Bytes read on each side of a range's nominal bounds: where its line boundaries and the lines
 /// before it usually are.
@@ -88,14 +92,14 @@ impl RangedFile {
 
     /// How many ranges the file is read in.
     pub fn ranges(&self) -> u64 {
-        self.len.div_ceil(CHUNK_SIZE as u64)
+        self.len.div_ceil(RANGE_SIZE as u64)
     }
 
     /// Reads range `index` into `buf`. A file that shrank since it was opened gives shorter or
     /// empty ranges.
     pub fn read<'b>(&self, index: u64, buf: &'b mut ReadBuf) -> io::Result<Range<'b>> {
-        let nominal = index * CHUNK_SIZE as u64;
-        let nominal_end = (nominal + CHUNK_SIZE as u64).min(self.len);
+        let nominal = index * RANGE_SIZE as u64;
+        let nominal_end = (nominal + RANGE_SIZE as u64).min(self.len);
         let win_start = nominal.saturating_sub(PAD as u64);
         let win_end = (nominal_end + PAD as u64).min(self.len);
         let got = read_full_at(&self.file, buf.aligned((win_end - win_start) as usize), win_start)?;

@@ -206,10 +206,27 @@ impl Catalog {
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
+            // Parsing is most of a short run's start-up: two threads share it.
+            let (first, second) = builtin::BUILTIN.split_at(builtin::BUILTIN.len() / 2);
+            let parse = |files: &[(&'static str, &'static str)]| -> Vec<(Rule, &'static str)> {
+                files
+                    .iter()
+                    .map(|(path, text)| {
+                        let rule = parse_rule(path, text)
+                            .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
+                        (rule, *path)
+                    })
+                    .collect()
+            };
+            let (mut rules, rest) = std::thread::scope(|s| {
+                let rest = s.spawn(|| parse(second));
+                (parse(first), rest.join().expect("rule parsing does not panic"))
+            });
+            rules.extend(rest);
             let mut catalog = Catalog::default();
-            for (path, text) in builtin::BUILTIN {
+            for (rule, path) in rules {
                 catalog
-                    .add(path, text, false)
+                    .insert(rule, path, false)
                     .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
             }
             catalog
@@ -241,53 +258,31 @@ impl Catalog {
     /// Parses one rule file and adds it. The kind of rule is told by its fields: a file with
     /// `code` is a catalog entry, a file with `id` a root cause.
     pub fn add(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), RuleError> {
-        let stem = Path::new(path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_string();
-        let err = |position, message: String| RuleError {
-            path: path.to_string(),
-            position,
-            message,
-        };
-        let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let pos = e.span().map(|s| line_col(text, s.start));
-            err(pos, e.message().to_string())
-        })?;
-        if table.contains_key("code") {
-            let rule: CodeRule = toml::from_str(text).map_err(|e| {
-                let pos = e.span().map(|s| line_col(text, s.start));
-                err(pos, e.message().to_string())
-            })?;
-            validate_code(&rule, &stem).map_err(|m| err(None, m))?;
-            let n = rule.number();
-            if is_override {
-                self.overridden.push(rule.code.clone());
-            } else if self.codes.contains_key(&n) {
-                return Err(err(None, format!("duplicate code {}", rule.code)));
+        let rule = parse_rule(path, text)?;
+        self.insert(rule, path, is_override)
+    }
+
+    fn insert(&mut self, rule: Rule, path: &str, is_override: bool) -> Result<(), RuleError> {
+        match rule {
+            Rule::Code(rule) => {
+                let n = rule.number();
+                if is_override {
+                    self.overridden.push(rule.code.clone());
+                } else if self.codes.contains_key(&n) {
+                    return Err(RuleError {
+                        path: path.to_string(),
+                        position: None,
+                        message: format!("duplicate code {}", rule.code),
+                    });
+                }
+                self.codes.insert(n, rule);
             }
-            self.codes.insert(n, rule);
-        } else if table.contains_key("id") {
-            let rule: CauseRule = toml::from_str(text).map_err(|e| {
-                let pos = e.span().map(|s| line_col(text, s.start));
-                err(pos, e.message().to_string())
-            })?;
-            if rule.id != stem {
-                return Err(err(None, format!("id {:?} must equal the file name {stem:?}", rule.id)));
+            Rule::Cause(rule) => {
+                if is_override {
+                    self.overridden.push(rule.id.clone());
+                }
+                self.causes.insert(rule.id.clone(), rule);
             }
-            if rule.fix.trim().is_empty() {
-                return Err(err(None, "fix is empty".into()));
-            }
-            if is_override {
-                self.overridden.push(rule.id.clone());
-            }
-            self.causes.insert(rule.id.clone(), rule);
-        } else {
-            return Err(err(
-                Some((1, 1)),
-                "a rule needs `code` (catalog entry) or `id` (root cause)".into(),
-            ));
         }
         Ok(())
     }
@@ -321,6 +316,48 @@ pub enum RuleRef<'a> {
     Code(&'a CodeRule),
     /// A root cause.
     Cause(&'a CauseRule),
+}
+
+/// A parsed rule file.
+enum Rule {
+    Code(CodeRule),
+    Cause(CauseRule),
+}
+
+/// Parses and checks one rule file (its TOML is read once; a field error is read again for its
+/// position).
+fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
+    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let err = |position, message: String| RuleError {
+        path: path.to_string(),
+        position,
+        message,
+    };
+    let located = |e: toml::de::Error| err(e.span().map(|s| line_col(text, s.start)), e.message().to_string());
+    let table: toml::Table = toml::from_str(text).map_err(located)?;
+    if table.contains_key("code") {
+        let rule: CodeRule = table
+            .try_into()
+            .map_err(|_| toml::from_str::<CodeRule>(text).err().map_or_else(|| err(None, "invalid rule".into()), located))?;
+        validate_code(&rule, stem).map_err(|m| err(None, m))?;
+        Ok(Rule::Code(rule))
+    } else if table.contains_key("id") {
+        let rule: CauseRule = table
+            .try_into()
+            .map_err(|_| toml::from_str::<CauseRule>(text).err().map_or_else(|| err(None, "invalid rule".into()), located))?;
+        if rule.id != stem {
+            return Err(err(None, format!("id {:?} must equal the file name {stem:?}", rule.id)));
+        }
+        if rule.fix.trim().is_empty() {
+            return Err(err(None, "fix is empty".into()));
+        }
+        Ok(Rule::Cause(rule))
+    } else {
+        Err(err(
+            Some((1, 1)),
+            "a rule needs `code` (catalog entry) or `id` (root cause)".into(),
+        ))
+    }
 }
 
 fn validate_code(rule: &CodeRule, stem: &str) -> Result<(), String> {
