@@ -336,15 +336,19 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     let located = |e: toml::de::Error| err(e.span().map(|s| line_col(text, s.start)), e.message().to_string());
     let table: toml::Table = toml::from_str(text).map_err(located)?;
     if table.contains_key("code") {
-        let rule: CodeRule = table
-            .try_into()
-            .map_err(|_| toml::from_str::<CodeRule>(text).err().map_or_else(|| err(None, "invalid rule".into()), located))?;
+        let rule: CodeRule = table.try_into().map_err(|_| {
+            toml::from_str::<CodeRule>(text)
+                .err()
+                .map_or_else(|| err(None, "invalid rule".into()), located)
+        })?;
         validate_code(&rule, stem).map_err(|m| err(None, m))?;
         Ok(Rule::Code(rule))
     } else if table.contains_key("id") {
-        let rule: CauseRule = table
-            .try_into()
-            .map_err(|_| toml::from_str::<CauseRule>(text).err().map_or_else(|| err(None, "invalid rule".into()), located))?;
+        let rule: CauseRule = table.try_into().map_err(|_| {
+            toml::from_str::<CauseRule>(text)
+                .err()
+                .map_or_else(|| err(None, "invalid rule".into()), located)
+        })?;
         if rule.id != stem {
             return Err(err(None, format!("id {:?} must equal the file name {stem:?}", rule.id)));
         }

@@ -28,8 +28,26 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+/// Keys one of which every bare code form needs on its line.
+pub const BARE_KEYS: [&str; 7] = [
+    "rror_code",
+    "rror code",
+    "rror Code",
+    "rrorCode",
+    "rrorcode",
+    "ResultType",
+    "([",
+];
+
 /// Every code mention in `line`, in order of appearance.
 pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
+    let bare_key = BARE_KEYS.iter().any(|k| memmem::find(line, k.as_bytes()).is_some());
+    find_with(line, bare_key, out);
+}
+
+/// [`find`], told whether the line holds one of the [`BARE_KEYS`] (without one, the bare forms
+/// are not looked for).
+pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
     static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
     let finder = FINDER.get_or_init(|| memmem::Finder::new(b"AADSTS"));
     let mut from = 0;
@@ -41,17 +59,7 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
         }
         from = start + len;
     }
-    // The bare forms need one of their keys on the line: skip the regexes when none is there.
-    let lower_keys = [
-        &b"rror_code"[..],
-        b"rror code",
-        b"rror Code",
-        b"rrorCode",
-        b"rrorcode",
-        b"ResultType",
-        b"([",
-    ];
-    if !lower_keys.iter().any(|k| memmem::find(line, k).is_some()) {
+    if !bare_key {
         return;
     }
     let p = patterns();

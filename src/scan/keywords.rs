@@ -67,6 +67,14 @@ const EXACT: &[&str] = &[
     "invalid_grant",
     "bad_verification_code",
     "invalid_client",
+    // Keys of bare codes (see `codes::BARE_KEYS`).
+    "rror_code",
+    "rror code",
+    "rror Code",
+    "rrorCode",
+    "rrorcode",
+    "ResultType",
+    "([",
     // Client libraries (see `line::CLIENTS`).
     "azsdk-python-identity",
     "azure.identity",
@@ -183,6 +191,21 @@ macro_rules! has_ci {
 }
 
 pub(crate) use {has, has_ci};
+
+/// Whether the line holds one of the keys of bare codes ([`codes::BARE_KEYS`](super::codes::BARE_KEYS)).
+pub fn bare_code_key(kw: Keywords) -> bool {
+    const BITS: [usize; super::codes::BARE_KEYS.len()] = {
+        let keys = super::codes::BARE_KEYS;
+        let mut bits = [0; super::codes::BARE_KEYS.len()];
+        let mut i = 0;
+        while i < keys.len() {
+            bits[i] = exact(keys[i]);
+            i += 1;
+        }
+        bits
+    };
+    BITS.iter().any(|&bit| kw.has(bit))
+}
 
 #[cfg(test)]
 mod tests {

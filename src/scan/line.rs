@@ -14,6 +14,9 @@ use std::sync::OnceLock;
 /// The longest excerpt kept for a line, in characters.
 pub const EXCERPT_CHARS: usize = 240;
 
+/// How many characters of a long line's start its excerpt keeps before the part around its anchor.
+const EXCERPT_HEAD: usize = 60;
+
 /// Whether `$hay` contains the literal `$needle`, with a substring searcher built once per call
 /// site (a SIMD search beats scanning for the needle's first byte).
 macro_rules! contains {
@@ -234,7 +237,7 @@ pub fn parse(line: &[u8]) -> LineHit {
             hit.csv_row = Some(String::from_utf8_lossy(line).into());
         }
     }
-    codes::find(line, &mut hit.codes);
+    codes::find_with(line, keywords::bare_code_key(kw), &mut hit.codes);
     hit.trace_id = if has_ci!(kw, "trace") {
         p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
     } else {
@@ -431,8 +434,7 @@ fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
     } else if has!(kw, "oauth2/") && p.token_endpoint.is_match(line) {
         let status = p.http_status.captures(line).map(|c| codes::parse(&c[1]) as u16);
         // A URL in an error text or a discovery document is not a request.
-        let request =
-            has!(kw, "POST") || has!(kw, "Request URL") || has!(kw, "Sending token request") || device_grant;
+        let request = has!(kw, "POST") || has!(kw, "Request URL") || has!(kw, "Sending token request") || device_grant;
         if request {
             hit.signals.push(Signal::Poll { status, device_grant });
         }
@@ -491,12 +493,7 @@ fn outcome(line: &[u8], kw: Keywords, codes: &[(u32, CodeForm)]) -> Option<Outco
     if has!(kw, "authorization_declined") || (has!(kw, "access_denied") && has_ci!(kw, "device")) {
         return Some(Outcome::Declined);
     }
-    if has!(kw, "expired_token")
-        || code(70019)
-        || code(70020)
-        || has!(kw, "code_expired")
-        || has!(kw, "Code Expired")
-    {
+    if has!(kw, "expired_token") || code(70019) || code(70020) || has!(kw, "code_expired") || has!(kw, "Code Expired") {
         return Some(Outcome::Expired);
     }
     if has!(kw, "slow_down") {
@@ -517,10 +514,7 @@ fn outcome(line: &[u8], kw: Keywords, codes: &[(u32, CodeForm)]) -> Option<Outco
     {
         return Some(Outcome::Success);
     }
-    if has!(kw, "invalid_grant")
-        || has!(kw, "bad_verification_code")
-        || has!(kw, "invalid_client")
-        || !codes.is_empty()
+    if has!(kw, "invalid_grant") || has!(kw, "bad_verification_code") || has!(kw, "invalid_client") || !codes.is_empty()
     {
         return Some(Outcome::OtherError);
     }
@@ -573,24 +567,33 @@ fn client(kw: Keywords) -> Option<&'static str> {
 /// its start (time, process, logger) and the part around the first anchor; of a very long line
 /// only those parts are redacted.
 pub fn excerpt(line: &[u8]) -> String {
-    // Raw bytes enough for EXCERPT_CHARS characters.
-    const SHOWN: usize = 4 * EXCERPT_CHARS;
-    if line.len() <= 4 * SHOWN {
+    // Raw bytes enough for `n` characters.
+    const fn bytes(n: usize) -> usize {
+        4 * n
+    }
+    if line.len() <= bytes(4 * EXCERPT_CHARS) {
         return shorten(&clean(&secrets::redact(line)));
     }
     let anchor = super::prefilter::primary(super::Mode::Export)
         .find(line)
         .map_or(0, |m| m.start());
-    if anchor <= 2 * SHOWN {
-        return shorten(&clean(&secrets::redact_around(line, 0..anchor + SHOWN)));
+    // What `shorten` shows: the start, and from 40 characters before the anchor to the end of
+    // the excerpt.
+    let after_anchor = bytes(EXCERPT_CHARS - EXCERPT_HEAD);
+    if anchor <= bytes(2 * EXCERPT_CHARS) {
+        return shorten(&clean(&secrets::redact_around(line, 0..anchor + after_anchor)));
     }
-    let head = clean(&secrets::redact_around(line, 0..SHOWN));
-    let around = clean(&secrets::redact_around(line, anchor - SHOWN..anchor + SHOWN));
+    let head = clean(&secrets::redact_around(line, 0..bytes(EXCERPT_HEAD)));
+    let around = clean(&secrets::redact_around(line, anchor - bytes(40)..anchor + after_anchor));
     shorten(&format!("{head} {around}"))
 }
 
 /// Redacted bytes as one line of text: trimmed, control characters made spaces.
 fn clean(redacted: &[u8]) -> String {
+    if redacted.iter().all(|b| (b' '..=b'~').contains(b)) {
+        // Printable ASCII, the usual case: nothing to replace.
+        return String::from_utf8_lossy(redacted).trim().to_string();
+    }
     let s = String::from_utf8_lossy(redacted);
     s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
@@ -602,7 +605,7 @@ fn shorten(s: &str) -> String {
     if total <= EXCERPT_CHARS {
         return s.to_string();
     }
-    const HEAD: usize = 60;
+    const HEAD: usize = EXCERPT_HEAD;
     let anchor_byte = super::prefilter::primary(super::Mode::Export)
         .find(s.as_bytes())
         .map_or(0, |m| m.start());
