@@ -212,13 +212,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_keyword_is_distinct_in_any_case() {
-        let mut all: Vec<String> = EXACT.iter().chain(ANY_CASE).map(|w| w.to_ascii_lowercase()).collect();
-        all.sort();
-        let n = all.len();
-        all.dedup();
-        assert_eq!(all.len(), n);
-        assert!(ANY_CASE.iter().all(|w| w.to_ascii_lowercase() == *w));
+    fn every_keyword_is_found_where_it_stands() {
+        // Keywords that differ only in case (`rror code`, `rror Code`) are one pattern to the
+        // case-insensitive search: each must still be told apart.
+        for (i, word) in EXACT.iter().enumerate() {
+            let line = format!("x {word} y");
+            let k = Keywords::of(line.as_bytes());
+            assert!(k.has(i), "{word}");
+            for (j, other) in EXACT.iter().enumerate() {
+                if other.eq_ignore_ascii_case(word) && other != word {
+                    assert!(!k.has(j), "{other} found in {line}");
+                }
+            }
+        }
+        for (i, word) in ANY_CASE.iter().enumerate() {
+            assert_eq!(word.to_ascii_lowercase(), *word);
+            let line = format!("x {} y", word.to_ascii_uppercase());
+            assert!(Keywords::of(line.as_bytes()).has(EXACT.len() + i), "{word}");
+        }
     }
 
     #[test]
