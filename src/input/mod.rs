@@ -2,8 +2,10 @@
 //!
 //! Files, directories (walked recursively in sorted order), `-` for stdin and gzip streams
 //! (recognised by their magic bytes, multi-member) all become a [`Source`]. Reading never holds a
-//! whole file: [`ChunkReader`] fills fixed-size buffers and cuts them after the last line end, so
-//! every chunk holds whole lines (a line longer than the largest chunk is cut, deterministically).
+//! whole file. A regular file is read in line-aligned ranges ([`RangedFile`]) by whichever thread
+//! scans them, so one large file is read and scanned on every core; any other source is one
+//! stream that [`ChunkReader`] cuts into chunks after their last line end. Either way every chunk
+//! holds whole lines (a line longer than the largest chunk is cut, deterministically).
 
 mod ranged;
 mod walk;

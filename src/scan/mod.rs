@@ -1,8 +1,9 @@
 //! Scan: finds the few lines that matter in a sea of log text and reads them.
 //!
-//! A literal prefilter (Aho-Corasick over a small set of anchors) runs over the whole chunk;
-//! only lines that hold an anchor are parsed ([`line::parse`]). Chunks are scanned in parallel
-//! and merged in input order; [`assemble`] then groups each source's lines into records.
+//! A literal prefilter (Teddy, a SIMD multi-literal search, over a dozen anchors) runs over whole
+//! chunks; only lines that hold an anchor are parsed ([`line::parse`]), and each of those is read
+//! for keywords once ([`keywords`]) before any regular expression runs. Chunks are scanned in
+//! parallel and merged in input order; [`assemble`] then groups each source's lines into records.
 
 pub mod assemble;
 pub mod codes;
