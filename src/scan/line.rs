@@ -3,11 +3,10 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Keywords};
-use super::{codes, secrets, time};
+use super::{codes, contains, secrets, time};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
 };
-use memchr::memmem;
 use regex::bytes::Regex;
 use std::sync::OnceLock;
 
@@ -16,15 +15,6 @@ pub const EXCERPT_CHARS: usize = 240;
 
 /// How many characters of a long line's start its excerpt keeps before the part around its anchor.
 const EXCERPT_HEAD: usize = 60;
-
-/// Whether `$hay` contains the literal `$needle`, with a substring searcher built once per call
-/// site (a SIMD search beats scanning for the needle's first byte).
-macro_rules! contains {
-    ($hay:expr, $needle:literal) => {{
-        static FINDER: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
-        FINDER.get_or_init(|| memmem::Finder::new($needle)).find($hay).is_some()
-    }};
-}
 
 /// Host, process and thread named on a line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -111,8 +101,7 @@ pub fn starts_record(line: &[u8]) -> bool {
 /// body's `Timestamp:`) does not count.
 fn head_timestamp(line: &[u8]) -> Option<(Timestamp, usize)> {
     let head_text = &line[..line.len().min(200)];
-    let ts = time::find(head_text)?;
-    let at = memmem::find(head_text, ts.text.as_bytes()).unwrap_or(0);
+    let (ts, at) = time::find_at(head_text)?;
     let plain_prefix = !head_text[..at].iter().any(|b| matches!(b, b'"' | b'{' | b'='));
     (at < 40 || plain_prefix).then(|| {
         let end = at + ts.text.len();
@@ -309,7 +298,7 @@ fn read_head(line: &[u8]) -> Head {
         h.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
         h.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
     } else if super::prefilter::is_continuation(line) {
-        if memmem::find(&line[..line.len().min(40)], b"Timestamp").is_some() {
+        if contains!(&line[..line.len().min(40)], "Timestamp") {
             h.timestamp = time::find(line);
         }
     } else if let Some((ts, end)) = head_timestamp(line) {

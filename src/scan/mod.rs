@@ -26,6 +26,20 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use tally::Tallies;
 
+/// `contains!(hay, "needle")`: whether `hay` holds the literal, with a SIMD substring searcher
+/// built once per call site (building one costs more than searching a line).
+macro_rules! contains {
+    ($hay:expr, $needle:literal) => {{
+        static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+        FINDER
+            .get_or_init(|| memchr::memmem::Finder::new($needle))
+            .find($hay)
+            .is_some()
+    }};
+}
+
+pub(crate) use contains;
+
 /// A regex over bytes whose classes (`\w`, `\s`, `\b`, case folding) are ASCII: log syntax is
 /// ASCII, and Unicode tables make some patterns take milliseconds to build. Secrets are found
 /// with Unicode-aware patterns (see `secrets`), which err on the side of hiding more.

@@ -1,6 +1,7 @@
 //! Secrets never leave the scan stage: device codes and user codes become fingerprints, and every
 //! excerpt is redacted before it is stored.
 
+use super::contains;
 use regex::bytes::Regex;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -25,8 +26,6 @@ struct Patterns {
     prompt_key: Regex,
     /// The code right after such words.
     prompt_code: Regex,
-    /// Long opaque base64url runs: device codes, refresh tokens, authorization codes.
-    opaque: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -40,7 +39,6 @@ fn patterns() -> &'static Patterns {
         jwt: Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").unwrap(),
         prompt_key: Regex::new(r"(?i)enter the code|user[ _-]?code").unwrap(),
         prompt_code: Regex::new(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})").unwrap(),
-        opaque: Regex::new(r"[A-Za-z0-9_\-+/.~%]{64,}=*").unwrap(),
     })
 }
 
@@ -50,13 +48,18 @@ fn patterns() -> &'static Patterns {
 pub fn redact(line: &[u8]) -> Vec<u8> {
     let p = patterns();
     let lower = line.to_ascii_lowercase();
-    let contains = |needle: &[u8]| memchr::memmem::find(&lower, needle).is_some();
+    let lower = lower.as_slice();
     let mut spans: Vec<(usize, usize)> = Vec::new();
     // Each pattern needs a byte or a word on the line: the ones that cannot match are skipped.
     // Every key of `pairs` holds one of these words.
-    let keyed = [&b"code"[..], b"secret", b"assertion", b"pass", b"pwd", b"token", b"sig"]
-        .iter()
-        .any(|k| contains(k));
+    let code = contains!(lower, "code");
+    let keyed = code
+        || contains!(lower, "secret")
+        || contains!(lower, "assertion")
+        || contains!(lower, "pass")
+        || contains!(lower, "pwd")
+        || contains!(lower, "token")
+        || contains!(lower, "sig");
     if keyed && memchr::memchr2(b'=', b':', line).is_some() {
         for c in p.pairs.captures_iter(line) {
             let value = c.get(2).expect("group 2");
@@ -71,7 +74,7 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
             }
         }
     }
-    if contains(b"bearer") || contains(b"basic") {
+    if contains!(lower, "bearer") || contains!(lower, "basic") {
         spans.extend(
             p.bearer
                 .captures_iter(line)
@@ -79,22 +82,15 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
                 .map(|m| (m.start(), m.end())),
         );
     }
-    if memchr::memmem::find(line, b"eyJ").is_some() {
+    if contains!(line, "eyJ") {
         spans.extend(p.jwt.find_iter(line).map(|m| (m.start(), m.end())));
     }
-    if contains(b"code") {
+    if code {
         spans.extend(prompt_codes(line, p));
     }
-    if line.len() >= 64 {
-        // Long opaque runs (device codes, refresh tokens), but not URL paths.
-        let url_path = |m: &regex::bytes::Match| m.as_bytes().iter().filter(|&&b| b == b'/').count() > 3;
-        spans.extend(
-            p.opaque
-                .find_iter(line)
-                .filter(|m| !url_path(m))
-                .map(|m| (m.start(), m.end())),
-        );
-    }
+    // Long opaque runs (device codes, refresh tokens), but not URL paths.
+    spans
+        .extend(opaque_runs(line).filter(|&(start, end)| line[start..end].iter().filter(|&&b| b == b'/').count() <= 3));
     if spans.is_empty() {
         return line.to_vec();
     }
@@ -113,6 +109,28 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&line[at..]);
     out
+}
+
+/// The shortest run of token characters taken for an opaque secret.
+const OPAQUE_RUN: usize = 64;
+
+/// Runs of at least [`OPAQUE_RUN`] base64url / URL-encoded characters (`[A-Za-z0-9_-+/.~%]`),
+/// with the `=` padding after them.
+fn opaque_runs(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"_-+/.~%".contains(&b);
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < line.len() {
+            let start = at + line[at..].iter().position(|&b| token(b))?;
+            let run = line[start..].iter().take_while(|&&b| token(b)).count();
+            at = start + run;
+            if run >= OPAQUE_RUN {
+                at += line[at..].iter().take_while(|&&b| b == b'=').count();
+                return Some((start, at));
+            }
+        }
+        None
+    })
 }
 
 /// How many bytes around the wanted part of a line [`redact_around`] reads, at least.

@@ -55,10 +55,18 @@ fn millis(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: Option<&[u8]>)
 /// Finds the first timestamp in `text`. Formats without a year (syslog, klog) count from 1970,
 /// which is enough to order lines and measure gaps within one log.
 pub fn find(text: &[u8]) -> Option<Timestamp> {
+    find_at(text).map(|(ts, _)| ts)
+}
+
+/// [`find`], with where the timestamp starts in `text`.
+pub fn find_at(text: &[u8]) -> Option<(Timestamp, usize)> {
     let f = formats();
     let (range, ms) = if let Some(found) = iso(text) {
         found
-    } else if let Some(c) = memchr::memmem::find(text, b" GMT").and_then(|_| f.rfc1123.captures(text)) {
+    } else if let Some(c) = super::contains!(text, " GMT")
+        .then(|| f.rfc1123.captures(text))
+        .flatten()
+    {
         let ms = millis(
             num(&c[3]),
             month(&c[2]),
@@ -86,8 +94,9 @@ pub fn find(text: &[u8]) -> Option<Timestamp> {
     } else {
         return None;
     };
+    let at = range.start;
     let text = String::from_utf8_lossy(&text[range]).trim_end().to_string();
-    Some(Timestamp { text, millis: ms })
+    Some((Timestamp { text, millis: ms }, at))
 }
 
 /// The first ISO 8601 timestamp in `text` (`2026-11-27[T ]10:04:14`, then optional fraction,
