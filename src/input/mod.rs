@@ -84,7 +84,8 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
     };
     let file = File::open(path)?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
+    // Files in /proc and /sys say they are empty and are not: only their stream tells.
+    if !meta.is_file() || meta.len() == 0 {
         return stream(Box::new(file)).map(Source::Stream);
     }
     let mut head = vec![0; HEAD_BYTES.min(meta.len() as usize)];

@@ -326,13 +326,27 @@ fn read_head(line: &[u8]) -> Head {
             }
         }
     }
-    h.error_level = p.error_level.is_match(&line[..line.len().min(320)]) || (is_json && p.error_level.is_match(line));
+    h.error_level = error_level(&line[..line.len().min(320)]) || (is_json && error_level(line));
     h
 }
 
 fn trim_start(line: &[u8]) -> &[u8] {
     let n = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
     &line[n..]
+}
+
+/// Whether `text` says it was logged at ERROR level or worse. The pattern runs only where one of
+/// the words it needs stands.
+fn error_level(text: &[u8]) -> bool {
+    static WORDS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["error", "fatal", "critical", "severe", "level", "uncaught", "exception: ", "throwable="])
+            .expect("words compile")
+    });
+    let klog_error = text.first() == Some(&b'E') && text.get(1).is_some_and(u8::is_ascii_digit);
+    (klog_error || words.is_match(text)) && patterns().error_level.is_match(text)
 }
 
 /// The pid and thread that follow a leading timestamp (`... 21441 MainThread logger LEVEL msg`),
