@@ -14,19 +14,30 @@ use crate::rules::Catalog;
 use crate::scan::line::CLIENTS;
 use crate::scan::ScanOutput;
 use causes::{Detected, PENDING_LOGGED_AS_ERROR, PRECEDENCE};
+use rayon::prelude::*;
 use timeline::Timeline;
 
 /// Builds the report from what the scan found and how the events were linked.
 pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
     let paths: Vec<String> = scan.inputs.iter().map(|i| i.path.clone()).collect();
     let codes = codes::summarize(&scan.tallies, catalog, &paths);
-    let mut flow_summaries = Vec::new();
+    // Flows are diagnosed on every thread; collecting keeps their order.
+    let diagnosed: Vec<(FlowSummary, Vec<Finding>)> = flows
+        .par_iter()
+        .map(|flow| {
+            let t = timeline::build(&flow.events, &scan.events);
+            let detected = causes::detect(&t, &scan.events, &flow.events);
+            let flow_findings = name_findings(flow, detected, &scan.events, catalog, &paths);
+            (
+                summarize_flow(flow, &t, &scan.events, &flow_findings, &paths),
+                flow_findings,
+            )
+        })
+        .collect();
+    let mut flow_summaries = Vec::with_capacity(diagnosed.len());
     let mut findings = Vec::new();
-    for flow in &flows {
-        let t = timeline::build(&flow.events, &scan.events);
-        let detected = causes::detect(&t, &scan.events, &flow.events);
-        let flow_findings = name_findings(flow, detected, &scan.events, catalog, &paths);
-        flow_summaries.push(summarize_flow(flow, &t, &scan.events, &flow_findings, &paths));
+    for (summary, flow_findings) in diagnosed {
+        flow_summaries.push(summary);
         findings.extend(flow_findings);
     }
     let mut counts = SeverityCounts::default();

@@ -342,7 +342,16 @@ fn error_level(text: &[u8]) -> bool {
     let words = WORDS.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(["error", "fatal", "critical", "severe", "level", "uncaught", "exception: ", "throwable="])
+            .build([
+                "error",
+                "fatal",
+                "critical",
+                "severe",
+                "level",
+                "uncaught",
+                "exception: ",
+                "throwable=",
+            ])
             .expect("words compile")
     });
     let klog_error = text.first() == Some(&b'E') && text.get(1).is_some_and(u8::is_ascii_digit);
