@@ -90,3 +90,18 @@ fn an_empty_file_and_a_file_of_one_line_without_an_end() {
     std::fs::write(&one, b"ERROR AADSTS50076: MFA is required.").unwrap();
     same_as_a_stream(Path::new(&one));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_says_it_is_empty_but_is_not_is_read_to_its_end() {
+    // Files in /proc report a size of 0: only reading them to their end tells what they hold.
+    let out = Command::cargo_bin("aadlint")
+        .unwrap()
+        .args(["scan", "/proc/self/status", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["inputs"][0]["bytes"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["inputs"][0]["lines"].as_u64().unwrap() > 0, "{v}");
+}
