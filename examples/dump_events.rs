@@ -26,7 +26,7 @@ fn main() {
             e.worker.pid,
             e.signals,
             e.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
-            e.excerpt.chars().take(80).collect::<String>()
+            out.excerpt(e).chars().take(80).collect::<String>()
         );
     }
 }

@@ -205,6 +205,21 @@ pub enum Signal {
     TooSoon,
 }
 
+/// A line as a report quotes it: redacted and shortened, now or once a report needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Excerpt {
+    /// The excerpt, made while the line was scanned (streams: stdin, gzip).
+    Text(String),
+    /// Where the line is in its (regular) file: `len` bytes at byte `offset`. Only the few lines
+    /// a report quotes are read again and redacted.
+    At {
+        /// Byte offset of the line (or of the window of a long line).
+        offset: u64,
+        /// Its length in bytes.
+        len: u32,
+    },
+}
+
 /// One device-code-flow event: a line (or record) that says something about a flow.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -224,8 +239,8 @@ pub struct Event {
     pub codes: Vec<u32>,
     /// The record was logged at ERROR level (or worse).
     pub error_level: bool,
-    /// The line, redacted and shortened.
-    pub excerpt: String,
+    /// The line as a report quotes it.
+    pub excerpt: Excerpt,
     /// The input looks like a CI job or an unattended service.
     pub unattended: bool,
     /// The client library, when the line names it.

@@ -27,11 +27,8 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         .map(|flow| {
             let t = timeline::build(&flow.events, &scan.events);
             let detected = causes::detect(&t, &scan.events, &flow.events);
-            let flow_findings = name_findings(flow, detected, &scan.events, catalog, &paths);
-            (
-                summarize_flow(flow, &t, &scan.events, &flow_findings, &paths),
-                flow_findings,
-            )
+            let flow_findings = name_findings(flow, detected, &scan, catalog, &paths);
+            (summarize_flow(flow, &t, &scan, &flow_findings, &paths), flow_findings)
         })
         .collect();
     let mut flow_summaries = Vec::with_capacity(diagnosed.len());
@@ -78,7 +75,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
 fn name_findings(
     flow: &Flow,
     detected: Vec<Detected>,
-    events: &[Event],
+    scan: &ScanOutput,
     catalog: &Catalog,
     paths: &[String],
 ) -> Vec<Finding> {
@@ -90,12 +87,12 @@ fn name_findings(
     if let Some(root) = chain.first() {
         let mut follows: Vec<String> = chain[1..].iter().map(|d| d.cause.to_string()).collect();
         follows.dedup();
-        out.push(finding(root, follows, flow, events, catalog, paths));
+        out.push(finding(root, follows, flow, scan, catalog, paths));
     }
     out.extend(
         separate
             .iter()
-            .map(|d| finding(d, Vec::new(), flow, events, catalog, paths)),
+            .map(|d| finding(d, Vec::new(), flow, scan, catalog, paths)),
     );
     out
 }
@@ -104,17 +101,21 @@ fn finding(
     d: &Detected,
     follows: Vec<String>,
     flow: &Flow,
-    events: &[Event],
+    scan: &ScanOutput,
     catalog: &Catalog,
     paths: &[String],
 ) -> Finding {
     let rule = catalog.causes.get(d.cause);
+    let events = &scan.events;
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut lines: Vec<usize> = d.events.clone();
     lines.sort_by_key(|&i| (events[i].source, events[i].line));
     for i in lines {
-        let e = evidence_of(&events[i], paths);
-        if !evidence.contains(&e) && evidence.len() < MAX_EVIDENCE {
+        if evidence.len() >= MAX_EVIDENCE {
+            break;
+        }
+        let e = evidence_of(&events[i], scan, paths);
+        if !evidence.contains(&e) {
             evidence.push(e);
         }
     }
@@ -133,11 +134,11 @@ fn finding(
     }
 }
 
-fn evidence_of(e: &Event, paths: &[String]) -> Evidence {
+fn evidence_of(e: &Event, scan: &ScanOutput, paths: &[String]) -> Evidence {
     Evidence {
         path: paths[e.source as usize].clone(),
         line: e.line,
-        excerpt: e.excerpt.clone(),
+        excerpt: scan.excerpt(e),
     }
 }
 
@@ -161,8 +162,8 @@ pub fn worker_label(w: &Worker, paths: &[String]) -> String {
     }
 }
 
-fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Finding], paths: &[String]) -> FlowSummary {
-    let members: Vec<&Event> = flow.events.iter().map(|&i| &events[i]).collect();
+fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Finding], paths: &[String]) -> FlowSummary {
+    let members: Vec<&Event> = flow.events.iter().map(|&i| &scan.events[i]).collect();
     let mut workers: Vec<String> = Vec::new();
     for e in &members {
         let label = worker_label(&e.worker, paths);
@@ -198,7 +199,7 @@ fn summarize_flow(flow: &Flow, t: &Timeline, events: &[Event], findings: &[Findi
             .iter()
             .rev()
             .find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
-        start: evidence_of(first, paths),
+        start: evidence_of(first, scan, paths),
         polls: t.polls.len() as u64,
         outcome: flow_end(t).as_str(),
         findings: findings.iter().map(|f| f.cause.clone()).collect(),

@@ -40,6 +40,8 @@ pub struct RangedFile {
 /// One range, read: its bytes and the lines just before it.
 #[derive(Debug)]
 pub struct Range<'a> {
+    /// Where the range starts in the file.
+    pub offset: u64,
     /// The whole lines of the range (empty when a long line spans the whole range).
     pub data: &'a [u8],
     /// The last [`CONTEXT_LINES`] lines before the range (at most [`CONTEXT_BYTES`]).
@@ -130,16 +132,29 @@ impl RangedFile {
                 &buf.context[..]
             };
             let data = &window[before..(end - win_start) as usize];
-            return Ok(Range { data, context });
+            return Ok(Range {
+                offset: start,
+                data,
+                context,
+            });
         }
         // A long line moved a boundary out of the window: read the range on its own.
         self.read_context(start, &mut buf.context)?;
         let got = read_full_at(&self.file, buf.aligned((end - start) as usize), start)?;
         let buf: &'b ReadBuf = buf;
         Ok(Range {
+            offset: start,
             data: &buf.raw[buf.aligned_start()..][..got],
             context: &buf.context[..],
         })
+    }
+
+    /// `len` bytes at `offset` (fewer where the file ends sooner).
+    pub fn bytes_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut out = vec![0; len];
+        let got = read_full_at(&self.file, &mut out, offset)?;
+        out.truncate(got);
+        Ok(out)
     }
 
     /// The last context lines before `start`, read from the file into `out`.

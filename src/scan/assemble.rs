@@ -7,7 +7,7 @@
 use super::export::CsvHeader;
 use super::line::LineHit;
 use super::tally::Tallies;
-use crate::model::{CodeMention, Event, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
+use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
 const MAX_GAP: u64 = super::prefilter::CONTINUATION_LINES;
@@ -194,7 +194,10 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
         signals,
         codes,
         error_level: head_error || lines[1..].iter().any(|l| l.error_level && l.head),
-        excerpt: shown.excerpt.clone(),
+        excerpt: match shown.place {
+            Some((offset, len)) => Excerpt::At { offset, len },
+            None => Excerpt::Text(shown.excerpt.clone()),
+        },
         unattended: head_worker.service,
         client: lines.iter().find_map(|l| l.client),
     });

@@ -58,8 +58,14 @@ pub struct LineHit {
     pub service: bool,
     /// The client library the line names.
     pub client: Option<&'static str>,
-    /// The line, redacted and shortened.
+    /// The line, redacted and shortened (when excerpts are made as lines are read).
     pub excerpt: String,
+    /// The line can become a flow's evidence, so it needs an excerpt (made now, or later from
+    /// `place`).
+    pub quoted: bool,
+    /// Where the line is: its byte offset in the chunk (then in its file) and its length, when
+    /// its excerpt is made later.
+    pub place: Option<(u64, u32)>,
     /// The line starts a record of a JSON sign-in export (`"createdDateTime": ...`).
     pub export_record: bool,
     /// The line is the header of a CSV sign-in export.
@@ -207,9 +213,23 @@ fn real_uuid(u: &[u8]) -> Option<String> {
     Some(text(u).to_ascii_lowercase())
 }
 
+/// When the excerpt of a line that may be quoted is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Excerpts {
+    /// While the line is read: its bytes cannot be read again (streams).
+    Now,
+    /// Only if a report quotes it: the scanner records where the line is.
+    Later,
+}
+
+/// Parses one line (without its line end), making its excerpt now.
+pub fn parse(line: &[u8]) -> LineHit {
+    parse_with(line, Excerpts::Now)
+}
+
 /// Parses one line (without its line end). What the line says comes first; a line that says
 /// nothing worth keeping is returned as it is, without reading its time, worker or level.
-pub fn parse(line: &[u8]) -> LineHit {
+pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
     let p = patterns();
     let mut hit = LineHit {
         continuation: super::prefilter::is_continuation(line),
@@ -266,7 +286,8 @@ pub fn parse(line: &[u8]) -> LineHit {
             .codes
             .iter()
             .any(|c| DEVICE_FLOW_CODES.contains(&c.0) || CONDITIONAL_ACCESS_CODES.contains(&c.0));
-    if flow_line && hit.is_useful() {
+    hit.quoted = flow_line && hit.is_useful();
+    if hit.quoted && excerpts == Excerpts::Now {
         hit.excerpt = excerpt(line);
     }
     hit

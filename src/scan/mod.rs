@@ -16,11 +16,11 @@ pub mod tally;
 pub mod time;
 
 use crate::input::{self, ChunkReader, Planned};
-use crate::model::{Event, InputSummary};
+use crate::model::{Event, Excerpt, InputSummary};
 use aho_corasick::{AhoCorasick, Input};
 use assemble::{Assembler, Sink};
-use line::LineHit;
 use line::RecordHead;
+use line::{Excerpts, LineHit};
 pub use prefilter::{Mode, CONTINUATION_LINES};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -75,6 +75,12 @@ pub struct ChunkScan {
 /// Those are found by looking into `context` where a chunk starts, so the result does not
 /// depend on where chunks are cut.
 pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> ChunkScan {
+    scan_chunk_with(data, context, newline, mode, Excerpts::Now)
+}
+
+/// [`scan_chunk`], making the excerpts of the lines it may quote now or later (then each such
+/// line records its place in the chunk).
+pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, excerpts: Excerpts) -> ChunkScan {
     let finder = prefilter::primary(mode);
     let mut out = ChunkScan::default();
     let mut pos = 0;
@@ -84,7 +90,7 @@ pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> Chunk
     let mut sorted = true;
     if mode == Mode::Logs {
         if let Some(until) = reach_from_context(context, newline) {
-            looked_until = look_ahead(data, 0, 0, until, newline, &mut out.hits);
+            looked_until = look_ahead(data, 0, 0, until, newline, excerpts, &mut out.hits);
         }
     }
     while pos < data.len() {
@@ -99,9 +105,9 @@ pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> Chunk
         sorted &= out.hits.last().is_none_or(|h| h.line <= line_no);
         let first_hit = out.hits.len();
         if line.len() <= MAX_LINE {
-            push(&mut out.hits, line::parse(line), line_no);
+            read_line(&mut out.hits, line, start, line_no, excerpts);
         } else {
-            scan_long_line(line, m.start() - start, line_no, finder, &mut out.hits);
+            scan_long_line(line, start, m.start() - start, line_no, finder, excerpts, &mut out.hits);
         }
         if mode == Mode::Logs {
             if let Some(hit) = out.hits.get_mut(first_hit).filter(|h| !h.head && !h.continuation) {
@@ -111,7 +117,8 @@ pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> Chunk
                 let from = (line_no + 1).max(looked_until);
                 if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
                     let until = line_no + 1 + CONTINUATION_LINES;
-                    looked_until = look_ahead(data, at, from, until, newline, &mut out.hits).max(looked_until);
+                    looked_until =
+                        look_ahead(data, at, from, until, newline, excerpts, &mut out.hits).max(looked_until);
                 }
             }
         }
@@ -140,13 +147,21 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 /// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
 /// up to the first line that starts a record or holds a primary literal. Returns the line number
 /// it stopped at.
-fn look_ahead(data: &[u8], mut at: usize, first: u64, until: u64, newline: u8, hits: &mut Vec<LineHit>) -> u64 {
+fn look_ahead(
+    data: &[u8],
+    mut at: usize,
+    first: u64,
+    until: u64,
+    newline: u8,
+    excerpts: Excerpts,
+    hits: &mut Vec<LineHit>,
+) -> u64 {
     let mut n = first;
     while n < until && at < data.len() {
         let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
         let line = trim_cr(&data[at..end]);
         if prefilter::is_continuation(line) {
-            push(hits, line::parse(line), n);
+            read_line(hits, line, at, n, excerpts);
         } else if line::starts_record(line) || prefilter::primary(Mode::Logs).is_match(line) {
             break;
         }
@@ -204,9 +219,14 @@ fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8) -> Option
     None
 }
 
-fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
+/// Parses the line at byte `offset` of the chunk and keeps it if it says anything.
+fn read_line(hits: &mut Vec<LineHit>, line: &[u8], offset: usize, line_no: u64, excerpts: Excerpts) {
+    let mut hit = line::parse_with(line, excerpts);
     if hit.is_useful() {
         hit.line = line_no;
+        if hit.quoted && excerpts == Excerpts::Later {
+            hit.place = Some((offset as u64, line.len() as u32));
+        }
         hits.push(hit);
     }
 }
@@ -214,7 +234,15 @@ fn push(hits: &mut Vec<LineHit>, mut hit: LineHit, line_no: u64) {
 /// Reads a very long line in windows around its anchors, so memory and time stay bounded.
 /// Windows never overlap, and start and end between fields so that no mention or list of codes
 /// is read twice or cut in two.
-fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick, hits: &mut Vec<LineHit>) {
+fn scan_long_line(
+    line: &[u8],
+    offset: usize,
+    first: usize,
+    line_no: u64,
+    finder: &AhoCorasick,
+    excerpts: Excerpts,
+    hits: &mut Vec<LineHit>,
+) {
     // Where a window may begin or end: between two JSON fields (`, "`), at a brace, else at a
     // space. Never between a key and its value, never inside a list of codes.
     let boundary = |window: &[u8]| {
@@ -235,7 +263,7 @@ fn scan_long_line(line: &[u8], first: usize, line_no: u64, finder: &AhoCorasick,
             let keep = a + LONG_LINE_WINDOW / 2;
             to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
-        push(hits, line::parse(&line[from..to]), line_no);
+        read_line(hits, &line[from..to], offset + from, line_no, excerpts);
         done = to;
         at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
     }
@@ -254,6 +282,26 @@ pub struct ScanOutput {
     pub max_events: usize,
     /// Events not kept because of the event cap.
     pub events_dropped: u64,
+    /// The regular files, by input, still open: the lines a report quotes are read from them
+    /// again (see [`ScanOutput::excerpt`]).
+    pub files: Vec<Option<std::sync::Arc<input::RangedFile>>>,
+}
+
+impl ScanOutput {
+    /// The excerpt a report shows for `event`: made during the scan, or now from the file.
+    pub fn excerpt(&self, event: &Event) -> String {
+        match &event.excerpt {
+            Excerpt::Text(text) => text.clone(),
+            Excerpt::At { offset, len } => {
+                let file = self.files.get(event.source as usize).and_then(Option::as_ref);
+                match file.map(|f| f.bytes_at(*offset, *len as usize)) {
+                    Some(Ok(bytes)) => line::excerpt(&bytes),
+                    Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
+                    None => String::new(),
+                }
+            }
+        }
+    }
 }
 
 /// The most flow events kept by default ([`AADLINT_MAX_EVENTS`](MAX_EVENTS_VAR) overrides it):
@@ -269,7 +317,8 @@ struct ChunkResult {
     index: u64,
     /// The buffer the chunk was read into (streams), or an empty one: a slot to reuse.
     slot: Vec<u8>,
-    /// The chunk's size and last byte.
+    /// Where the chunk starts in its file (ranges of regular files), and its size and last byte.
+    base: u64,
     bytes: u64,
     last: Option<u8>,
     newline: u8,
@@ -301,6 +350,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
         progress,
     };
     let (tx, rx) = mpsc::channel::<ChunkResult>();
+    let mut files = vec![None; planned.len()];
 
     for (source, plan) in planned.iter().enumerate() {
         let source = source as u32;
@@ -316,35 +366,9 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
                 0
             }
             Ok(input::Source::Ranged { file, head }) => {
-                let mode = Mode::of(&head);
                 let file = std::sync::Arc::new(file);
-                for index in 0..file.ranges() {
-                    let slot = flight.slot(&rx);
-                    let (tx, file) = (tx.clone(), file.clone());
-                    rayon::spawn(move || {
-                        let result = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
-                            Ok(range) => (
-                                scan_chunk(range.data, range.context, file.newline(), mode),
-                                range.data.len(),
-                                range.data.last().copied(),
-                                None,
-                            ),
-                            Err(e) => (ChunkScan::default(), 0, None, Some(e)),
-                        });
-                        let (scan, bytes, last, error) = result;
-                        let _ = tx.send(ChunkResult {
-                            source,
-                            index,
-                            slot,
-                            bytes: bytes as u64,
-                            last,
-                            newline: file.newline(),
-                            scan,
-                            error,
-                        });
-                    });
-                }
-                file.ranges()
+                files[source as usize] = Some(file.clone());
+                range_chunks(source, file, &head, &mut flight, &tx, &rx)
             }
             Ok(input::Source::Stream(reader)) => stream_chunks(source, ChunkReader::new(reader), &mut flight, &tx, &rx),
         };
@@ -354,7 +378,50 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
     for result in rx {
         flight.accept(result);
     }
-    flight.collector.finish()
+    let mut out = flight.collector.finish();
+    out.files = files;
+    out
+}
+
+/// Scans a regular file's ranges on the pool, each read by the thread that scans it; returns how
+/// many there are.
+fn range_chunks(
+    source: u32,
+    file: std::sync::Arc<input::RangedFile>,
+    head: &[u8],
+    flight: &mut Flight,
+    tx: &mpsc::Sender<ChunkResult>,
+    rx: &mpsc::Receiver<ChunkResult>,
+) -> u64 {
+    let mode = Mode::of(head);
+    for index in 0..file.ranges() {
+        let slot = flight.slot(rx);
+        let (tx, file) = (tx.clone(), file.clone());
+        rayon::spawn(move || {
+            let (scan, base, bytes, last, error) = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
+                Ok(range) => (
+                    scan_chunk_with(range.data, range.context, file.newline(), mode, Excerpts::Later),
+                    range.offset,
+                    range.data.len() as u64,
+                    range.data.last().copied(),
+                    None,
+                ),
+                Err(e) => (ChunkScan::default(), 0, 0, None, Some(e)),
+            });
+            let _ = tx.send(ChunkResult {
+                source,
+                index,
+                slot,
+                base,
+                bytes,
+                last,
+                newline: file.newline(),
+                scan,
+                error,
+            });
+        });
+    }
+    file.ranges()
 }
 
 /// Reads a stream's chunks here and scans them on the pool; returns how many there were.
@@ -383,6 +450,7 @@ fn stream_chunks(
                     let _ = tx.send(ChunkResult {
                         source,
                         index: chunk.index,
+                        base: 0,
                         bytes: chunk.data.len() as u64,
                         last: chunk.data.last().copied(),
                         slot: chunk.data,
@@ -515,6 +583,9 @@ impl Collector {
             .get_or_insert_with(|| Assembler::new(r.source, self.record_base, &self.sink));
         for mut hit in r.scan.hits {
             hit.line += self.lines_before + 1;
+            if let Some(place) = &mut hit.place {
+                place.0 += r.base;
+            }
             assembler.push(hit, &mut self.sink);
         }
         self.lines_before += r.scan.newlines;
@@ -546,6 +617,7 @@ impl Collector {
             events: self.sink.events,
             max_events: self.sink.max_events,
             events_dropped: self.sink.events_dropped,
+            files: Vec::new(),
         }
     }
 }
