@@ -105,3 +105,44 @@ fn a_file_that_says_it_is_empty_but_is_not_is_read_to_its_end() {
     assert!(v["inputs"][0]["bytes"].as_u64().unwrap() > 0, "{v}");
     assert!(v["inputs"][0]["lines"].as_u64().unwrap() > 0, "{v}");
 }
+
+#[test]
+fn lines_of_many_files_are_quoted_even_past_the_files_kept_open() {
+    // Only so many scanned files stay open for the report to quote their lines; the others get
+    // their excerpts when their scan ends. Every copy must be quoted the same.
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string("fixtures/causes/polled-after-success/trigger-http-trace.log").unwrap();
+    for i in 0..150 {
+        // A flow of its own in every file: its own device code and user code.
+        let own = log
+            .replace("DAQABIQEAAADCjIZ", &format!("DAQABIQEAAAD{i:04}"))
+            .replace("JT48QUAXL", &format!("JT48Q{i:04}"));
+        std::fs::write(dir.path().join(format!("host-{i:03}.log")), own).unwrap();
+    }
+    let out = Command::cargo_bin("aadlint")
+        .unwrap()
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["flows"], 150);
+    // Every flow quotes the line it starts at; the files differ only in their codes.
+    let starts: Vec<(u64, String)> = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["start"]["excerpt"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The same line of every copy reads the same once redacted, whichever way it was quoted.
+    let mut by_line: std::collections::BTreeMap<u64, std::collections::BTreeSet<&str>> = Default::default();
+    for (line, excerpt) in &starts {
+        assert!(!excerpt.is_empty() && !excerpt.starts_with("(the line"), "{excerpt}");
+        by_line.entry(*line).or_default().insert(excerpt);
+    }
+    assert!(by_line.values().all(|quotes| quotes.len() == 1), "{by_line:?}");
+}

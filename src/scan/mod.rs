@@ -293,16 +293,25 @@ impl ScanOutput {
         match &event.excerpt {
             Excerpt::Text(text) => text.clone(),
             Excerpt::At { offset, len } => {
-                let file = self.files.get(event.source as usize).and_then(Option::as_ref);
-                match file.map(|f| f.bytes_at(*offset, *len as usize)) {
-                    Some(Ok(bytes)) => line::excerpt(&bytes),
-                    Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
-                    None => String::new(),
-                }
+                let file = self.files.get(event.source as usize).and_then(Option::as_deref);
+                read_excerpt(file, *offset, *len)
             }
         }
     }
 }
+
+/// The excerpt of the `len` bytes at `offset` of a file, read again.
+fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32) -> String {
+    match file.map(|f| f.bytes_at(offset, len as usize)) {
+        Some(Ok(bytes)) => line::excerpt(&bytes),
+        Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
+        None => String::new(),
+    }
+}
+
+/// How many files stay open after their scan so that a report can quote their lines; the
+/// excerpts of any further file are made when its scan ends, and the file is closed.
+const KEPT_FILES: usize = 128;
 
 /// The most flow events kept by default ([`AADLINT_MAX_EVENTS`](MAX_EVENTS_VAR) overrides it):
 /// enough for about a million polls, a few hundred MiB at worst.
@@ -350,7 +359,6 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
         progress,
     };
     let (tx, rx) = mpsc::channel::<ChunkResult>();
-    let mut files = vec![None; planned.len()];
 
     for (source, plan) in planned.iter().enumerate() {
         let source = source as u32;
@@ -367,7 +375,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
             }
             Ok(input::Source::Ranged { file, head }) => {
                 let file = std::sync::Arc::new(file);
-                files[source as usize] = Some(file.clone());
+                flight.collector.files[source as usize] = Some(file.clone());
                 range_chunks(source, file, &head, &mut flight, &tx, &rx)
             }
             Ok(input::Source::Stream(reader)) => stream_chunks(source, ChunkReader::new(reader), &mut flight, &tx, &rx),
@@ -378,9 +386,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
     for result in rx {
         flight.accept(result);
     }
-    let mut out = flight.collector.finish();
-    out.files = files;
-    out
+    flight.collector.finish()
 }
 
 /// Scans a regular file's ranges on the pool, each read by the thread that scans it; returns how
@@ -515,6 +521,12 @@ struct Collector {
     sink: Sink,
     /// Bytes of every chunk assembled so far.
     bytes_done: u64,
+    /// The regular files being read, then those kept open for excerpts.
+    files: Vec<Option<std::sync::Arc<input::RangedFile>>>,
+    /// How many finished files are kept open.
+    kept: usize,
+    /// The first event of the source being assembled.
+    source_events: usize,
 }
 
 impl Collector {
@@ -538,6 +550,9 @@ impl Collector {
             record_base: 0,
             sink: Sink::new(max_events),
             bytes_done: 0,
+            files: vec![None; planned.len()],
+            kept: 0,
+            source_events: 0,
         }
     }
 
@@ -603,10 +618,32 @@ impl Collector {
         if let Some(assembler) = self.assembler.take() {
             self.record_base = assembler.finish(&mut self.sink) + 1;
         }
+        self.keep_or_close(self.source as usize);
+        self.source_events = self.sink.events.len();
         self.source += 1;
         self.next_index = 0;
         self.lines_before = 0;
         self.ends_with_newline = true;
+    }
+
+    /// Keeps a finished file open when a report may quote its lines and few files are kept;
+    /// otherwise makes its excerpts now and closes it.
+    fn keep_or_close(&mut self, source: usize) {
+        let Some(file) = self.files[source].take() else { return };
+        let events = &mut self.sink.events[self.source_events..];
+        if !events.iter().any(|e| matches!(e.excerpt, Excerpt::At { .. })) {
+            return;
+        }
+        if self.kept < KEPT_FILES {
+            self.kept += 1;
+            self.files[source] = Some(file);
+            return;
+        }
+        for e in events {
+            if let Excerpt::At { offset, len } = e.excerpt {
+                e.excerpt = Excerpt::Text(read_excerpt(Some(&file), offset, len));
+            }
+        }
     }
 
     fn finish(mut self) -> ScanOutput {
@@ -617,7 +654,7 @@ impl Collector {
             events: self.sink.events,
             max_events: self.sink.max_events,
             events_dropped: self.sink.events_dropped,
-            files: Vec::new(),
+            files: self.files,
         }
     }
 }
