@@ -4,6 +4,9 @@
 //! chunks; only lines that hold an anchor are parsed ([`line::parse`]), and each of those is read
 //! for keywords once ([`keywords`]) before any regular expression runs. Chunks are scanned in
 //! parallel and merged in input order; [`assemble`] then groups each source's lines into records.
+//! A line a report may quote gets its redacted excerpt at once when it comes from a stream; from
+//! a regular file, the scan records where the line is, and only the lines a report quotes are
+//! read again and redacted ([`ScanOutput::excerpt`]).
 
 pub mod assemble;
 pub mod codes;
