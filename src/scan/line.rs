@@ -120,7 +120,8 @@ pub fn record_head(line: &[u8], lines_above: u64) -> Option<RecordHead> {
     if !starts_record(line) {
         return None;
     }
-    let head = read_head(line);
+    // A line that starts a record is no continuation.
+    let head = read_head(line, false);
     head.head.then_some(RecordHead {
         lines_above,
         timestamp: head.timestamp,
@@ -270,7 +271,7 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         return hit;
     }
 
-    let head = read_head(line);
+    let head = read_head(line, hit.continuation);
     hit.head = head.head;
     hit.timestamp = head.timestamp;
     hit.worker = head.worker;
@@ -301,8 +302,9 @@ struct Head {
     error_level: bool,
 }
 
-/// Time, worker and level: from the start of the line, or from JSON fields.
-fn read_head(line: &[u8]) -> Head {
+/// Time, worker and level: from the start of the line, or from JSON fields (`continuation`: the
+/// line only continues the record above it).
+fn read_head(line: &[u8], continuation: bool) -> Head {
     let p = patterns();
     let is_json = trim_start(line).first() == Some(&b'{');
     let mut h = Head {
@@ -318,7 +320,7 @@ fn read_head(line: &[u8]) -> Head {
         h.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
         h.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
         h.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
-    } else if super::prefilter::is_continuation(line) {
+    } else if continuation {
         if contains!(&line[..line.len().min(40)], "Timestamp") {
             h.timestamp = time::find(line);
         }

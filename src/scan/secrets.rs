@@ -1,5 +1,6 @@
 //! Secrets never leave the scan stage: device codes and user codes become fingerprints, and every
-//! excerpt is redacted before it is stored.
+//! excerpt is redacted as it is made (the scan keeps no raw line: a regular file's line is read
+//! again only to be redacted for a report).
 
 use super::contains;
 use regex::bytes::Regex;
