@@ -306,6 +306,9 @@ impl ScanOutput {
 /// The excerpt of the `len` bytes at `offset` of a file, read again.
 fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32) -> String {
     match file.map(|f| f.bytes_at(offset, len as usize)) {
+        Some(Ok(bytes)) if bytes.len() < len as usize => {
+            "(the line is gone: the file shrank after it was scanned)".into()
+        }
         Some(Ok(bytes)) => line::excerpt(&bytes),
         Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
         None => String::new(),
