@@ -1,11 +1,13 @@
 //! The keywords the line parser asks about, all found in one pass over a candidate line: a
 //! bit set answers every "does the line say X" that follows, instead of one search per question.
 
+use super::codes::BARE_KEYS;
+use super::line::CLIENTS;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::sync::OnceLock;
 
-/// Keywords whose case matters.
-const EXACT: &[&str] = &[
+/// The parser's own keywords whose case matters.
+const WORDS: &[&str] = &[
     "Correlation ID",
     "client-request-id",
     "Z - ",
@@ -67,32 +69,34 @@ const EXACT: &[&str] = &[
     "invalid_grant",
     "bad_verification_code",
     "invalid_client",
-    // Keys of bare codes (see `codes::BARE_KEYS`).
-    "rror_code",
-    "rror code",
-    "rror Code",
-    "rrorCode",
-    "rrorcode",
-    "ResultType",
-    "([",
-    // Client libraries (see `line::CLIENTS`).
-    "azsdk-python-identity",
-    "azure.identity",
-    "DeviceCodeCredential",
-    "msal.telemetry",
-    "msal.application",
-    "msal.token_cache",
-    "MSAL.NetCore",
-    "MSAL.Desktop",
-    "Microsoft.Identity.Client",
-    "@azure/msal-node",
-    "msal4j",
-    "azure.cli",
-    "Connect-AzAccount",
-    "azcopy",
-    "azidentity",
-    "OAuth2Client",
 ];
+
+/// Every keyword whose case matters: the parser's own, the keys of bare codes, and the markers of
+/// client libraries.
+const EXACT: [&str; EXACT_LEN] = exact_keywords();
+
+const EXACT_LEN: usize = WORDS.len() + BARE_KEYS.len() + CLIENTS.len();
+
+const fn exact_keywords() -> [&'static str; EXACT_LEN] {
+    let mut out = [""; EXACT_LEN];
+    let mut n = 0;
+    let mut i = 0;
+    while i < WORDS.len() {
+        out[n] = WORDS[i];
+        (n, i) = (n + 1, i + 1);
+    }
+    i = 0;
+    while i < BARE_KEYS.len() {
+        out[n] = BARE_KEYS[i];
+        (n, i) = (n + 1, i + 1);
+    }
+    i = 0;
+    while i < CLIENTS.len() {
+        out[n] = CLIENTS[i].0;
+        (n, i) = (n + 1, i + 1);
+    }
+    out
+}
 
 /// Keywords matched ignoring ASCII case (written in lowercase).
 const ANY_CASE: &[&str] = &[
@@ -141,7 +145,7 @@ impl Keywords {
 
 /// The bit of a case-sensitive keyword; a word that is not in the list fails to compile.
 pub const fn exact(word: &str) -> usize {
-    position(EXACT, word)
+    position(&EXACT, word)
 }
 
 /// The bit of a keyword matched in any case; a word that is not in the list fails to compile.
@@ -192,19 +196,16 @@ macro_rules! has_ci {
 
 pub(crate) use {has, has_ci};
 
-/// Whether the line holds one of the keys of bare codes ([`codes::BARE_KEYS`](super::codes::BARE_KEYS)).
+/// Whether the line holds one of the keys of bare codes ([`BARE_KEYS`]).
 pub fn bare_code_key(kw: Keywords) -> bool {
-    const BITS: [usize; super::codes::BARE_KEYS.len()] = {
-        let keys = super::codes::BARE_KEYS;
-        let mut bits = [0; super::codes::BARE_KEYS.len()];
-        let mut i = 0;
-        while i < keys.len() {
-            bits[i] = exact(keys[i]);
-            i += 1;
-        }
-        bits
-    };
-    BITS.iter().any(|&bit| kw.has(bit))
+    (0..BARE_KEYS.len()).any(|i| kw.has(WORDS.len() + i))
+}
+
+/// The first client library in [`CLIENTS`] whose marker the line holds.
+pub fn client(kw: Keywords) -> Option<&'static str> {
+    (0..CLIENTS.len())
+        .find(|&i| kw.has(WORDS.len() + BARE_KEYS.len() + i))
+        .map(|i| CLIENTS[i].1)
 }
 
 #[cfg(test)]

@@ -277,7 +277,7 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
     hit.worker = head.worker;
     hit.error_level = head.error_level;
     hit.export_record = hit.head && export_key;
-    hit.client = client(kw);
+    hit.client = keywords::client(kw);
     // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
@@ -582,20 +582,6 @@ fn p_export_success(line: &[u8]) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| super::ascii_regex(r#""errorCode"\s*:\s*0\b"#))
         .is_match(line)
-}
-
-/// The client library a line names, when it names one.
-fn client(kw: Keywords) -> Option<&'static str> {
-    const BITS: [usize; CLIENTS.len()] = {
-        let mut bits = [0; CLIENTS.len()];
-        let mut i = 0;
-        while i < CLIENTS.len() {
-            bits[i] = keywords::exact(CLIENTS[i].0);
-            i += 1;
-        }
-        bits
-    };
-    BITS.iter().position(|&bit| kw.has(bit)).map(|i| CLIENTS[i].1)
 }
 
 /// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps
