@@ -7,7 +7,7 @@
 
 mod union_find;
 
-use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, Worker, DEVICE_FLOW_CODES};
+use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, DEVICE_FLOW_CODES};
 use std::collections::HashMap;
 use union_find::UnionFind;
 
@@ -64,17 +64,36 @@ fn is_device_evidence(e: &Event) -> bool {
         })
 }
 
+/// Numbers distinct items in order of first appearance: each item's number, and how many there are.
+fn number<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> (Vec<usize>, usize) {
+    let mut seen: HashMap<T, usize> = HashMap::new();
+    let numbers = items
+        .map(|item| {
+            let next = seen.len();
+            *seen.entry(item).or_insert(next)
+        })
+        .collect();
+    (numbers, seen.len())
+}
+
 /// Links events (sorted by source and line) into device code flows, ordered by first event.
 pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     let mut uf = UnionFind::default();
     let mut state: Vec<GroupState> = Vec::new();
     let mut by_key: HashMap<FlowKey, usize> = HashMap::new();
+    // Workers and processes numbered once, so the maps below are indexed, not hashed.
+    let (worker_of, workers) = number(events.iter().map(|e| &e.worker));
+    let (process_of, processes) = number(
+        events
+            .iter()
+            .map(|e| (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref())),
+    );
     // The flow each worker, each process and each input is on, most specific first.
-    let mut current: HashMap<&Worker, usize> = HashMap::new();
-    let mut current_of_process: HashMap<(u32, Option<&str>, Option<&str>), usize> = HashMap::new();
+    let mut current: Vec<Option<usize>> = vec![None; workers];
+    let mut current_of_process: Vec<Option<usize>> = vec![None; processes];
     let mut unpolled_of_source: HashMap<u32, usize> = HashMap::new();
     // Workers whose last event was a request still waiting for its reply.
-    let mut awaiting: std::collections::HashSet<&Worker> = std::collections::HashSet::new();
+    let mut awaiting: Vec<bool> = vec![false; workers];
     // The last authorized, never polled flow of any input, with its time: another host or run
     // may resume it (a device code saved to disk and polled later).
     let mut unpolled_anywhere: Option<(usize, i64)> = None;
@@ -99,12 +118,12 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
                 None => node,
             });
         }
-        let process = (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref());
+        let (worker, process) = (worker_of[i], process_of[i]);
         let polling = context || e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
-        let awaiting_reply = awaiting.contains(&e.worker);
-        let cur = current
-            .get(&e.worker)
-            .or_else(|| current_of_process.get(&process))
+        let awaiting_reply = awaiting[worker];
+        let cur = current[worker]
+            .as_ref()
+            .or(current_of_process[process].as_ref())
             // Another process resuming a flow that was authorized but never polled.
             .or_else(|| {
                 unpolled_of_source
@@ -170,12 +189,12 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         let polls = e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
         let answers = e.signals.iter().any(|s| matches!(s, Signal::Outcome(_)));
         if polls && !answers {
-            awaiting.insert(&e.worker);
+            awaiting[worker] = true;
         } else if answers {
-            awaiting.remove(&e.worker);
+            awaiting[worker] = false;
         }
-        current.insert(&e.worker, t);
-        current_of_process.insert(process, t);
+        current[worker] = Some(t);
+        current_of_process[process] = Some(t);
         let s = state[uf.find(t)];
         if s.authorized && !s.polled {
             unpolled_of_source.insert(e.worker.source, t);
