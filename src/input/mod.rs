@@ -95,31 +95,14 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
         return stream(Box::new(file)).map(Source::Stream);
     }
     let mut newline = line_end(&head);
-    if newline == b'\r' && has_line_feed(&file, head.len() as u64)? {
+    // A `\n` within the span a stream's first chunk grows to while it looks for one.
+    if newline == b'\r' && ranged::find_byte(&file, b'\n', head.len() as u64, MAX_CHUNK as u64)?.is_ok() {
         newline = b'\n';
     }
     Ok(Source::Ranged {
         file: RangedFile::new(file, meta.len(), newline),
         head,
     })
-}
-
-/// Whether a `\n` comes within [`MAX_CHUNK`] bytes of the start of a file (after `from`): the
-/// span a stream's first chunk grows to while it looks for one.
-fn has_line_feed(file: &File, from: u64) -> io::Result<bool> {
-    let mut block = vec![0; 256 << 10];
-    let mut at = from;
-    while at < MAX_CHUNK as u64 {
-        let got = ranged::read_full_at(file, &mut block, at)?;
-        if memchr::memchr(b'\n', &block[..got]).is_some() {
-            return Ok(true);
-        }
-        if got < block.len() {
-            break;
-        }
-        at += got as u64;
-    }
-    Ok(false)
 }
 
 /// The line end of a source, from its first bytes: `\r` for old Mac files, which have no `\n`.

@@ -77,19 +77,9 @@ impl RangedFile {
         RangedFile { file, len, newline }
     }
 
-    /// The size of the file when it was opened; ranges never reach past it.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
     /// The line end of the file's lines.
     pub fn newline(&self) -> u8 {
         self.newline
-    }
-
-    /// Whether the file was empty when it was opened.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// How many ranges the file is read in.
@@ -186,21 +176,33 @@ impl RangedFile {
                 pos = win_start + upto.max(local) as u64;
             }
         }
-        let mut block = vec![0; 64 << 10];
-        while pos < limit {
-            let want = ((limit - pos) as usize).min(block.len());
-            let got = read_full_at(&self.file, &mut block[..want], pos)?;
-            if let Some(i) = memchr::memchr(self.newline, &block[..got]) {
-                return Ok(pos + i as u64 + 1);
-            }
-            if got < want {
-                // The file ended early (it shrank): the last line runs to its end.
-                return Ok(pos + got as u64);
-            }
-            pos += got as u64;
-        }
-        Ok(if limit == self.len { self.len } else { at })
+        Ok(match find_byte(&self.file, self.newline, pos, limit)? {
+            Ok(end) => end + 1,
+            // The file ended early (it shrank): the last line runs to its end.
+            Err(stop) if stop < limit => stop,
+            Err(_) if limit == self.len => self.len,
+            Err(_) => at,
+        })
     }
+}
+
+/// Where the first `byte` at or after `from` and before `limit` is in `file`: `Ok(position)`, or
+/// `Err(where reading stopped)`, which is `limit` unless the file ends sooner.
+pub(super) fn find_byte(file: &File, byte: u8, from: u64, limit: u64) -> io::Result<Result<u64, u64>> {
+    let mut block = vec![0; 64 << 10];
+    let mut pos = from;
+    while pos < limit {
+        let want = ((limit - pos) as usize).min(block.len());
+        let got = read_full_at(file, &mut block[..want], pos)?;
+        if let Some(i) = memchr::memchr(byte, &block[..got]) {
+            return Ok(Ok(pos + i as u64));
+        }
+        pos += got as u64;
+        if got < want {
+            break;
+        }
+    }
+    Ok(Err(pos))
 }
 
 /// Reads into `buf` from `offset` until it is full or the file ends; returns the bytes read.
