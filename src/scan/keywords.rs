@@ -3,8 +3,11 @@
 
 use super::codes::BARE_KEYS;
 use super::line::CLIENTS;
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::sync::OnceLock;
+
+mod dfa;
+
+use dfa::Dfa;
 
 /// The parser's own keywords whose case matters.
 const WORDS: &[&str] = &[
@@ -119,22 +122,12 @@ const _: () = assert!(EXACT.len() + ANY_CASE.len() <= 128, "one bit per keyword"
 impl Keywords {
     /// The keywords in `line`, found in one pass.
     pub fn of(line: &[u8]) -> Keywords {
-        static SEARCHER: OnceLock<AhoCorasick> = OnceLock::new();
+        static SEARCHER: OnceLock<Dfa> = OnceLock::new();
         let searcher = SEARCHER.get_or_init(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(EXACT.iter().chain(ANY_CASE))
-                .expect("keywords compile")
+            let words: Vec<&'static str> = EXACT.iter().chain(ANY_CASE).copied().collect();
+            Dfa::new(&words, |i| i < EXACT.len())
         });
-        let mut bits = 0u128;
-        for m in searcher.find_overlapping_iter(line) {
-            let i = m.pattern().as_usize();
-            if i >= EXACT.len() || &line[m.range()] == EXACT[i].as_bytes() {
-                bits |= 1 << i;
-            }
-        }
-        Keywords(bits)
+        Keywords(searcher.find_all(line))
     }
 
     /// Whether the line holds keyword `bit` (see [`exact`] and [`any_case`]).
