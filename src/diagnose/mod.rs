@@ -164,8 +164,13 @@ pub fn worker_label(w: &Worker, paths: &[String]) -> String {
 
 fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Finding], paths: &[String]) -> FlowSummary {
     let members: Vec<&Event> = flow.events.iter().map(|&i| &scan.events[i]).collect();
+    let mut seen: Vec<&Worker> = Vec::new();
     let mut workers: Vec<String> = Vec::new();
     for e in &members {
+        if seen.contains(&&e.worker) {
+            continue;
+        }
+        seen.push(&e.worker);
         let label = worker_label(&e.worker, paths);
         if !workers.contains(&label) {
             workers.push(label);

@@ -102,17 +102,14 @@ pub fn starts_record(line: &[u8]) -> bool {
     !super::prefilter::is_continuation(line) && head_timestamp(line).is_some()
 }
 
-/// The timestamp that starts a record, and where it ends: near the start of the line, or after a
-/// plain prefix (MSAL.NET puts it 150 bytes in). One inside the message (a quoted date, an error
-/// body's `Timestamp:`) does not count.
-fn head_timestamp(line: &[u8]) -> Option<(Timestamp, usize)> {
+/// Where the timestamp that starts a record stands, and its time: near the start of the line, or
+/// after a plain prefix (MSAL.NET puts it 150 bytes in). One inside the message (a quoted date, an
+/// error body's `Timestamp:`) does not count.
+fn head_timestamp(line: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
     let head_text = &line[..line.len().min(200)];
-    let (ts, at) = time::find_at(head_text)?;
-    let plain_prefix = !head_text[..at].iter().any(|b| matches!(b, b'"' | b'{' | b'='));
-    (at < 40 || plain_prefix).then(|| {
-        let end = at + ts.text.len();
-        (ts, end)
-    })
+    let (range, millis) = time::locate(head_text)?;
+    let plain_prefix = !head_text[..range.start].iter().any(|b| matches!(b, b'"' | b'{' | b'='));
+    (range.start < 40 || plain_prefix).then_some((range, millis))
 }
 
 /// The record head a line is, when it starts a record.
@@ -163,7 +160,6 @@ struct Patterns {
     json_pid: Regex,
     json_thread: Regex,
     json_host: Regex,
-    after_ts: Regex,
     kv_worker: Regex,
     syslog_worker: Regex,
     klog_pid: Regex,
@@ -194,7 +190,6 @@ fn patterns() -> &'static Patterns {
         json_pid: super::ascii_regex(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#),
         json_thread: super::ascii_regex(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#),
         json_host: super::ascii_regex(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#),
-        after_ts: super::ascii_regex(r"^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s"),
         kv_worker: super::ascii_regex(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]"),
         syslog_worker: super::ascii_regex(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:"),
         klog_pid: super::ascii_regex(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) "),
@@ -324,10 +319,10 @@ fn read_head(line: &[u8], continuation: bool) -> Head {
         if contains!(&line[..line.len().min(40)], "Timestamp") {
             h.timestamp = time::find(line);
         }
-    } else if let Some((ts, end)) = head_timestamp(line) {
+    } else if let Some((range, millis)) = head_timestamp(line) {
         h.head = true;
-        h.worker = worker_after(line, end);
-        h.timestamp = Some(ts);
+        h.worker = worker_after(line, range.end);
+        h.timestamp = Some(time::stamp(&line[range], millis));
     }
     if h.worker == WorkerTag::default() {
         let named = contains!(head_text, "pid")
@@ -386,14 +381,17 @@ fn error_level(text: &[u8]) -> bool {
 fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
     let p = patterns();
     let mut w = WorkerTag::default();
-    if let Some(c) = p.syslog_worker.captures(line) {
+    // Each regex runs only where the start of the line has its shape.
+    let syslog = line.get(3) == Some(&b' ') && line[..3].iter().all(|&b| is_word(b));
+    let klog = line.first().is_some_and(|b| b"IWEF".contains(b)) && line.get(1..5).is_some_and(all_digits);
+    if let Some(c) = syslog.then(|| p.syslog_worker.captures(line)).flatten() {
         w.host = Some(text(&c[1]));
         w.pid = Some(text(&c[2]));
         w.service = true;
-    } else if let Some(c) = p.klog_pid.captures(line) {
+    } else if let Some(c) = klog.then(|| p.klog_pid.captures(line)).flatten() {
         w.pid = Some(text(&c[1]));
-    } else if let Some(c) = p.after_ts.captures(&line[ts_end.min(line.len())..]) {
-        w.pid = Some(text(&c[1]));
+    } else if let Some((pid, thread)) = pid_and_thread(&line[ts_end.min(line.len())..]) {
+        w.pid = Some(text(pid));
         const LEVELS: [&[u8]; 9] = [
             b"TRACE",
             b"DEBUG",
@@ -405,12 +403,52 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
             b"FATAL",
             b"-",
         ];
-        let thread = unbracket(&c[2]);
+        let thread = unbracket(thread);
         if !LEVELS.contains(&thread) {
             w.thread = Some(text(thread));
         }
     }
     w
+}
+
+/// `] 21441 MainThread ` after a timestamp: blanks, a pid of 1 to 7 digits, blanks, a thread name
+/// (maybe `[bracketed]`) and a blank (what the regex `^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s`
+/// matches, read by hand: it runs on every record head).
+fn pid_and_thread(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let run = |from: usize, f: fn(u8) -> bool| rest.get(from..).map_or(0, |r| r.iter().take_while(|&&b| f(b)).count());
+    let name = |b: u8| is_word(b) || b == b'.' || b == b'-';
+    let mut i = usize::from(rest.first() == Some(&b']'));
+    let blanks = run(i, is_blank);
+    let pid_at = i + blanks;
+    let digits = run(pid_at, |b| b.is_ascii_digit());
+    let after_pid = pid_at + digits;
+    if blanks == 0 || !(1..=7).contains(&digits) {
+        return None;
+    }
+    let blanks = run(after_pid, is_blank);
+    i = after_pid + blanks;
+    let thread_end = if rest.get(i) == Some(&b'[') {
+        let n = run(i + 1, name);
+        (n > 0 && rest.get(i + 1 + n) == Some(&b']')).then_some(i + 2 + n)?
+    } else {
+        i + run(i, name)
+    };
+    let ends_in_blank = rest.get(thread_end).is_some_and(|&b| is_blank(b));
+    (blanks > 0 && thread_end > i && ends_in_blank).then(|| (&rest[pid_at..after_pid], &rest[i..thread_end]))
+}
+
+/// `\w` of an ASCII regex.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `\s` of an ASCII regex (which, unlike [`u8::is_ascii_whitespace`], counts the vertical tab).
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+fn all_digits(b: &[u8]) -> bool {
+    b.iter().all(u8::is_ascii_digit)
 }
 
 /// `[name]` without its brackets.
@@ -646,4 +684,36 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i.min(s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_and_thread_reads_what_its_regex_matches() {
+        let regex = super::super::ascii_regex(r"^\]?\s+([0-9]{1,7})\s+(\[[\w.-]+\]|[\w.-]+)\s");
+        // Each slot of the shape, with right and wrong choices.
+        let slots: [&[&[u8]]; 6] = [
+            &[b"", b"]", b"["],
+            &[b"", b" ", b"\t", b"\x0b", b"  ", b"x"],
+            &[b"", b"1", b"21441", b"1234567", b"12345678", b"1a"],
+            &[b"", b" ", b"\x0c", b" \t"],
+            &[b"", b"MainThread", b"[T-1]", b"[", b"[]", b"a.b-c_", b"\xff", b"[x"],
+            &[b"", b" ", b"\r", b"]", b"x"],
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut rest = Vec::new();
+            for slot in slots {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                rest.extend_from_slice(slot[(seed % slot.len() as u64) as usize]);
+            }
+            let want = regex.captures(&rest).map(|c| (c[1].to_vec(), c[2].to_vec()));
+            let got = pid_and_thread(&rest).map(|(p, t)| (p.to_vec(), t.to_vec()));
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&rest));
+        }
+    }
 }

@@ -55,11 +55,21 @@ fn millis(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: Option<&[u8]>)
 /// Finds the first timestamp in `text`. Formats without a year (syslog, klog) count from 1970,
 /// which is enough to order lines and measure gaps within one log.
 pub fn find(text: &[u8]) -> Option<Timestamp> {
-    find_at(text).map(|(ts, _)| ts)
+    let (range, millis) = locate(text)?;
+    Some(stamp(&text[range], millis))
 }
 
-/// [`find`], with where the timestamp starts in `text`.
-pub fn find_at(text: &[u8]) -> Option<(Timestamp, usize)> {
+/// The timestamp whose text is `text` (as [`locate`] found it) and whose time is `millis`.
+pub fn stamp(text: &[u8], millis: Option<i64>) -> Timestamp {
+    Timestamp {
+        text: String::from_utf8_lossy(text).into_owned(),
+        millis,
+    }
+}
+
+/// Where the first timestamp in `text` stands (without trailing blanks), and its time, without
+/// copying it.
+pub fn locate(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
     let f = formats();
     let (range, ms) = if let Some(found) = iso(text) {
         found
@@ -94,9 +104,13 @@ pub fn find_at(text: &[u8]) -> Option<(Timestamp, usize)> {
     } else {
         return None;
     };
-    let at = range.start;
-    let text = String::from_utf8_lossy(&text[range]).trim_end().to_string();
-    Some((Timestamp { text, millis: ms }, at))
+    // Every format is ASCII: trimming bytes is trimming text.
+    let blanks = text[range.clone()]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    Some((range.start..range.end - blanks, ms))
 }
 
 /// The first ISO 8601 timestamp in `text` (`2026-11-27[T ]10:04:14`, then optional fraction,
