@@ -103,11 +103,18 @@ const fn exact_keywords() -> [&'static str; EXACT_LEN] {
 
 /// Keywords matched ignoring ASCII case (written in lowercase).
 const ANY_CASE: &[&str] = &[
-    "trace",
+    "trace id",
+    "trace_id",
+    "trace-id",
+    "traceid",
     "correlation",
     "device",
-    "the code",
-    "user",
+    "devicecode",
+    "device_code",
+    "user code",
+    "user_code",
+    "user-code",
+    "usercode",
     "enter the code",
     "signed in as ",
     "logged in as ",
@@ -230,7 +237,7 @@ mod tests {
     fn case_matters_only_where_it_should() {
         let k = Keywords::of(b"post to /oauth2/ by DEVICE; POST again; Enter The Code");
         assert!(has!(k, "POST") && has!(k, "oauth2/"));
-        assert!(has_ci!(k, "device") && has_ci!(k, "enter the code") && has_ci!(k, "the code"));
+        assert!(has_ci!(k, "device") && has_ci!(k, "enter the code"));
         assert!(!has!(k, "Request URL"));
         let k = Keywords::of(b"post only");
         assert!(!has!(k, "POST"));

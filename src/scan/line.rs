@@ -155,7 +155,6 @@ struct Patterns {
     http_status: Regex,
     expires_in: Regex,
     interval: Regex,
-    error_level: Regex,
     json_ts: Regex,
     json_pid: Regex,
     json_thread: Regex,
@@ -183,9 +182,6 @@ fn patterns() -> &'static Patterns {
         http_status: super::ascii_regex(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#),
         expires_in: super::ascii_regex(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#),
         interval: super::ascii_regex(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#),
-        error_level: super::ascii_regex(
-            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E[0-9]{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
-        ),
         json_ts: super::ascii_regex(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#),
         json_pid: super::ascii_regex(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#),
         json_thread: super::ascii_regex(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#),
@@ -243,11 +239,12 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         }
     }
     codes::find_with(line, keywords::bare_code_key(kw), &mut hit.codes);
-    hit.trace_id = if has_ci!(kw, "trace") {
-        p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
-    } else {
-        None
-    };
+    hit.trace_id =
+        if has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid") {
+            p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
+        } else {
+            None
+        };
     let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
     let id = keyed
@@ -353,27 +350,72 @@ fn trim_start(line: &[u8]) -> &[u8] {
     &line[n..]
 }
 
-/// Whether `text` says it was logged at ERROR level or worse. The pattern runs only where one of
-/// the words it needs stands.
+/// Whether `text` says it was logged at ERROR level or worse: `ERROR` / `FATAL` / `CRITICAL` /
+/// `SEVERE` standing alone, `"level": "error"`, `level=fatal`, klog's `E1127 `, `[error]`, a
+/// leading `Error` or `Uncaught`, `Exception: ` or `throwable=`. Read by hand around the words
+/// one search finds (this runs on every record head; see the test for the same rule as a regex).
 fn error_level(text: &[u8]) -> bool {
-    static WORDS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let words = WORDS.get_or_init(|| {
+    const WORDS: [&str; 8] = [
+        "error",
+        "fatal",
+        "critical",
+        "severe",
+        "level",
+        "uncaught",
+        "exception: ",
+        "throwable=",
+    ];
+    static SEARCH: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let search = SEARCH.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build([
-                "error",
-                "fatal",
-                "critical",
-                "severe",
-                "level",
-                "uncaught",
-                "exception: ",
-                "throwable=",
-            ])
+            .build(WORDS)
             .expect("words compile")
     });
-    let klog_error = text.first() == Some(&b'E') && text.get(1).is_some_and(u8::is_ascii_digit);
-    (klog_error || words.is_match(text)) && patterns().error_level.is_match(text)
+    let klog = text.first() == Some(&b'E') && text.get(1..5).is_some_and(all_digits) && text.get(5) == Some(&b' ');
+    let lead = &text[text.iter().take_while(|&&b| is_blank(b)).count()..];
+    let lead = lead.strip_prefix(b"[").unwrap_or(lead);
+    let leading = [&b"Error"[..], b"Uncaught"]
+        .iter()
+        .any(|w| lead.starts_with(w) && !lead.get(w.len()).is_some_and(|&b| is_word(b)));
+    klog || leading
+        || search.find_overlapping_iter(text).any(|m| {
+            let (s, e) = (m.start(), m.end());
+            let found = &text[s..e];
+            let before = s.checked_sub(1).map(|i| text[i]);
+            let after = text.get(e).copied();
+            match WORDS[m.pattern().as_usize()] {
+                "level" => {
+                    let value = |at: usize, values: &[&[u8]]| {
+                        values
+                            .iter()
+                            .find(|v| text.get(at..at + v.len()).is_some_and(|t| t.eq_ignore_ascii_case(v)))
+                            .map(|v| at + v.len())
+                    };
+                    let quoted = before == Some(b'"') && after == Some(b'"') && {
+                        let skip =
+                            |at: usize| at + text[at.min(text.len())..].iter().take_while(|&&b| is_blank(b)).count();
+                        let colon = skip(e + 1);
+                        let quote = skip(colon + 1);
+                        text.get(colon) == Some(&b':')
+                            && text.get(quote) == Some(&b'"')
+                            && value(quote + 1, &[b"error", b"fatal", b"critical"])
+                                .is_some_and(|end| text.get(end) == Some(&b'"'))
+                    };
+                    quoted || (after == Some(b'=') && value(e + 1, &[b"error", b"fatal"]).is_some())
+                }
+                "exception: " => found == b"Exception: ",
+                "throwable=" => found == b"throwable=",
+                "uncaught" => false,
+                word => {
+                    let alone = found.iter().all(u8::is_ascii_uppercase)
+                        && before.is_none_or(|b| is_blank(b) || b"[|:".contains(&b))
+                        && after.is_none_or(|b| is_blank(b) || b"]|:".contains(&b));
+                    let bracketed = word == "error" && found == b"error" && before == Some(b'[') && after == Some(b']');
+                    alone || bracketed
+                }
+            }
+        })
 }
 
 /// The pid and thread that follow a leading timestamp (`... 21441 MainThread logger LEVEL msg`),
@@ -463,11 +505,13 @@ fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
     let device_grant = has!(kw, "grant-type:device_code")
         || has!(kw, "grant_type=device_code")
         || has!(kw, "\"grant_type\": \"device_code\"");
-    let device = has_ci!(kw, "device");
-    for c in p.device_code.captures_iter(if device { line } else { b"" }) {
-        let v = &c[1];
-        if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
-            push_key(hit, IdKind::DeviceCode, v);
+    let devicecode = has_ci!(kw, "devicecode");
+    if devicecode || has_ci!(kw, "device_code") {
+        for c in p.device_code.captures_iter(line) {
+            let v = &c[1];
+            if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
+                push_key(hit, IdKind::DeviceCode, v);
+            }
         }
     }
     if device_grant {
@@ -475,11 +519,14 @@ fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
             push_key(hit, IdKind::DeviceCode, &c[1]);
         }
     }
-    let code_word = has_ci!(kw, "the code") || has_ci!(kw, "user");
-    for c in p.user_code.captures_iter(if code_word { line } else { b"" }) {
-        let v = &c[1];
-        if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
-            push_key(hit, IdKind::UserCode, v);
+    let user_code =
+        has_ci!(kw, "user_code") || has_ci!(kw, "user code") || has_ci!(kw, "user-code") || has_ci!(kw, "usercode");
+    if user_code || has_ci!(kw, "enter the code") {
+        for c in p.user_code.captures_iter(line) {
+            let v = &c[1];
+            if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
+                push_key(hit, IdKind::UserCode, v);
+            }
         }
     }
 
@@ -489,7 +536,7 @@ fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
         // A sign-in export record of a device code sign-in.
         || has!(kw, "\"deviceCode\"")
         || has!(kw, "\"deviceCodeFlow\"");
-    if (device && p.devicecode_endpoint.is_match(line))
+    if (devicecode && p.devicecode_endpoint.is_match(line))
         || prompt
         || has!(kw, "Token Acquisition (DeviceCodeRequest) started")
     {
@@ -714,6 +761,69 @@ mod tests {
             let want = regex.captures(&rest).map(|c| (c[1].to_vec(), c[2].to_vec()));
             let got = pid_and_thread(&rest).map(|(p, t)| (p.to_vec(), t.to_vec()));
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&rest));
+        }
+    }
+
+    #[test]
+    fn error_level_reads_what_its_regex_matches() {
+        let regex = super::super::ascii_regex(
+            r#"(?:^|[\s\[|:])(?:ERROR|FATAL|CRITICAL|SEVERE)(?:$|[\s\]|:])|(?i:"level"\s*:\s*"(?:error|fatal|critical)")|(?i:level=(?:error|fatal))|^E[0-9]{4} |\[error\]|##\[error\]|^\s*\[?(?:Error|Uncaught)\b|Exception: |throwable="#,
+        );
+        let pieces: [&[u8]; 35] = [
+            b"ERROR",
+            b"error",
+            b"Error",
+            b"FATAL",
+            b"Fatal",
+            b"CRITICAL",
+            b"critical",
+            b"SEVERE",
+            b"level",
+            b"LEVEL",
+            b"Uncaught",
+            b"uncaught",
+            b"Exception: ",
+            b"exception: ",
+            b"throwable=",
+            b"E1127 ",
+            b"E1127",
+            b"E112 ",
+            b"\"level\"",
+            b"\"level\": \"",
+            b" : ",
+            b"level=",
+            b"\"",
+            b":",
+            b"=",
+            b"]",
+            b"[",
+            b"|",
+            b" ",
+            b"\t",
+            b"\x0b",
+            b"x",
+            b"_",
+            b"##[",
+            b"\xff",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..50_000 {
+            let mut text = Vec::new();
+            for _ in 0..next() % 6 {
+                text.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            assert_eq!(
+                error_level(&text),
+                regex.is_match(&text),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
         }
     }
 }
