@@ -8,7 +8,7 @@
 mod union_find;
 
 use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, DEVICE_FLOW_CODES};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use union_find::UnionFind;
 
 /// How long after an unpolled authorization another input may resume it (twice Entra's default
@@ -65,12 +65,19 @@ fn is_device_evidence(e: &Event) -> bool {
 }
 
 /// Numbers distinct items in order of first appearance: each item's number, and how many there are.
-fn number<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> (Vec<usize>, usize) {
+fn number<T: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = T>) -> (Vec<usize>, usize) {
     let mut seen: HashMap<T, usize> = HashMap::new();
+    // Lines of one worker come in runs: the item before answers most lookups.
+    let mut last: Option<(T, usize)> = None;
     let numbers = items
-        .map(|item| {
-            let next = seen.len();
-            *seen.entry(item).or_insert(next)
+        .map(|item| match &last {
+            Some((prev, n)) if *prev == item => *n,
+            _ => {
+                let next = seen.len();
+                let n = *seen.entry(item.clone()).or_insert(next);
+                last = Some((item, n));
+                n
+            }
         })
         .collect();
     (numbers, seen.len())
@@ -112,7 +119,14 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         // token cache record after the success, the correlation id of an acquire call).
         let fresh = !e.keys.is_empty() && e.keys.iter().all(|k| !by_key.contains_key(k));
         for k in &e.keys {
-            let node = *by_key.entry(k.clone()).or_insert_with(|| new_node(&mut uf, &mut state));
+            let node = match by_key.get(k) {
+                Some(&node) => node,
+                None => {
+                    let node = new_node(&mut uf, &mut state);
+                    by_key.insert(k.clone(), node);
+                    node
+                }
+            };
             target = Some(match target {
                 Some(t) => union(&mut uf, &mut state, t, node),
                 None => node,
