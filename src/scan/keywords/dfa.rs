@@ -1,9 +1,11 @@
 //! A small Aho-Corasick DFA that reports every keyword of a line as one bit set.
 //!
-//! Keywords are matched ignoring ASCII case; those whose case matters are checked against the
-//! line's bytes where they end. The line is cut into overlapping segments that are walked side
-//! by side: each step is a table lookup that waits for the one before it, so walking several
-//! independent segments at once keeps the processor busy instead of waiting.
+//! The automaton knows each keyword by its head (its first [`HEAD`] bytes, case folded); where a
+//! head ends, the whole keyword is checked against the line when it is longer than its head or
+//! its case matters. Short heads keep the overlap between segments small: the line is cut into
+//! overlapping segments that are walked side by side, since each step is a table lookup that
+//! waits for the one before it, and walking independent segments at once keeps the processor
+//! busy instead of waiting.
 
 /// Case-folded byte classes, a transition table and each state's keywords.
 pub struct Dfa {
@@ -12,36 +14,42 @@ pub struct Dfa {
     /// Number of classes: the width of a row of `next`.
     stride: usize,
     /// `next[state + class]`: the next state, premultiplied by `stride`, with [`MATCH`] set when
-    /// some keyword ends there.
+    /// some keyword's head ends there.
     next: Vec<u32>,
-    /// The keywords ending at each state (indexed by state number), case-folded.
+    /// The keywords whose head ends at each state (indexed by state number).
     ends: Vec<u128>,
+    /// The keywords to check against the line where their head ends: longer than their head,
+    /// or case-sensitive.
+    checked: u128,
     /// The keywords whose case matters.
     exact: u128,
     /// The keywords, as given.
     words: Vec<&'static [u8]>,
-    /// The length of the longest keyword.
+    /// The length of the longest head.
     longest: usize,
 }
 
-/// The flag on a transition whose target state ends a keyword.
+/// How many bytes of a keyword the automaton walks.
+const HEAD: usize = 16;
+
+/// The flag on a transition whose target state ends a keyword's head.
 const MATCH: u32 = 1 << 31;
 
 /// Segments walked side by side.
 const LANES: usize = 4;
 
-/// Lines shorter than this are walked in one piece: cutting them would mostly repeat overlap.
-const MIN_SPLIT: usize = 256;
-
 impl Dfa {
-    /// Builds the automaton for `words` (at most 128); `exact[i]` says whether case matters for
+    /// Builds the automaton for `words` (at most 128); `exact(i)` says whether case matters for
     /// word `i`.
     pub fn new(words: &[&'static str], exact: impl Fn(usize) -> bool) -> Dfa {
         assert!(words.len() <= 128, "one bit per keyword");
-        let folded: Vec<Vec<u8>> = words.iter().map(|w| w.to_ascii_lowercase().into_bytes()).collect();
+        let heads: Vec<Vec<u8>> = words
+            .iter()
+            .map(|w| w.as_bytes()[..w.len().min(HEAD)].to_ascii_lowercase())
+            .collect();
         let mut classes = [0u8; 256];
         let mut stride = 1;
-        for b in folded.iter().flatten() {
+        for b in heads.iter().flatten() {
             if classes[usize::from(*b)] == 0 {
                 classes[usize::from(*b)] = stride as u8;
                 classes[usize::from(b.to_ascii_uppercase())] = stride as u8;
@@ -50,12 +58,12 @@ impl Dfa {
         }
         assert!(stride <= 256, "byte classes fit a byte");
 
-        // The trie of the folded words: children by class, and the words ending at each node.
+        // The trie of the heads: children by class, and the words whose head ends at each node.
         let mut child: Vec<Vec<u32>> = vec![vec![0; stride]];
         let mut ends: Vec<u128> = vec![0];
-        for (i, word) in folded.iter().enumerate() {
+        for (i, head) in heads.iter().enumerate() {
             let mut s = 0usize;
-            for &b in word {
+            for &b in head {
                 let c = usize::from(classes[usize::from(b)]);
                 if child[s][c] == 0 {
                     child.push(vec![0; stride]);
@@ -68,7 +76,7 @@ impl Dfa {
         }
 
         // Breadth first, each node's missing transitions are those of its failure node, and its
-        // keywords include those of its failure node (the keywords that end its text).
+        // keywords include those of its failure node (the heads that end its text).
         let mut fail = vec![0u32; child.len()];
         let mut delta = child.clone();
         let mut queue = std::collections::VecDeque::new();
@@ -92,53 +100,65 @@ impl Dfa {
             .flatten()
             .map(|&t| (t * stride as u32) | if ends[t as usize] != 0 { MATCH } else { 0 })
             .collect();
+        let exact = (0..words.len()).filter(|&i| exact(i)).fold(0, |m, i| m | 1 << i);
+        let long = (0..words.len())
+            .filter(|&i| words[i].len() > HEAD)
+            .fold(0, |m, i| m | 1 << i);
         Dfa {
             classes,
             stride,
             next,
             ends,
-            exact: (0..words.len()).filter(|&i| exact(i)).fold(0, |m, i| m | 1 << i),
+            checked: exact | long,
+            exact,
             words: words.iter().map(|w| w.as_bytes()).collect(),
-            longest: folded.iter().map(Vec::len).max().unwrap_or(0),
+            longest: heads.iter().map(Vec::len).max().unwrap_or(0),
         }
     }
 
     /// The set of keywords `line` holds: bit `i` for `words[i]`.
     pub fn find_all(&self, line: &[u8]) -> u128 {
-        if line.len() < MIN_SPLIT {
-            let mut bits = 0;
+        // Segment `k` starts at k/LANES of the line and runs `overlap` bytes into the next, so
+        // every head lies whole in the segment where it starts.
+        let overlap = self.longest.saturating_sub(1);
+        let part = line.len() / LANES;
+        let mut bits = 0;
+        if part <= overlap {
             self.walk(line, 0, 0, line.len(), &mut bits);
             return bits;
         }
-        // Segment `k` starts at k/LANES of the line and runs `longest - 1` bytes into the next,
-        // so every keyword lies whole in the segment where it starts.
-        let part = line.len() / LANES;
-        let overlap = self.longest.saturating_sub(1);
         let start = |k: usize| k * part;
-        let end = |k: usize| {
-            if k + 1 == LANES {
-                line.len()
-            } else {
-                (start(k + 1) + overlap).min(line.len())
-            }
-        };
-        let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &line[start(k)..start(k) + part]);
         let mut state = [0u32; LANES];
-        let mut bits = 0;
-        // Every segment is at least `part` long: walk that much of each side by side.
-        for i in 0..part {
+        // Every segment is at least `part` long: walk that much of each side by side, then the
+        // overlap of all but the last, then what the last has left.
+        let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &line[start(k)..start(k) + part]);
+        self.side_by_side(line, &lanes, &mut state, |k| start(k), &mut bits);
+        let tails: [&[u8]; LANES - 1] = std::array::from_fn(|k| &line[start(k + 1)..start(k + 1) + overlap]);
+        let mut tail_state: [u32; LANES - 1] = std::array::from_fn(|k| state[k]);
+        self.side_by_side(line, &tails, &mut tail_state, |k| start(k + 1), &mut bits);
+        self.walk(line, state[LANES - 1], start(LANES), line.len(), &mut bits);
+        bits
+    }
+
+    /// Walks equally long `lanes` of `line` side by side, lane `k` starting at byte `at(k)`.
+    fn side_by_side<const N: usize>(
+        &self,
+        line: &[u8],
+        lanes: &[&[u8]; N],
+        state: &mut [u32; N],
+        at: impl Fn(usize) -> usize,
+        bits: &mut u128,
+    ) {
+        let len = lanes[0].len();
+        for i in 0..len {
             for (k, lane) in lanes.iter().enumerate() {
                 let s = self.step(state[k], lane[i]);
                 state[k] = s;
                 if s & MATCH != 0 {
-                    self.matched(line, start(k) + i, s, &mut bits);
+                    self.matched(line, at(k) + i, s, bits);
                 }
             }
         }
-        for (k, s) in state.into_iter().enumerate() {
-            self.walk(line, s, start(k) + part, end(k), &mut bits);
-        }
-        bits
     }
 
     /// The state after `byte`.
@@ -146,7 +166,7 @@ impl Dfa {
         self.next[(state & !MATCH) as usize + usize::from(self.classes[usize::from(byte)])]
     }
 
-    /// Walks `line[from..to]` from `state`, adding the keywords that end there to `bits`.
+    /// Walks `line[from..to]` from `state`, adding the keywords found to `bits`.
     fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, bits: &mut u128) {
         for at in from..to {
             state = self.step(state, line[at]);
@@ -156,18 +176,27 @@ impl Dfa {
         }
     }
 
-    /// Adds the keywords ending at byte `at` (the DFA being in `state` after it) to `bits`,
-    /// checking the case of those whose case matters.
+    /// Adds the keywords whose head ends at byte `at` (the DFA being in `state` after it) to
+    /// `bits`, checking the whole keyword where its head does not say it all.
     #[cold]
     fn matched(&self, line: &[u8], at: usize, state: u32, bits: &mut u128) {
         let ends = self.ends[(state & !MATCH) as usize / self.stride];
-        *bits |= ends & !self.exact;
-        let mut check = ends & self.exact & !*bits;
+        *bits |= ends & !self.checked;
+        let mut check = ends & self.checked & !*bits;
         while check != 0 {
             let i = check.trailing_zeros() as usize;
             check &= check - 1;
             let word = self.words[i];
-            if line[..=at].ends_with(word) {
+            let from = at + 1 - word.len().min(HEAD);
+            let Some(found) = line.get(from..from + word.len()) else {
+                continue;
+            };
+            let same = if self.exact & (1 << i) != 0 {
+                found == word
+            } else {
+                found.eq_ignore_ascii_case(word)
+            };
+            if same {
                 *bits |= 1 << i;
             }
         }
@@ -199,6 +228,7 @@ mod tests {
 
     #[test]
     fn finds_what_a_search_for_each_word_finds() {
+        // Short words, and long ones (longer than their head) that share a head or differ in case.
         let words = [
             "abc",
             "ABC",
@@ -211,7 +241,12 @@ mod tests {
             "e or r",
             "user",
             "USER_code",
+            "abcdeabcdeABCDEab",
+            "abcdeabcdeabcdeAbc",
+            "ABCDEABCDEABCDEzz",
+            "zZyYxzZyYxzZyYx_ or",
         ];
+        assert!(words.iter().any(|w| w.len() > HEAD));
         let exact = |i: usize| i % 3 != 1;
         let dfa = Dfa::new(&words, exact);
         // Lines from a small alphabet, so that words overlap, nest and repeat; long enough to be
