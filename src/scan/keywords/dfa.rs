@@ -132,7 +132,7 @@ impl Dfa {
         // Every segment is at least `part` long: walk that much of each side by side, then the
         // overlap of all but the last, then what the last has left.
         let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &line[start(k)..start(k) + part]);
-        self.side_by_side(line, &lanes, &mut state, |k| start(k), &mut bits);
+        self.side_by_side(line, &lanes, &mut state, start, &mut bits);
         let tails: [&[u8]; LANES - 1] = std::array::from_fn(|k| &line[start(k + 1)..start(k + 1) + overlap]);
         let mut tail_state: [u32; LANES - 1] = std::array::from_fn(|k| state[k]);
         self.side_by_side(line, &tails, &mut tail_state, |k| start(k + 1), &mut bits);
