@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 mod dfa;
 
-use dfa::Dfa;
+pub use dfa::Dfa;
 
 /// The parser's own keywords whose case matters.
 const WORDS: &[&str] = &[

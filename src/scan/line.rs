@@ -2,7 +2,7 @@
 //! flow. Works on bytes; knows nothing about the lines around it (see `assemble`).
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
-use super::keywords::{self, has, has_ci, Keywords};
+use super::keywords::{self, has, has_ci, Dfa, Keywords};
 use super::{codes, contains, secrets, time};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
@@ -355,67 +355,64 @@ fn trim_start(line: &[u8]) -> &[u8] {
 /// leading `Error` or `Uncaught`, `Exception: ` or `throwable=`. Read by hand around the words
 /// one search finds (this runs on every record head; see the test for the same rule as a regex).
 fn error_level(text: &[u8]) -> bool {
-    const WORDS: [&str; 8] = [
+    const WORDS: [&str; 7] = [
         "error",
         "fatal",
         "critical",
         "severe",
         "level",
-        "uncaught",
         "exception: ",
         "throwable=",
     ];
-    static SEARCH: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let search = SEARCH.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(WORDS)
-            .expect("words compile")
-    });
+    static SEARCH: OnceLock<Dfa> = OnceLock::new();
+    let search = SEARCH.get_or_init(|| Dfa::new(&WORDS, |_| false));
     let klog = text.first() == Some(&b'E') && text.get(1..5).is_some_and(all_digits) && text.get(5) == Some(&b' ');
     let lead = &text[text.iter().take_while(|&&b| is_blank(b)).count()..];
     let lead = lead.strip_prefix(b"[").unwrap_or(lead);
     let leading = [&b"Error"[..], b"Uncaught"]
         .iter()
         .any(|w| lead.starts_with(w) && !lead.get(w.len()).is_some_and(|&b| is_word(b)));
-    klog || leading
-        || search.find_overlapping_iter(text).any(|m| {
-            let (s, e) = (m.start(), m.end());
-            let found = &text[s..e];
-            let before = s.checked_sub(1).map(|i| text[i]);
-            let after = text.get(e).copied();
-            match WORDS[m.pattern().as_usize()] {
-                "level" => {
-                    let value = |at: usize, values: &[&[u8]]| {
-                        values
-                            .iter()
-                            .find(|v| text.get(at..at + v.len()).is_some_and(|t| t.eq_ignore_ascii_case(v)))
-                            .map(|v| at + v.len())
-                    };
-                    let quoted = before == Some(b'"') && after == Some(b'"') && {
-                        let skip =
-                            |at: usize| at + text[at.min(text.len())..].iter().take_while(|&&b| is_blank(b)).count();
-                        let colon = skip(e + 1);
-                        let quote = skip(colon + 1);
-                        text.get(colon) == Some(&b':')
-                            && text.get(quote) == Some(&b'"')
-                            && value(quote + 1, &[b"error", b"fatal", b"critical"])
-                                .is_some_and(|end| text.get(end) == Some(&b'"'))
-                    };
-                    quoted || (after == Some(b'=') && value(e + 1, &[b"error", b"fatal"]).is_some())
-                }
-                "exception: " => found == b"Exception: ",
-                "throwable=" => found == b"throwable=",
-                "uncaught" => false,
-                word => {
-                    let alone = found.iter().all(u8::is_ascii_uppercase)
-                        && before.is_none_or(|b| is_blank(b) || b"[|:".contains(&b))
-                        && after.is_none_or(|b| is_blank(b) || b"]|:".contains(&b));
-                    let bracketed = word == "error" && found == b"error" && before == Some(b'[') && after == Some(b']');
-                    alone || bracketed
-                }
-            }
-        })
+    let mut level = klog || leading;
+    search.each_match(text, |i, start| level = level || says_error(text, WORDS[i], start));
+    level
+}
+
+/// Whether `word` (one of [`error_level`]'s, found ignoring case at byte `s` of `text`) says the
+/// line was logged at ERROR level or worse.
+fn says_error(text: &[u8], word: &str, s: usize) -> bool {
+    let e = s + word.len();
+    let found = &text[s..e];
+    let before = s.checked_sub(1).map(|i| text[i]);
+    let after = text.get(e).copied();
+    match word {
+        "level" => {
+            let value = |at: usize, values: &[&[u8]]| {
+                values
+                    .iter()
+                    .find(|v| text.get(at..at + v.len()).is_some_and(|t| t.eq_ignore_ascii_case(v)))
+                    .map(|v| at + v.len())
+            };
+            let quoted = before == Some(b'"') && after == Some(b'"') && {
+                let skip = |at: usize| at + text[at.min(text.len())..].iter().take_while(|&&b| is_blank(b)).count();
+                let colon = skip(e + 1);
+                let quote = skip(colon + 1);
+                text.get(colon) == Some(&b':')
+                    && text.get(quote) == Some(&b'"')
+                    && value(quote + 1, &[b"error", b"fatal", b"critical"])
+                        .is_some_and(|end| text.get(end) == Some(&b'"'))
+            };
+            quoted || (after == Some(b'=') && value(e + 1, &[b"error", b"fatal"]).is_some())
+        }
+        "exception: " => found == b"Exception: ",
+        "throwable=" => found == b"throwable=",
+        word => {
+            let alone = found.iter().all(u8::is_ascii_uppercase)
+                && before.is_none_or(|b| is_blank(b) || b"[|:".contains(&b))
+                && after.is_none_or(|b| is_blank(b) || b"]|:".contains(&b));
+            let bracketed = word == "error" && found == b"error" && before == Some(b'[') && after == Some(b']');
+            alone || bracketed
+        }
+    }
 }
 
 /// The pid and thread that follow a leading timestamp (`... 21441 MainThread logger LEVEL msg`),

@@ -118,36 +118,86 @@ impl Dfa {
 
     /// The set of keywords `line` holds: bit `i` for `words[i]`.
     pub fn find_all(&self, line: &[u8]) -> u128 {
+        let mut bits = 0;
+        // A head found twice (in a segment and in the overlap of the one before) adds nothing.
+        self.heads(line, &mut |at, ends, _| {
+            bits |= ends & !self.checked;
+            let mut check = ends & self.checked & !bits;
+            while check != 0 {
+                let i = check.trailing_zeros() as usize;
+                check &= check - 1;
+                if self.whole(line, at, i).is_some() {
+                    bits |= 1 << i;
+                }
+            }
+        });
+        bits
+    }
+
+    /// Calls `found(i, start)` for every place where `words[i]` stands in `line`, at byte
+    /// `start` (in no particular order).
+    pub fn each_match(&self, line: &[u8], mut found: impl FnMut(usize, usize)) {
+        self.heads(line, &mut |at, ends, before| {
+            let mut each = ends;
+            while each != 0 {
+                let i = each.trailing_zeros() as usize;
+                each &= each - 1;
+                if let Some(start) = self.whole(line, at, i).filter(|&start| start < before) {
+                    found(i, start);
+                }
+            }
+        });
+    }
+
+    /// Where `words[i]` starts, if it stands whole in `line` where its head ends at byte `at`.
+    fn whole(&self, line: &[u8], at: usize, i: usize) -> Option<usize> {
+        let word = self.words[i];
+        let start = at + 1 - word.len().min(HEAD);
+        if self.checked & (1 << i) == 0 {
+            return Some(start);
+        }
+        let found = line.get(start..start + word.len())?;
+        let same = if self.exact & (1 << i) != 0 {
+            found == word
+        } else {
+            found.eq_ignore_ascii_case(word)
+        };
+        same.then_some(start)
+    }
+
+    /// Walks `line`, calling `head(at, ends, before)` where the heads of the keywords in `ends`
+    /// end at byte `at`; heads that start at `before` or later are also found elsewhere.
+    fn heads(&self, line: &[u8], head: &mut impl FnMut(usize, u128, usize)) {
         // Segment `k` starts at k/LANES of the line and runs `overlap` bytes into the next, so
         // every head lies whole in the segment where it starts.
         let overlap = self.longest.saturating_sub(1);
         let part = line.len() / LANES;
-        let mut bits = 0;
         if part <= overlap {
-            self.walk(line, 0, 0, line.len(), &mut bits);
-            return bits;
+            self.walk(line, 0, 0, line.len(), head);
+            return;
         }
         let start = |k: usize| k * part;
         let mut state = [0u32; LANES];
         // Every segment is at least `part` long: walk that much of each side by side, then the
         // overlap of all but the last, then what the last has left.
         let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &line[start(k)..start(k) + part]);
-        self.side_by_side(line, &lanes, &mut state, start, &mut bits);
+        self.side_by_side(&lanes, &mut state, start, |_| usize::MAX, head);
         let tails: [&[u8]; LANES - 1] = std::array::from_fn(|k| &line[start(k + 1)..start(k + 1) + overlap]);
         let mut tail_state: [u32; LANES - 1] = std::array::from_fn(|k| state[k]);
-        self.side_by_side(line, &tails, &mut tail_state, |k| start(k + 1), &mut bits);
-        self.walk(line, state[LANES - 1], start(LANES), line.len(), &mut bits);
-        bits
+        // The overlaps: heads that start there are the next segment's.
+        self.side_by_side(&tails, &mut tail_state, |k| start(k + 1), |k| start(k + 1), head);
+        self.walk(line, state[LANES - 1], start(LANES), line.len(), head);
     }
 
-    /// Walks equally long `lanes` of `line` side by side, lane `k` starting at byte `at(k)`.
+    /// Walks equally long `lanes` side by side, lane `k` starting at byte `at(k)` of the line and
+    /// owning the heads that start before `before(k)`.
     fn side_by_side<const N: usize>(
         &self,
-        line: &[u8],
         lanes: &[&[u8]; N],
         state: &mut [u32; N],
         at: impl Fn(usize) -> usize,
-        bits: &mut u128,
+        before: impl Fn(usize) -> usize,
+        head: &mut impl FnMut(usize, u128, usize),
     ) {
         let len = lanes[0].len();
         for i in 0..len {
@@ -155,7 +205,7 @@ impl Dfa {
                 let s = self.step(state[k], lane[i]);
                 state[k] = s;
                 if s & MATCH != 0 {
-                    self.matched(line, at(k) + i, s, bits);
+                    head(at(k) + i, self.ends_at(s), before(k));
                 }
             }
         }
@@ -166,38 +216,17 @@ impl Dfa {
         self.next[(state & !MATCH) as usize + usize::from(self.classes[usize::from(byte)])]
     }
 
-    /// Walks `line[from..to]` from `state`, adding the keywords found to `bits`.
-    fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, bits: &mut u128) {
+    /// The keywords whose head ends at `state`.
+    fn ends_at(&self, state: u32) -> u128 {
+        self.ends[(state & !MATCH) as usize / self.stride]
+    }
+
+    /// Walks `line[from..to]` from `state`.
+    fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, head: &mut impl FnMut(usize, u128, usize)) {
         for at in from..to {
             state = self.step(state, line[at]);
             if state & MATCH != 0 {
-                self.matched(line, at, state, bits);
-            }
-        }
-    }
-
-    /// Adds the keywords whose head ends at byte `at` (the DFA being in `state` after it) to
-    /// `bits`, checking the whole keyword where its head does not say it all.
-    #[cold]
-    fn matched(&self, line: &[u8], at: usize, state: u32, bits: &mut u128) {
-        let ends = self.ends[(state & !MATCH) as usize / self.stride];
-        *bits |= ends & !self.checked;
-        let mut check = ends & self.checked & !*bits;
-        while check != 0 {
-            let i = check.trailing_zeros() as usize;
-            check &= check - 1;
-            let word = self.words[i];
-            let from = at + 1 - word.len().min(HEAD);
-            let Some(found) = line.get(from..from + word.len()) else {
-                continue;
-            };
-            let same = if self.exact & (1 << i) != 0 {
-                found == word
-            } else {
-                found.eq_ignore_ascii_case(word)
-            };
-            if same {
-                *bits |= 1 << i;
+                head(at, self.ends_at(state), usize::MAX);
             }
         }
     }
@@ -207,27 +236,22 @@ impl Dfa {
 mod tests {
     use super::*;
 
-    /// The keywords of `line` found one by one.
-    fn naive(words: &[&str], exact: impl Fn(usize) -> bool, line: &[u8]) -> u128 {
-        let mut bits = 0;
+    /// Every place where a word stands in `line`, found one by one: `(word, start)`, sorted.
+    fn naive(words: &[&str], exact: impl Fn(usize) -> bool, line: &[u8]) -> Vec<(usize, usize)> {
+        let mut places = Vec::new();
         for (i, w) in words.iter().enumerate() {
             let w = w.as_bytes();
-            let found = line.windows(w.len()).any(|win| {
-                if exact(i) {
-                    win == w
-                } else {
-                    win.eq_ignore_ascii_case(w)
+            for (start, win) in line.windows(w.len()).enumerate() {
+                if (exact(i) && win == w) || (!exact(i) && win.eq_ignore_ascii_case(w)) {
+                    places.push((i, start));
                 }
-            });
-            if found {
-                bits |= 1 << i;
             }
         }
-        bits
+        places
     }
 
     #[test]
-    fn finds_what_a_search_for_each_word_finds() {
+    fn finds_what_a_search_for_each_word_finds_where_it_stands() {
         // Short words, and long ones (longer than their head) that share a head or differ in case.
         let words = [
             "abc",
@@ -270,12 +294,14 @@ mod tests {
                 let n = w.len().min(len - at);
                 line[at..at + n].copy_from_slice(&w[..n]);
             }
-            assert_eq!(
-                dfa.find_all(&line),
-                naive(&words, exact, &line),
-                "{}",
-                String::from_utf8_lossy(&line)
-            );
+            let want = naive(&words, exact, &line);
+            let text = String::from_utf8_lossy(&line);
+            let bits = want.iter().fold(0u128, |bits, &(i, _)| bits | 1 << i);
+            assert_eq!(dfa.find_all(&line), bits, "{text}");
+            let mut places = Vec::new();
+            dfa.each_match(&line, |i, start| places.push((i, start)));
+            places.sort_unstable();
+            assert_eq!(places, want, "{text}");
         }
     }
 }
