@@ -223,8 +223,8 @@ impl Dfa {
 
     /// Walks `line[from..to]` from `state`.
     fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, head: &mut impl FnMut(usize, u128, usize)) {
-        for at in from..to {
-            state = self.step(state, line[at]);
+        for (at, &byte) in line.iter().enumerate().take(to).skip(from) {
+            state = self.step(state, byte);
             if state & MATCH != 0 {
                 head(at, self.ends_at(state), usize::MAX);
             }
