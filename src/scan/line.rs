@@ -95,11 +95,15 @@ pub struct RecordHead {
 /// Whether a line starts a log record: it has a timestamp near its start, or it is a JSON
 /// object with a message or time field. Continuation lines (`Timestamp: ...`) do not.
 pub fn starts_record(line: &[u8]) -> bool {
-    let trimmed = trim_start(line);
-    if trimmed.first() == Some(&b'{') {
+    !super::prefilter::is_continuation(line) && opens_record(line)
+}
+
+/// [`starts_record`] for a line known not to be a continuation.
+pub fn opens_record(line: &[u8]) -> bool {
+    if trim_start(line).first() == Some(&b'{') {
         return contains!(line, "\"message\"") || contains!(line, "\"msg\"") || patterns().json_ts.is_match(line);
     }
-    !super::prefilter::is_continuation(line) && head_timestamp(line).is_some()
+    head_timestamp(line).is_some()
 }
 
 /// Where the timestamp that starts a record stands, and its time: near the start of the line, or

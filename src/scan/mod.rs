@@ -85,21 +85,27 @@ pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> Chunk
 /// line records its place in the chunk).
 pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, excerpts: Excerpts) -> ChunkScan {
     let finder = prefilter::primary(mode);
+    let anchor_from = |from: usize| {
+        (from < data.len())
+            .then(|| finder.find(Input::new(data).span(from..data.len())))
+            .flatten()
+    };
     let mut out = ChunkScan::default();
     let mut pos = 0;
     let mut counted_to = 0;
     let mut line_no = 0u64;
     let mut looked_until = 0u64;
     let mut sorted = true;
+    // The next anchor: the main loop reads its line, and the look-ahead before it stops there.
+    let mut next = anchor_from(0);
+    let at_anchor = |next: &Option<aho_corasick::Match>| next.as_ref().map_or(usize::MAX, |m| m.start());
     if mode == Mode::Logs {
         if let Some(until) = reach_from_context(context, newline) {
-            looked_until = look_ahead(data, 0, 0, until, newline, excerpts, &mut out.hits);
+            let anchor = at_anchor(&next);
+            looked_until = look_ahead(data, 0, 0, until, newline, anchor, excerpts, &mut out.hits);
         }
     }
-    while pos < data.len() {
-        let Some(m) = finder.find(Input::new(data).span(pos..data.len())) else {
-            break;
-        };
+    while let Some(m) = next {
         let start = memchr::memrchr(newline, &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
         let end = memchr::memchr(newline, &data[m.start()..]).map_or(data.len(), |i| m.start() + i);
         line_no += bytecount::count(&data[counted_to..start], newline) as u64;
@@ -112,6 +118,7 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
         } else {
             scan_long_line(line, start, m.start() - start, line_no, finder, excerpts, &mut out.hits);
         }
+        next = anchor_from(end + 1);
         if mode == Mode::Logs {
             if let Some(hit) = out.hits.get_mut(first_hit).filter(|h| !h.head && !h.continuation) {
                 hit.record_head = look_behind(data, context, start, newline).map(Box::new);
@@ -120,8 +127,9 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
                 let from = (line_no + 1).max(looked_until);
                 if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
                     let until = line_no + 1 + CONTINUATION_LINES;
+                    let anchor = at_anchor(&next);
                     looked_until =
-                        look_ahead(data, at, from, until, newline, excerpts, &mut out.hits).max(looked_until);
+                        look_ahead(data, at, from, until, newline, anchor, excerpts, &mut out.hits).max(looked_until);
                 }
             }
         }
@@ -148,14 +156,16 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 }
 
 /// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
-/// up to the first line that starts a record or holds a primary literal. Returns the line number
-/// it stopped at.
+/// up to the first line that starts a record or holds a primary literal (the first of which is
+/// at byte `anchor`). Returns the line number it stopped at.
+#[allow(clippy::too_many_arguments)]
 fn look_ahead(
     data: &[u8],
     mut at: usize,
     first: u64,
     until: u64,
     newline: u8,
+    anchor: usize,
     excerpts: Excerpts,
     hits: &mut Vec<LineHit>,
 ) -> u64 {
@@ -163,9 +173,13 @@ fn look_ahead(
     while n < until && at < data.len() {
         let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
         let line = trim_cr(&data[at..end]);
-        if prefilter::is_continuation(line) {
+        if anchor < end {
+            break;
+        }
+        // No primary literal on the line: a continuation key at its start makes it one.
+        if prefilter::starts_with_continuation_key(line) {
             read_line(hits, line, at, n, excerpts);
-        } else if line::starts_record(line) || prefilter::primary(Mode::Logs).is_match(line) {
+        } else if line::opens_record(line) {
             break;
         }
         n += 1;

@@ -131,13 +131,15 @@ pub fn primary(mode: Mode) -> &'static AhoCorasick {
 /// A line that only continues the record above it (`Trace ID: ...`): no primary literal, and it
 /// starts with a continuation key.
 pub fn is_continuation(line: &[u8]) -> bool {
+    starts_with_continuation_key(line) && !primary(Mode::Logs).is_match(line)
+}
+
+/// Whether a line starts (after blanks) with a continuation key (`Trace ID`, `Timestamp`...).
+pub fn starts_with_continuation_key(line: &[u8]) -> bool {
     static CONT: OnceLock<AhoCorasick> = OnceLock::new();
-    let key_at_start = {
-        let trimmed = &line[line.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-        let head = &trimmed[..trimmed.len().min(20)];
-        CONT.get_or_init(|| build(CONTINUATION, false))
-            .find(head)
-            .is_some_and(|m| m.start() == 0)
-    };
-    key_at_start && !primary(Mode::Logs).is_match(line)
+    let trimmed = &line[line.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    let head = &trimmed[..trimmed.len().min(20)];
+    CONT.get_or_init(|| build(CONTINUATION, false))
+        .find(head)
+        .is_some_and(|m| m.start() == 0)
 }

@@ -120,18 +120,24 @@ impl Dfa {
     pub fn find_all(&self, line: &[u8]) -> u128 {
         let mut bits = 0;
         // A head found twice (in a segment and in the overlap of the one before) adds nothing.
-        self.heads(line, &mut |at, ends, _| {
-            bits |= ends & !self.checked;
-            let mut check = ends & self.checked & !bits;
-            while check != 0 {
-                let i = check.trailing_zeros() as usize;
-                check &= check - 1;
-                if self.whole(line, at, i).is_some() {
-                    bits |= 1 << i;
-                }
-            }
-        });
+        self.heads(line, &mut |at, ends, _| self.add_found(line, at, ends, &mut bits));
         bits
+    }
+
+    /// Adds to `bits` the keywords of `ends` whose head ends at byte `at` and that stand whole
+    /// there. Out of the walking loop, which it would slow down.
+    #[cold]
+    #[inline(never)]
+    fn add_found(&self, line: &[u8], at: usize, ends: u128, bits: &mut u128) {
+        *bits |= ends & !self.checked;
+        let mut check = ends & self.checked & !*bits;
+        while check != 0 {
+            let i = check.trailing_zeros() as usize;
+            check &= check - 1;
+            if self.whole(line, at, i).is_some() {
+                *bits |= 1 << i;
+            }
+        }
     }
 
     /// Calls `found(i, start)` for every place where `words[i]` stands in `line`, at byte
