@@ -255,13 +255,15 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
-    let catalog = load_catalog(args.rules.as_ref())?;
-    let fail_on = parse_fail_on(&args.fail_on, &catalog)?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(n.max(1));
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
+    // The rules are parsed while the scanner's patterns are built.
+    let (catalog, ()) = rayon::join(|| load_catalog(args.rules.as_ref()), aadlint::scan::prepare);
+    let catalog = catalog?;
+    let fail_on = parse_fail_on(&args.fail_on, &catalog)?;
 
     let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
         total_input_bytes(&args.paths)

@@ -28,6 +28,11 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+/// Builds this module's patterns now (see [`super::prepare`]).
+pub(super) fn prepare() {
+    patterns();
+}
+
 /// Keys one of which every bare code form needs on its line.
 pub const BARE_KEYS: [&str; 7] = [
     "rror_code",

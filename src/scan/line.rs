@@ -196,6 +196,12 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+/// Builds this module's patterns now (see [`super::prepare`]).
+pub(super) fn prepare() {
+    patterns();
+    error_level(b"");
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }

@@ -53,6 +53,23 @@ pub(crate) fn ascii_regex(pattern: &str) -> regex::bytes::Regex {
         .expect("built-in pattern compiles")
 }
 
+/// Builds the scanner's searchers and patterns now, side by side on the thread pool, instead of
+/// on first use by one scanning thread while the others wait for it.
+pub fn prepare() {
+    rayon::scope(|s| {
+        s.spawn(|_| line::prepare());
+        s.spawn(|_| secrets::prepare());
+        s.spawn(|_| {
+            codes::prepare();
+            time::prepare();
+        });
+        s.spawn(|_| {
+            keywords::Keywords::of(b"");
+            prefilter::prepare();
+        });
+    });
+}
+
 /// Lines longer than this are read in windows around their anchors.
 pub const MAX_LINE: usize = 64 << 10;
 

@@ -115,6 +115,12 @@ fn build(patterns: &[&str], case_insensitive: bool) -> AhoCorasick {
         .expect("literals compile")
 }
 
+/// Builds the searchers of ordinary logs now (see [`super::prepare`]).
+pub(super) fn prepare() {
+    primary(Mode::Logs);
+    starts_with_continuation_key(b"");
+}
+
 /// The searcher for the lines worth reading in `mode`.
 pub fn primary(mode: Mode) -> &'static AhoCorasick {
     static LOGS: OnceLock<AhoCorasick> = OnceLock::new();

@@ -29,6 +29,11 @@ struct Patterns {
     prompt_code: Regex,
 }
 
+/// Builds this module's patterns now (see [`super::prepare`]).
+pub(super) fn prepare() {
+    patterns();
+}
+
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {

@@ -20,6 +20,11 @@ fn formats() -> &'static Formats {
     })
 }
 
+/// Builds this module's patterns now (see [`super::prepare`]).
+pub(super) fn prepare() {
+    formats();
+}
+
 fn num(b: &[u8]) -> i64 {
     b.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'))
 }
