@@ -756,14 +756,11 @@ mod tests {
             &[b"", b"MainThread", b"[T-1]", b"[", b"[]", b"a.b-c_", b"\xff", b"[x"],
             &[b"", b" ", b"\r", b"]", b"x"],
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = crate::scan::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let mut rest = Vec::new();
             for slot in slots {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                rest.extend_from_slice(slot[(seed % slot.len() as u64) as usize]);
+                rest.extend_from_slice(slot[(next() % slot.len() as u64) as usize]);
             }
             let want = regex.captures(&rest).map(|c| (c[1].to_vec(), c[2].to_vec()));
             let got = pid_and_thread(&rest).map(|(p, t)| (p.to_vec(), t.to_vec()));
@@ -813,13 +810,7 @@ mod tests {
             b"##[",
             b"\xff",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::scan::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..50_000 {
             let mut text = Vec::new();
             for _ in 0..next() % 6 {

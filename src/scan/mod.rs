@@ -70,6 +70,17 @@ pub fn prepare() {
     });
 }
 
+/// A small deterministic random number generator for tests (xorshift64).
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// Lines longer than this are read in windows around their anchors.
 pub const MAX_LINE: usize = 64 << 10;
 

@@ -282,13 +282,7 @@ mod tests {
         // Lines from a small alphabet, so that words overlap, nest and repeat; long enough to be
         // cut into segments, with words placed across the cuts.
         let alphabet = b"abcdeABCDEzZyYx_ orsuUR";
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rand = crate::scan::xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..2_000 {
             let len = (rand() % 700) as usize;
             let mut line: Vec<u8> = (0..len)
