@@ -124,13 +124,16 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
     let mut line_no = 0u64;
     let mut looked_until = 0u64;
     let mut sorted = true;
-    // The next anchor: the main loop reads its line, and the look-ahead before it stops there.
+    // The next anchor: the main loop reads its line, and a look-ahead stops before that line.
     let mut next = anchor_from(0);
-    let at_anchor = |next: &Option<aho_corasick::Match>| next.as_ref().map_or(usize::MAX, |m| m.start());
+    let before_anchor_line = |next: &Option<aho_corasick::Match>| match next {
+        Some(m) => &data[..memchr::memrchr(newline, &data[..m.start()]).map_or(0, |i| i + 1)],
+        None => data,
+    };
     if mode == Mode::Logs {
         if let Some(until) = reach_from_context(context, newline) {
-            let anchor = at_anchor(&next);
-            looked_until = look_ahead(data, 0, 0, until, newline, anchor, excerpts, &mut out.hits);
+            let ahead = before_anchor_line(&next);
+            looked_until = look_ahead(ahead, 0, 0, until, newline, excerpts, &mut out.hits);
         }
     }
     while let Some(m) = next {
@@ -155,9 +158,9 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
                 let from = (line_no + 1).max(looked_until);
                 if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
                     let until = line_no + 1 + CONTINUATION_LINES;
-                    let anchor = at_anchor(&next);
+                    let ahead = before_anchor_line(&next);
                     looked_until =
-                        look_ahead(data, at, from, until, newline, anchor, excerpts, &mut out.hits).max(looked_until);
+                        look_ahead(ahead, at, from, until, newline, excerpts, &mut out.hits).max(looked_until);
                 }
             }
         }
@@ -184,16 +187,14 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 }
 
 /// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
-/// up to the first line that starts a record or holds a primary literal (the first of which is
-/// at byte `anchor`). Returns the line number it stopped at.
-#[allow(clippy::too_many_arguments)]
+/// up to the first line that starts a record. `data` ends where the next line holding a primary
+/// literal starts, which ends the look-ahead too. Returns the line number it stopped at.
 fn look_ahead(
     data: &[u8],
     mut at: usize,
     first: u64,
     until: u64,
     newline: u8,
-    anchor: usize,
     excerpts: Excerpts,
     hits: &mut Vec<LineHit>,
 ) -> u64 {
@@ -201,9 +202,6 @@ fn look_ahead(
     while n < until && at < data.len() {
         let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
         let line = trim_cr(&data[at..end]);
-        if anchor < end {
-            break;
-        }
         // No primary literal on the line: a continuation key at its start makes it one.
         if prefilter::starts_with_continuation_key(line) {
             read_line(hits, line, at, n, excerpts);
