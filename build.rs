@@ -1,5 +1,6 @@
 //! Compiles every file under `rules/` into the binary: writes `$OUT_DIR/builtin_rules.rs`, a
-//! sorted list of `(relative path, include_str!(...))` pairs.
+//! sorted list of `(relative path, kind, rule as JSON)`. The TOML is read here, once, so that a
+//! run parses JSON (several times faster) instead; a built-in file that is not TOML fails the build.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -23,14 +24,18 @@ fn main() {
     let mut files = Vec::new();
     collect(&rules, &mut files);
     files.sort();
-    let mut code = String::from("/// Every rule file shipped in `rules/`, as (path relative to `rules/`, contents).\n");
-    code.push_str("pub static BUILTIN: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every rule file shipped in `rules/`: (path relative to `rules/`, `code` or `cause`, its\n\
+         /// contents as JSON).\n",
+    );
+    code.push_str("pub static BUILTIN: &[(&str, &str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&rules).unwrap().to_string_lossy().replace('\\', "/");
-        code.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
-            file.display().to_string()
-        ));
+        let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("rules/{rel}: {e}"));
+        let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("rules/{rel} is not valid TOML: {e}"));
+        let kind = if table.contains_key("code") { "code" } else { "cause" };
+        let json = serde_json::to_string(&table).unwrap();
+        code.push_str(&format!("    ({rel:?}, {kind:?}, {json:?}),\n"));
         println!("cargo:rerun-if-changed={}", file.display());
     }
     code.push_str("];\n");

@@ -27,6 +27,30 @@ fn tsv_codes(path: &str) -> BTreeSet<u32> {
 }
 
 #[test]
+fn the_built_in_catalog_is_the_rules_folder_read_as_toml() {
+    // The build turns every rule file into JSON; the loader of `--rules` reads TOML. Both must
+    // give the same rules.
+    let mut from_toml = Catalog::default();
+    let mut files = 0;
+    for dir in ["aadsts", "causes"] {
+        let mut paths: Vec<_> = std::fs::read_dir(Path::new("rules").join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            from_toml.add(&path.display().to_string(), &text, false).unwrap();
+            files += 1;
+        }
+    }
+    assert!(files > 300, "{files} rule files");
+    assert_eq!(format!("{:?}", from_toml.codes), format!("{:?}", catalog().codes));
+    assert_eq!(format!("{:?}", from_toml.causes), format!("{:?}", catalog().causes));
+}
+
+#[test]
 fn catalog_is_microsofts_table_plus_observed_codes() {
     let documented: BTreeSet<u32> = catalog()
         .codes

@@ -206,27 +206,10 @@ impl Catalog {
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
-            // Parsing is most of a short run's start-up: two threads share it.
-            let (first, second) = builtin::BUILTIN.split_at(builtin::BUILTIN.len() / 2);
-            let parse = |files: &[(&'static str, &'static str)]| -> Vec<(Rule, &'static str)> {
-                files
-                    .iter()
-                    .map(|(path, text)| {
-                        let rule = parse_rule(path, text)
-                            .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
-                        (rule, *path)
-                    })
-                    .collect()
-            };
-            let (mut rules, rest) = std::thread::scope(|s| {
-                let rest = s.spawn(|| parse(second));
-                (parse(first), rest.join().expect("rule parsing does not panic"))
-            });
-            rules.extend(rest);
             let mut catalog = Catalog::default();
-            for (rule, path) in rules {
-                catalog
-                    .insert(rule, path, false)
+            for (path, kind, json) in builtin::BUILTIN {
+                parse_builtin(path, kind, json)
+                    .and_then(|rule| catalog.insert(rule, path, false))
                     .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
             }
             catalog
@@ -327,7 +310,6 @@ enum Rule {
 /// Parses and checks one rule file (its TOML is read once; a field error is read again for its
 /// position).
 fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
-    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let err = |position, message: String| RuleError {
         path: path.to_string(),
         position,
@@ -335,32 +317,58 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     };
     let located = |e: toml::de::Error| err(e.span().map(|s| line_col(text, s.start)), e.message().to_string());
     let table: toml::Table = toml::from_str(text).map_err(located)?;
-    if table.contains_key("code") {
-        let rule: CodeRule = table.try_into().map_err(|_| {
+    let rule = if table.contains_key("code") {
+        Rule::Code(table.try_into().map_err(|_| {
             toml::from_str::<CodeRule>(text)
                 .err()
                 .map_or_else(|| err(None, "invalid rule".into()), located)
-        })?;
-        validate_code(&rule, stem).map_err(|m| err(None, m))?;
-        Ok(Rule::Code(rule))
+        })?)
     } else if table.contains_key("id") {
-        let rule: CauseRule = table.try_into().map_err(|_| {
+        Rule::Cause(table.try_into().map_err(|_| {
             toml::from_str::<CauseRule>(text)
                 .err()
                 .map_or_else(|| err(None, "invalid rule".into()), located)
-        })?;
-        if rule.id != stem {
-            return Err(err(None, format!("id {:?} must equal the file name {stem:?}", rule.id)));
-        }
-        if rule.fix.trim().is_empty() {
-            return Err(err(None, "fix is empty".into()));
-        }
-        Ok(Rule::Cause(rule))
+        })?)
     } else {
-        Err(err(
+        return Err(err(
             Some((1, 1)),
             "a rule needs `code` (catalog entry) or `id` (root cause)".into(),
-        ))
+        ));
+    };
+    check(path, rule)
+}
+
+/// Parses and checks one built-in rule, which the build turned into JSON (see `build.rs`).
+fn parse_builtin(path: &str, kind: &str, json: &str) -> Result<Rule, RuleError> {
+    let rule = if kind == "code" {
+        serde_json::from_str(json).map(Rule::Code)
+    } else {
+        serde_json::from_str(json).map(Rule::Cause)
+    };
+    let rule = rule.map_err(|e| RuleError {
+        path: path.to_string(),
+        position: None,
+        message: e.to_string(),
+    })?;
+    check(path, rule)
+}
+
+/// What the fields alone do not say: a code's form, a cause's id (its file name) and its fix.
+fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
+    let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let problem = match &rule {
+        Rule::Code(code) => validate_code(code, stem).err(),
+        Rule::Cause(cause) if cause.id != stem => Some(format!("id {:?} must equal the file name {stem:?}", cause.id)),
+        Rule::Cause(cause) if cause.fix.trim().is_empty() => Some("fix is empty".into()),
+        Rule::Cause(_) => None,
+    };
+    match problem {
+        Some(message) => Err(RuleError {
+            path: path.to_string(),
+            position: None,
+            message,
+        }),
+        None => Ok(rule),
     }
 }
 
