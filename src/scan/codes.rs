@@ -4,34 +4,7 @@
 
 use crate::model::CodeForm;
 use memchr::memmem;
-use regex::bytes::Regex;
 use std::sync::OnceLock;
-
-struct Patterns {
-    /// A list of bare codes after a key that names them Entra codes.
-    list: Regex,
-    /// A single bare code after such a key.
-    single: Regex,
-    digits: Regex,
-}
-
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| Patterns {
-        list: super::ascii_regex(
-            r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*([0-9]{5,7}(?:\s*,\s*[0-9]{5,7})*)\s*\]"#,
-        ),
-        single: super::ascii_regex(
-            r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*([0-9]{5,7})\b"#,
-        ),
-        digits: super::ascii_regex(r"[0-9]+"),
-    })
-}
-
-/// Builds this module's patterns now (see [`super::prepare`]).
-pub(super) fn prepare() {
-    patterns();
-}
 
 /// Keys one of which every bare code form needs on its line.
 pub const BARE_KEYS: [&str; 7] = [
@@ -53,8 +26,9 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
 /// [`find`], told whether the line holds one of the [`BARE_KEYS`] (without one, the bare forms
 /// are not looked for).
 pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
-    static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    let finder = FINDER.get_or_init(|| memmem::Finder::new(b"AADSTS"));
+    static FINDERS: OnceLock<[memmem::Finder<'static>; 3]> = OnceLock::new();
+    let [finder, error, result_type] =
+        FINDERS.get_or_init(|| ["AADSTS", "error", "ResultType"].map(|word| memmem::Finder::new(word)));
     let mut from = 0;
     while let Some(i) = finder.find(&line[from..]) {
         let start = from + i + 6;
@@ -67,14 +41,139 @@ pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
     if !bare_key {
         return;
     }
-    let p = patterns();
-    for c in p.list.captures_iter(line) {
-        for d in p.digits.find_iter(&c[1]) {
-            out.push((parse(d.as_bytes()), CodeForm::Bare));
+    // Lists first (`"error_codes":[70016]`, `expired_token ([70019])`), then single codes.
+    for open in memchr::memchr_iter(b'[', line) {
+        if list_key_before(line, open) {
+            if let Some(list) = code_list(line, open) {
+                out.extend(list.into_iter().map(|d| (parse(d), CodeForm::Bare)));
+            }
         }
     }
-    for c in p.single.captures_iter(line) {
-        out.push((parse(&c[1]), CodeForm::Bare));
+    // Where `error` (any case) and `ResultType` start, in order. A key cannot start inside the
+    // match before it (separators and digits hold no letters).
+    let lower = line.to_ascii_lowercase();
+    let errors = error.find_iter(&lower).map(|at| (at, false));
+    let result_types = result_type.find_iter(line).map(|at| (at, true));
+    let mut words: Vec<(usize, bool)> = errors.chain(result_types).collect();
+    words.sort_unstable();
+    for (at, resulttype) in words {
+        let word_end = at + if resulttype { "ResultType".len() } else { "error".len() };
+        // `"errorCode"` and `"ResultType"` are keys with their quotes; `error code` in any case
+        // and `ResultType` at the start of a word are keys without.
+        let quoted = at > 0 && line[at - 1] == b'"';
+        let keys = [
+            (quoted && line[at..].starts_with(b"errorCode\"")).then_some(at + "errorCode\"".len()),
+            (quoted && resulttype && line.get(word_end) == Some(&b'"')).then_some(word_end + 1),
+            if resulttype {
+                (at == 0 || !is_word(line[at - 1])).then_some(word_end)
+            } else {
+                error_code_end(line, word_end)
+            },
+        ];
+        if let Some(code) = keys.into_iter().flatten().find_map(|k| single_code(line, k)) {
+            out.push((parse(code), CodeForm::Bare));
+        }
+    }
+}
+
+/// A byte of `\w` (ASCII).
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// A byte of `\s` (ASCII; unlike `u8::is_ascii_whitespace`, with the vertical tab).
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+fn skip(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at + line[at..].iter().take_while(|&&b| what(b)).count()
+}
+
+fn skip_back(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at - line[..at].iter().rev().take_while(|&&b| what(b)).count()
+}
+
+fn skip_one(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at + usize::from(line.get(at).is_some_and(|&b| what(b)))
+}
+
+fn is_quote(b: u8) -> bool {
+    b == b'"' || b == b'\''
+}
+
+/// After `error` (ending at `at`): the end of `[ _]?code` (any case).
+fn error_code_end(line: &[u8], at: usize) -> Option<usize> {
+    let at = skip_one(line, at, |b| b == b' ' || b == b'_');
+    line.get(at..at + 4).filter(|w| w.eq_ignore_ascii_case(b"code"))?;
+    Some(at + 4)
+}
+
+/// The code after a single-code key ending at `at`: the separator
+/// (`\\*["']?\s*[:=]?\s*\\*["']?\s*`), then 5 to 7 digits that end a word.
+fn single_code(line: &[u8], at: usize) -> Option<&[u8]> {
+    let mut at = skip(line, at, |b| b == b'\\');
+    at = skip_one(line, at, is_quote);
+    at = skip(line, at, is_space);
+    at = skip_one(line, at, |b| b == b':' || b == b'=');
+    at = skip(line, at, is_space);
+    at = skip(line, at, |b| b == b'\\');
+    at = skip_one(line, at, is_quote);
+    at = skip(line, at, is_space);
+    let end = skip(line, at, |b| b.is_ascii_digit());
+    let ends_word = line.get(end).is_none_or(|&b| !is_word(b));
+    ((5..=7).contains(&(end - at)) && ends_word).then(|| &line[at..end])
+}
+
+/// Whether a key that names a list of codes stands just before the `[` at `open`:
+/// `error_codes` (`error codes`, `errorcodes`, any case) then `\\*["']?\s*[:=]\s*`, or a word
+/// like `expired_token` then `\s*(`.
+fn list_key_before(line: &[u8], open: usize) -> bool {
+    if open > 0 && line[open - 1] == b'(' {
+        let end = skip_back(line, open - 1, is_space);
+        let word = &line[skip_back(line, end, is_word)..end];
+        let letters_then_underscore = word.first().is_some_and(u8::is_ascii_alphabetic)
+            && word.iter().position(|&b| b == b'_').is_some_and(|i| i + 1 < word.len());
+        if letters_then_underscore && !word.iter().any(u8::is_ascii_digit) {
+            return true;
+        }
+    }
+    let mut at = skip_back(line, open, is_space);
+    if at == 0 || !matches!(line[at - 1], b':' | b'=') {
+        return false;
+    }
+    at = skip_back(line, at - 1, is_space);
+    if at > 0 && is_quote(line[at - 1]) {
+        at -= 1;
+    }
+    at = skip_back(line, at, |b| b == b'\\');
+    let Some(codes) = at.checked_sub("codes".len()) else {
+        return false;
+    };
+    if !line[codes..at].eq_ignore_ascii_case(b"codes") {
+        return false;
+    }
+    let error_at = |end: usize| end >= 5 && line[end - 5..end].eq_ignore_ascii_case(b"error");
+    error_at(codes) || (codes > 0 && matches!(line[codes - 1], b' ' | b'_') && error_at(codes - 1))
+}
+
+/// The codes of the list that opens with the `[` at `open`: 5 to 7 digits each, separated by
+/// commas, with blanks anywhere between them.
+fn code_list(line: &[u8], open: usize) -> Option<Vec<&[u8]>> {
+    let mut codes = Vec::new();
+    let mut at = skip(line, open + 1, is_space);
+    loop {
+        let end = skip(line, at, |b| b.is_ascii_digit());
+        if !(5..=7).contains(&(end - at)) {
+            return None;
+        }
+        codes.push(&line[at..end]);
+        at = skip(line, end, is_space);
+        match line.get(at) {
+            Some(b',') => at = skip(line, at + 1, is_space),
+            Some(b']') => return Some(codes),
+            _ => return None,
+        }
     }
 }
 
@@ -137,5 +236,93 @@ mod tests {
         assert_eq!(bare(r#""errorCode": 50076,"#), vec![50076]);
         assert_eq!(bare("port 50076 elapsed_ms: 70016 [12345]"), Vec::<u32>::new());
         assert_eq!(bare("Error Code: 500"), Vec::<u32>::new());
+    }
+
+    /// The bare forms as the regexes they were first written as; the hand parser must find the
+    /// same codes in the same order.
+    fn bare_by_regex() -> impl Fn(&[u8]) -> Vec<u32> {
+        let list = crate::scan::ascii_regex(
+            r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*([0-9]{5,7}(?:\s*,\s*[0-9]{5,7})*)\s*\]"#,
+        );
+        let single = crate::scan::ascii_regex(
+            r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*([0-9]{5,7})\b"#,
+        );
+        let digits = crate::scan::ascii_regex("[0-9]+");
+        move |line| {
+            let mut out = Vec::new();
+            for c in list.captures_iter(line) {
+                out.extend(digits.find_iter(&c[1]).map(|d| parse(d.as_bytes())));
+            }
+            out.extend(single.captures_iter(line).map(|c| parse(&c[1])));
+            out
+        }
+    }
+
+    #[test]
+    fn bare_codes_are_read_as_their_regexes_read_them() {
+        const KEYS: [&str; 18] = [
+            "error",
+            "Error",
+            "ERROR",
+            "eRRor",
+            "\"errorCode\"",
+            "errorCode",
+            "\"ResultType\"",
+            "ResultType",
+            "resultType",
+            "xResultType",
+            "expired_token",
+            "a_",
+            "b1_c",
+            "_x",
+            "x_y_",
+            "A_b",
+            "s",
+            "",
+        ];
+        const JOINS: [&str; 6] = ["", "", "_", " ", "-", "__"];
+        const WORDS: [&str; 7] = ["code", "codes", "Code", "CODES", "cod", "", "x"];
+        const SEPS: [&str; 12] = ["\\", "\"", "'", " ", "\t", "\x0b", ":", "=", "(", "(", ": ", "\":"];
+        const COMMAS: [&str; 5] = [",", " , ", " ", "", ",,"];
+        const ENDS: [&str; 8] = ["", "x", " ", "_", ",", "\"", "é", "]"];
+        let by_regex = bare_by_regex();
+        let mut next = crate::scan::xorshift(0x5851_f42d_4c95_7f2d);
+        let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
+        let mut found_some = 0;
+        for _ in 0..60_000 {
+            let mut line = String::new();
+            for _ in 0..1 + pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
+                line += pick(&KEYS);
+                if pick(&["key", "word"]) == "word" {
+                    line += pick(&JOINS);
+                    line += pick(&WORDS);
+                }
+                for _ in 0..pick(&["0", "1", "2", "3", "5"]).parse::<u32>().unwrap() {
+                    line += pick(&SEPS);
+                }
+                let list = pick(&["list", "single"]) == "list";
+                if list {
+                    line += pick(&["[", "[", "[ ", "[\t"]);
+                }
+                for i in 0..pick(&["1", "1", "2", "3"]).parse::<u32>().unwrap() {
+                    if i > 0 {
+                        line += pick(&COMMAS);
+                    }
+                    line += &"1234567890"[..pick(&["3", "4", "5", "6", "7", "8"]).parse::<usize>().unwrap()];
+                }
+                if list {
+                    line += pick(&["]", "]", " ]", ""]);
+                }
+                line += pick(&ENDS);
+                line += pick(&ENDS);
+            }
+            let mut found = Vec::new();
+            find_with(line.as_bytes(), true, &mut found);
+            let by_hand: Vec<u32> = found.iter().filter(|c| c.1 == CodeForm::Bare).map(|c| c.0).collect();
+            assert_eq!(by_hand, by_regex(line.as_bytes()), "{line:?}");
+            found_some += usize::from(!by_hand.is_empty());
+        }
+        // The lines are worth comparing: many hold bare codes.
+        assert!(found_some > 2_000, "{found_some}");
     }
 }

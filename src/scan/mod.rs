@@ -59,10 +59,7 @@ pub fn prepare() {
     rayon::scope(|s| {
         s.spawn(|_| line::prepare());
         s.spawn(|_| secrets::prepare());
-        s.spawn(|_| {
-            codes::prepare();
-            time::prepare();
-        });
+        s.spawn(|_| time::prepare());
         s.spawn(|_| {
             keywords::Keywords::of(b"");
             prefilter::prepare();
