@@ -28,7 +28,7 @@ pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
 pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
     static FINDERS: OnceLock<[memmem::Finder<'static>; 3]> = OnceLock::new();
     let [finder, error, result_type] =
-        FINDERS.get_or_init(|| ["AADSTS", "error", "ResultType"].map(|word| memmem::Finder::new(word)));
+        FINDERS.get_or_init(|| ["AADSTS", "error", "ResultType"].map(memmem::Finder::new));
     let mut from = 0;
     while let Some(i) = finder.find(&line[from..]) {
         let start = from + i + 6;
