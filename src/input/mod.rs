@@ -64,13 +64,18 @@ fn is_gzip(start: &[u8]) -> bool {
 /// How many bytes at the start of a source tell its line end (and, to the scanner, its kind).
 pub const HEAD_BYTES: usize = 64 << 10;
 
+/// How many bytes of a file that fits in one range are read first: enough to find its first line
+/// end, mostly. Its reader sniffs the rest.
+const PROBE_BYTES: usize = 4 << 10;
+
 /// An opened source, read the fastest way it can be.
 pub enum Source {
     /// A regular, uncompressed file: line-aligned ranges, read on any thread.
     Ranged {
         /// The file.
         file: RangedFile,
-        /// Its first [`HEAD_BYTES`] bytes.
+        /// Its first [`HEAD_BYTES`] bytes when it spans several ranges. A file that fits in one
+        /// range is sniffed by the thread that reads that range: its head may be shorter.
         head: Vec<u8>,
     },
     /// Anything else (stdin, gzip, pipes): one stream, read in order.
@@ -88,9 +93,17 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
     if !meta.is_file() || meta.len() == 0 {
         return stream(Box::new(file)).map(Source::Stream);
     }
-    let mut head = vec![0; HEAD_BYTES.min(meta.len() as usize)];
-    let got = ranged::read_full_at(&file, &mut head, 0)?;
-    head.truncate(got);
+    let read_head = |len: usize| -> io::Result<Vec<u8>> {
+        let mut head = vec![0; len.min(meta.len() as usize)];
+        let got = ranged::read_full_at(&file, &mut head, 0)?;
+        head.truncate(got);
+        Ok(head)
+    };
+    let one_range = meta.len() <= ranged::RANGE_SIZE as u64;
+    let mut head = read_head(if one_range { PROBE_BYTES } else { HEAD_BYTES })?;
+    if one_range && memchr::memchr(b'\n', &head).is_none() {
+        head = read_head(HEAD_BYTES)?;
+    }
     if is_gzip(&head) {
         return stream(Box::new(file)).map(Source::Stream);
     }

@@ -73,12 +73,18 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
         Ok(rd) => rd,
         Err(e) => return out.push(error(describe(&e))),
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk_dir(&path, seen, out),
-            Ok(meta) if meta.is_file() => out.push(file(&path)),
+    // Entries sorted by name; the kind a directory entry tells saves a `stat`, except for links.
+    let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let kind = match entry.file_type() {
+            Ok(kind) if !kind.is_symlink() => Ok(kind),
+            _ => fs::metadata(&path).map(|meta| meta.file_type()),
+        };
+        match kind {
+            Ok(kind) if kind.is_dir() => walk_dir(&path, seen, out),
+            Ok(kind) if kind.is_file() => out.push(file(&path)),
             Ok(_) => {} // FIFO, socket or device: reading it could hang or never end.
             Err(e) => out.push(Planned {
                 display: path.display().to_string(),

@@ -352,8 +352,9 @@ fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32) -> Stri
     }
 }
 
-/// How many files stay open after their scan so that a report can quote their lines; the
-/// excerpts of any further file are made when its scan ends, and the file is closed.
+/// How many files stay open after their scan so that a report can quote their lines: the first
+/// ones (by input order) that have lines to quote. The files after the first [`KEPT_FILES`]
+/// inputs have their excerpts made while they are scanned.
 const KEPT_FILES: usize = 128;
 
 /// The most flow events kept by default ([`AADLINT_MAX_EVENTS`](MAX_EVENTS_VAR) overrides it):
@@ -442,14 +443,28 @@ fn range_chunks(
     tx: &mpsc::Sender<ChunkResult>,
     rx: &mpsc::Receiver<ChunkResult>,
 ) -> u64 {
-    let mode = Mode::of(head);
+    // A file of one range is sniffed by the thread that reads it (its head may be short).
+    let mode = (file.ranges() > 1).then(|| Mode::of(head));
+    // Past the files kept open for the report, excerpts are made by the scanning threads: the file
+    // is closed when its scan ends.
+    let excerpts = if (source as usize) < KEPT_FILES {
+        Excerpts::Later
+    } else {
+        Excerpts::Now
+    };
     for index in 0..file.ranges() {
         let slot = flight.slot(rx);
         let (tx, file) = (tx.clone(), file.clone());
         rayon::spawn(move || {
             let (scan, base, bytes, last, error) = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
                 Ok(range) => (
-                    scan_chunk_with(range.data, range.context, file.newline(), mode, Excerpts::Later),
+                    scan_chunk_with(
+                        range.data,
+                        range.context,
+                        file.newline(),
+                        mode.unwrap_or_else(|| Mode::of(range.data)),
+                        excerpts,
+                    ),
                     range.offset,
                     range.data.len() as u64,
                     range.data.last().copied(),

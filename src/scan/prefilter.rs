@@ -27,22 +27,25 @@ const SNIFF: usize = 64 << 10;
 impl Mode {
     /// The mode of an input, from its first bytes.
     pub fn of(start: &[u8]) -> Mode {
-        let head = &start[..start.len().min(SNIFF)];
-        let export = [
-            "\"createdDateTime\"",
-            "\"TimeGenerated\"",
-            "Sign-in error code",
-            "\"ResultType\"",
-        ]
-        .iter()
-        .any(|marker| memchr::memmem::find(head, marker.as_bytes()).is_some());
-        if export {
+        static MARKERS: OnceLock<aho_corasick::packed::Searcher> = OnceLock::new();
+        let markers = MARKERS.get_or_init(|| {
+            aho_corasick::packed::Searcher::new(EXPORT_MARKERS).expect("a few literals make a searcher")
+        });
+        if markers.find(&start[..start.len().min(SNIFF)]).is_some() {
             Mode::Export
         } else {
             Mode::Logs
         }
     }
 }
+
+/// Keys that only sign-in exports hold (JSON, Log Analytics, CSV).
+const EXPORT_MARKERS: [&str; 4] = [
+    "\"createdDateTime\"",
+    "\"TimeGenerated\"",
+    "Sign-in error code",
+    "\"ResultType\"",
+];
 
 /// Literals one of which every line worth reading in an ordinary log holds (case-sensitive).
 /// Each stands for a family of keys and is cut to a part whose first bytes are rare in ordinary
