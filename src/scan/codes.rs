@@ -2,6 +2,7 @@
 //! logs print where the context says they are Entra codes (`"error_codes":[70016]`,
 //! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`).
 
+use super::{is_blank, is_word};
 use crate::model::CodeForm;
 use memchr::memmem;
 use std::sync::OnceLock;
@@ -76,16 +77,6 @@ pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
     }
 }
 
-/// A byte of `\w` (ASCII).
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// A byte of `\s` (ASCII; unlike `u8::is_ascii_whitespace`, with the vertical tab).
-fn is_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
-}
-
 fn skip(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
     at + line[at..].iter().take_while(|&&b| what(b)).count()
 }
@@ -114,12 +105,12 @@ fn error_code_end(line: &[u8], at: usize) -> Option<usize> {
 fn single_code(line: &[u8], at: usize) -> Option<&[u8]> {
     let mut at = skip(line, at, |b| b == b'\\');
     at = skip_one(line, at, is_quote);
-    at = skip(line, at, is_space);
+    at = skip(line, at, is_blank);
     at = skip_one(line, at, |b| b == b':' || b == b'=');
-    at = skip(line, at, is_space);
+    at = skip(line, at, is_blank);
     at = skip(line, at, |b| b == b'\\');
     at = skip_one(line, at, is_quote);
-    at = skip(line, at, is_space);
+    at = skip(line, at, is_blank);
     let end = skip(line, at, |b| b.is_ascii_digit());
     let ends_word = line.get(end).is_none_or(|&b| !is_word(b));
     ((5..=7).contains(&(end - at)) && ends_word).then(|| &line[at..end])
@@ -130,7 +121,7 @@ fn single_code(line: &[u8], at: usize) -> Option<&[u8]> {
 /// like `expired_token` then `\s*(`.
 fn list_key_before(line: &[u8], open: usize) -> bool {
     if open > 0 && line[open - 1] == b'(' {
-        let end = skip_back(line, open - 1, is_space);
+        let end = skip_back(line, open - 1, is_blank);
         let word = &line[skip_back(line, end, is_word)..end];
         let letters_then_underscore = word.first().is_some_and(u8::is_ascii_alphabetic)
             && word.iter().position(|&b| b == b'_').is_some_and(|i| i + 1 < word.len());
@@ -138,11 +129,11 @@ fn list_key_before(line: &[u8], open: usize) -> bool {
             return true;
         }
     }
-    let mut at = skip_back(line, open, is_space);
+    let mut at = skip_back(line, open, is_blank);
     if at == 0 || !matches!(line[at - 1], b':' | b'=') {
         return false;
     }
-    at = skip_back(line, at - 1, is_space);
+    at = skip_back(line, at - 1, is_blank);
     if at > 0 && is_quote(line[at - 1]) {
         at -= 1;
     }
@@ -161,16 +152,16 @@ fn list_key_before(line: &[u8], open: usize) -> bool {
 /// commas, with blanks anywhere between them.
 fn code_list(line: &[u8], open: usize) -> Option<Vec<&[u8]>> {
     let mut codes = Vec::new();
-    let mut at = skip(line, open + 1, is_space);
+    let mut at = skip(line, open + 1, is_blank);
     loop {
         let end = skip(line, at, |b| b.is_ascii_digit());
         if !(5..=7).contains(&(end - at)) {
             return None;
         }
         codes.push(&line[at..end]);
-        at = skip(line, end, is_space);
+        at = skip(line, end, is_blank);
         match line.get(at) {
-            Some(b',') => at = skip(line, at + 1, is_space),
+            Some(b',') => at = skip(line, at + 1, is_blank),
             Some(b']') => return Some(codes),
             _ => return None,
         }

@@ -3,7 +3,7 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Dfa, Keywords};
-use super::{codes, contains, secrets, time};
+use super::{codes, contains, is_blank, is_word, secrets, time};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
 };
@@ -431,13 +431,14 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
     let p = patterns();
     let mut w = WorkerTag::default();
     // Each regex runs only where the start of the line has its shape.
-    let syslog = line.get(3) == Some(&b' ') && line[..3].iter().all(|&b| is_word(b));
-    let klog = line.first().is_some_and(|b| b"IWEF".contains(b)) && line.get(1..5).is_some_and(all_digits);
-    if let Some(c) = syslog.then(|| p.syslog_worker.captures(line)).flatten() {
+    if let Some(c) = time::syslog_shape(line)
+        .then(|| p.syslog_worker.captures(line))
+        .flatten()
+    {
         w.host = Some(text(&c[1]));
         w.pid = Some(text(&c[2]));
         w.service = true;
-    } else if let Some(c) = klog.then(|| p.klog_pid.captures(line)).flatten() {
+    } else if let Some(c) = time::klog_shape(line).then(|| p.klog_pid.captures(line)).flatten() {
         w.pid = Some(text(&c[1]));
     } else if let Some((pid, thread)) = pid_and_thread(&line[ts_end.min(line.len())..]) {
         w.pid = Some(text(pid));
@@ -484,16 +485,6 @@ fn pid_and_thread(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     };
     let ends_in_blank = rest.get(thread_end).is_some_and(|&b| is_blank(b));
     (blanks > 0 && thread_end > i && ends_in_blank).then(|| (&rest[pid_at..after_pid], &rest[i..thread_end]))
-}
-
-/// `\w` of an ASCII regex.
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// `\s` of an ASCII regex (which, unlike [`u8::is_ascii_whitespace`], counts the vertical tab).
-fn is_blank(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 
 fn all_digits(b: &[u8]) -> bool {

@@ -53,6 +53,16 @@ pub(crate) fn ascii_regex(pattern: &str) -> regex::bytes::Regex {
         .expect("built-in pattern compiles")
 }
 
+/// `\w` of an ASCII regex.
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `\s` of an ASCII regex (which, unlike [`u8::is_ascii_whitespace`], counts the vertical tab).
+pub(crate) fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
 /// Builds the scanner's searchers and patterns now, side by side on the thread pool, instead of
 /// on first use by one scanning thread while the others wait for it.
 pub fn prepare() {

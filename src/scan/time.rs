@@ -92,10 +92,10 @@ pub fn locate(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
             None,
         );
         (c.get(0).unwrap().range(), ms)
-    } else if let Some(c) = f.syslog.captures(text) {
+    } else if let Some(c) = syslog_shape(text).then(|| f.syslog.captures(text)).flatten() {
         let ms = millis(1970, month(&c[1]), num(&c[2]), num(&c[3]), num(&c[4]), num(&c[5]), None);
         (c.get(0).unwrap().range(), ms)
-    } else if let Some(c) = f.klog.captures(text) {
+    } else if let Some(c) = klog_shape(text).then(|| f.klog.captures(text)).flatten() {
         let ms = millis(
             1970,
             num(&c[1]),
@@ -116,6 +116,20 @@ pub fn locate(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
         .take_while(|b| b.is_ascii_whitespace())
         .count();
     Some((range.start..range.end - blanks, ms))
+}
+
+/// Whether `text` may start like a syslog line (`Nov 27 10:04:14 host app[1]:`): three word
+/// bytes, then a blank. The syslog patterns run only on such lines.
+pub(super) fn syslog_shape(text: &[u8]) -> bool {
+    text.get(3) == Some(&b' ') && text[..3].iter().all(|&b| super::is_word(b))
+}
+
+/// Whether `text` may start like a klog line (`I1127 10:04:14.5 ...`): a level letter, four
+/// digits, a blank. The klog patterns run only on such lines.
+pub(super) fn klog_shape(text: &[u8]) -> bool {
+    matches!(text.first(), Some(b'I' | b'W' | b'E' | b'F'))
+        && text.get(1..5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        && text.get(5) == Some(&b' ')
 }
 
 /// The first ISO 8601 timestamp in `text` (`2026-11-27[T ]10:04:14`, then optional fraction,
