@@ -216,37 +216,6 @@ fn directories_are_walked_in_sorted_order() {
 }
 
 #[test]
-fn files_past_those_kept_open_are_quoted_like_the_first() {
-    // The first files stay open and are quoted from when the report is made; the excerpts of
-    // later ones are made while they are scanned. Both must read the same.
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(REUSED).unwrap();
-    for i in 0..140 {
-        // A device code, user code and correlation id of its own: one flow per file.
-        let text = text
-            .replace("DAQABIQEAAADNcj1p", &format!("DAQABIQEAAADN{i:04}"))
-            .replace("HD8UDCYYM", &format!("HD8UD{i:04}"))
-            .replace("478457b3-", &format!("{i:08x}-"));
-        std::fs::write(dir.path().join(format!("host-{i:03}.log")), text).unwrap();
-    }
-    let v = json(&["scan", dir.path().to_str().unwrap()]);
-    let findings = v["findings"].as_array().unwrap();
-    let quoted = |file: &str| -> Vec<(u64, String)> {
-        findings
-            .iter()
-            .flat_map(|f| f["evidence"].as_array().unwrap())
-            .filter(|e| e["path"].as_str().unwrap().ends_with(file))
-            .map(|e| (e["line"].as_u64().unwrap(), e["excerpt"].as_str().unwrap().to_string()))
-            .collect()
-    };
-    let first = quoted("host-000.log");
-    assert!(!first.is_empty());
-    for i in [127, 128, 139] {
-        assert_eq!(quoted(&format!("host-{i:03}.log")), first, "file {i}");
-    }
-}
-
-#[test]
 fn explain_a_code_by_number_prefix_or_name() {
     for q in ["AADSTS90120", "90120", "aadsts90120", "InvalidDeviceFlowRequest"] {
         aadlint().args(["explain", q]).assert().code(0).stdout(

@@ -84,6 +84,47 @@ fn lines_across_range_boundaries_and_longer_than_a_range_read_the_same() {
 }
 
 #[test]
+fn a_code_where_a_long_line_is_cut_is_read_whole() {
+    // One JSON line longer than the largest stream chunk (16 MiB), as `az rest` writes a sign-in
+    // export, with a code across every place where a range (4 MiB) or a chunk ends. Such a line
+    // is cut between two fields, so no code is cut in two, in ranges or in a stream.
+    let record = |i: usize| {
+        format!(
+            r#"{{"id": "{i:07}", "createdDateTime": "2026-11-27T10:00:00Z", "status": {{"errorCode": 50126, "failureReason": "AADSTS50126: Error validating credentials."}}}}, "#
+        )
+    };
+    let mut line = String::from(r#"{"value": ["#);
+    let mut records = 0;
+    for k in 1..=4usize {
+        let boundary = k << 22;
+        while line.len() + 2 * record(records).len() < boundary {
+            line += &record(records);
+            records += 1;
+        }
+        // A filler element, so that the next record's code (prefixed or bare, in turn) crosses
+        // the boundary.
+        let next = record(records);
+        let code = if k % 2 == 1 { "AADSTS50126" } else { "50126," };
+        let crossing = next.find(code).unwrap() + code.len() / 2;
+        let filler = boundary - line.len() - crossing - r#"{"pad": ""}, "#.len();
+        line += &format!(r#"{{"pad": "{}"}}, "#, "x".repeat(filler));
+        assert_eq!(line.len() + crossing, boundary);
+        line += &next;
+        records += 1;
+    }
+    line += r#"{"pad": ""}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signins.json");
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    same_as_a_stream(&path);
+    let p = path.to_str().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&report(&[p], None, p)).unwrap();
+    assert_eq!(v["codes"][0]["code"], "AADSTS50126");
+    assert_eq!(v["codes"][0]["occurrences"], records);
+    assert_eq!(v["codes"][0]["bare_occurrences"], records);
+}
+
+#[test]
 fn an_empty_file_and_a_file_of_one_line_without_an_end() {
     let dir = tempfile::tempdir().unwrap();
     let one = dir.path().join("one.log");

@@ -166,6 +166,28 @@ fn tail_start(data: &[u8], lines: usize, max_bytes: usize, newline: u8) -> usize
     at
 }
 
+/// How far back from where a line too long to read whole must be cut a place between two
+/// fields is looked for.
+pub const CUT_SEARCH: usize = 4 << 10;
+
+/// A place in `window` between two fields, where a long line may be cut or a window of it end
+/// without cutting a key from its value or a list of codes in two: after its last `, "` (between
+/// two JSON fields), else after its last brace, else at its last blank.
+pub fn field_boundary(window: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(window, b", \"")
+        .map(|i| i + 2)
+        .or_else(|| window.iter().rposition(|b| b"{}".contains(b)).map(|i| i + 1))
+        .or_else(|| window.iter().rposition(|b| b.is_ascii_whitespace()))
+}
+
+/// Where to cut a line that is too long to read whole, given the [`CUT_SEARCH`] bytes before
+/// the place it would be cut at (`before`): at a [`field_boundary`] of the line there, else at
+/// the end of `before`. Both the chunk before the cut and the one after it find the same place.
+pub fn long_line_cut(before: &[u8], newline: u8) -> usize {
+    let line_start = memchr::memrchr(newline, before).map_or(0, |i| i + 1);
+    field_boundary(&before[line_start..]).map_or(before.len(), |i| line_start + i)
+}
+
 /// Cuts a byte stream into line-aligned chunks.
 pub struct ChunkReader<R> {
     inner: R,
@@ -231,10 +253,19 @@ impl<R: Read> ChunkReader<R> {
             };
         }
         if !self.done {
-            if let Some(pos) = memchr::memrchr(b'\n', &buf) {
-                self.carry.extend_from_slice(&buf[pos + 1..]);
-                buf.truncate(pos + 1);
-            }
+            let cut = match memchr::memrchr(b'\n', &buf) {
+                Some(pos) => pos + 1,
+                // A line longer than the largest chunk: cut it between two of its fields (never
+                // before its first byte: a chunk is never empty).
+                None => {
+                    let from = buf.len().saturating_sub(CUT_SEARCH);
+                    Some(from + long_line_cut(&buf[from..], b'\n'))
+                        .filter(|&cut| cut > 0)
+                        .unwrap_or(buf.len())
+                }
+            };
+            self.carry.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
         }
         // The next chunk's context: the last lines before it, which may reach back past this
         // chunk when this one is short.

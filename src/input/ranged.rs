@@ -4,13 +4,14 @@
 //! Range `i` starts at the first line start at or after `i * RANGE_SIZE` and ends where range
 //! `i + 1` starts: every range is found from the file's bytes alone, by whichever thread reads
 //! it, and the ranges cover the file exactly once. A line end more than [`LINE_SEARCH`] bytes
-//! past a nominal boundary is not looked for: such a long line is cut at the boundary.
+//! past a nominal boundary is not looked for: such a long line is cut between two of its fields
+//! just before the boundary.
 //!
 //! Reads go into page-aligned buffers (a copy into a buffer 16 bytes past a page boundary runs
 //! several times slower), and never map the file: a log truncated while it is read (logrotate's
 //! copytruncate) gives a short read, never a `SIGBUS`.
 
-use super::{tail_start, CONTEXT_BYTES, CONTEXT_LINES};
+use super::{tail_start, CONTEXT_BYTES, CONTEXT_LINES, CUT_SEARCH};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -181,8 +182,18 @@ impl RangedFile {
             // The file ended early (it shrank): the last line runs to its end.
             Err(stop) if stop < limit => stop,
             Err(_) if limit == self.len => self.len,
-            Err(_) => at,
+            Err(_) => self.long_line_cut(at)?,
         })
+    }
+
+    /// Where the range boundary at `at` cuts a line too long to end near it (see
+    /// [`super::long_line_cut`]).
+    fn long_line_cut(&self, at: u64) -> io::Result<u64> {
+        let from = at.saturating_sub(CUT_SEARCH as u64);
+        let mut before = vec![0; (at - from) as usize];
+        let got = read_full_at(&self.file, &mut before, from)?;
+        before.truncate(got);
+        Ok(from + super::long_line_cut(&before, self.newline) as u64)
     }
 }
 

@@ -293,14 +293,8 @@ fn scan_long_line(
     excerpts: Excerpts,
     hits: &mut Vec<LineHit>,
 ) {
-    // Where a window may begin or end: between two JSON fields (`, "`), at a brace, else at a
-    // space. Never between a key and its value, never inside a list of codes.
-    let boundary = |window: &[u8]| {
-        memchr::memmem::rfind(window, b", \"")
-            .map(|i| i + 2)
-            .or_else(|| window.iter().rposition(|b| b"{}".contains(b)).map(|i| i + 1))
-            .or_else(|| window.iter().rposition(|b| b.is_ascii_whitespace()))
-    };
+    // Windows begin and end between two fields (see `input::field_boundary`).
+    let boundary = input::field_boundary;
     let mut done = 0;
     let mut at = Some(first);
     while let Some(a) = at {
