@@ -14,8 +14,9 @@ pub struct Dfa {
     /// Number of classes: the width of a row of `next`.
     stride: usize,
     /// `next[state + class]`: the next state, premultiplied by `stride`, with [`MATCH`] set when
-    /// some keyword's head ends there.
-    next: Vec<u32>,
+    /// some keyword's head ends there. [`TABLE`] entries, so that a 16-bit index needs no bounds
+    /// check.
+    next: Box<[u32; TABLE]>,
     /// The keywords whose head ends at each state (indexed by state number).
     ends: Vec<u128>,
     /// The keywords to check against the line where their head ends: longer than their head,
@@ -37,6 +38,9 @@ const MATCH: u32 = 1 << 31;
 
 /// Segments walked side by side.
 const LANES: usize = 4;
+
+/// Room in the transition table: every `state + class` fits 16 bits.
+const TABLE: usize = 1 << 16;
 
 impl Dfa {
     /// Builds the automaton for `words` (at most 128); `exact(i)` says whether case matters for
@@ -95,11 +99,11 @@ impl Dfa {
             }
         }
 
-        let next = delta
-            .iter()
-            .flatten()
-            .map(|&t| (t * stride as u32) | if ends[t as usize] != 0 { MATCH } else { 0 })
-            .collect();
+        assert!(delta.len() * stride <= TABLE, "the transitions fit the table");
+        let mut next: Box<[u32; TABLE]> = vec![0; TABLE].into_boxed_slice().try_into().expect("TABLE entries");
+        for (slot, &t) in next.iter_mut().zip(delta.iter().flatten()) {
+            *slot = (t * stride as u32) | if ends[t as usize] != 0 { MATCH } else { 0 };
+        }
         let exact = (0..words.len()).filter(|&i| exact(i)).fold(0, |m, i| m | 1 << i);
         let long = (0..words.len())
             .filter(|&i| words[i].len() > HEAD)
@@ -206,6 +210,8 @@ impl Dfa {
         head: &mut impl FnMut(usize, u128, usize),
     ) {
         let len = lanes[0].len();
+        // Every lane cut to the same length: the loop below needs no bounds checks.
+        let lanes: [&[u8]; N] = std::array::from_fn(|k| &lanes[k][..len]);
         for i in 0..len {
             for (k, lane) in lanes.iter().enumerate() {
                 let s = self.step(state[k], lane[i]);
@@ -219,7 +225,9 @@ impl Dfa {
 
     /// The state after `byte`.
     fn step(&self, state: u32, byte: u8) -> u32 {
-        self.next[(state & !MATCH) as usize + usize::from(self.classes[usize::from(byte)])]
+        // Below TABLE by construction: the cast only tells the compiler so.
+        let at = (state & !MATCH) as usize + usize::from(self.classes[usize::from(byte)]);
+        self.next[usize::from(at as u16)]
     }
 
     /// The keywords whose head ends at `state`.
