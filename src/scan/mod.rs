@@ -44,8 +44,9 @@ macro_rules! contains {
 pub(crate) use contains;
 
 /// A regex over bytes whose classes (`\w`, `\s`, `\b`, case folding) are ASCII: log syntax is
-/// ASCII, and Unicode tables make some patterns take milliseconds to build. Secrets are found
-/// with Unicode-aware patterns (see `secrets`), which err on the side of hiding more.
+/// ASCII, and Unicode tables make some patterns take milliseconds to build. Secret patterns are
+/// ASCII too, which hides more, not less: a secret's value runs on through bytes that are not
+/// ASCII (a no-break space, invalid UTF-8) instead of stopping at them.
 pub(crate) fn ascii_regex(pattern: &str) -> regex::bytes::Regex {
     regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)

@@ -37,14 +37,13 @@ pub(super) fn prepare() {
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
-        pairs: Regex::new(
+        pairs: super::ascii_regex(
             r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|access_token|refresh_token|id_token|(?:^|(?-u:[^a-zA-Z0-9_]))(?:pwd|code|sig|secret|token))\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
-        )
-        .unwrap(),
-        bearer: Regex::new(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)").unwrap(),
-        jwt: Regex::new(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").unwrap(),
-        prompt_key: Regex::new(r"(?i)enter the code|user[ _-]?code").unwrap(),
-        prompt_code: Regex::new(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})").unwrap(),
+        ),
+        bearer: super::ascii_regex(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)"),
+        jwt: super::ascii_regex(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        prompt_key: super::ascii_regex(r"(?i)enter the code|user[ _-]?code"),
+        prompt_code: super::ascii_regex(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})"),
     })
 }
 
@@ -293,6 +292,14 @@ mod tests {
             let out = r(line);
             assert!(!out.contains(secret), "{secret} leaked from {line}: {out}");
         }
+    }
+
+    #[test]
+    fn a_value_is_hidden_whole_through_bytes_that_are_not_ascii() {
+        // A no-break space and an invalid byte inside values: both values are hidden to their
+        // end, not up to the first byte that is not ASCII.
+        let out = redact(b"password=s3cr\xc2\xa0etTail token: abc\xffdefGHIJ x");
+        assert_eq!(out, b"password=[REDACTED] token: [REDACTED] x");
     }
 
     #[test]
