@@ -125,6 +125,57 @@ fn a_code_where_a_long_line_is_cut_is_read_whole() {
 }
 
 #[test]
+fn a_sign_in_export_on_one_line_reads_like_it_pretty_printed() {
+    // A sign-in export as a Graph call or a download may write it: one JSON line, far longer than
+    // the lines the scanner reads whole. Every sign-in must still be a record of its own.
+    let text =
+        std::fs::read_to_string("fixtures/causes/blocked-by-conditional-access/trigger-signin-export.json").unwrap();
+    let signins: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let mut all = Vec::new();
+    for i in 0..100usize {
+        for (j, signin) in signins.iter().enumerate() {
+            let mut s = signin.clone();
+            let n = i * signins.len() + j;
+            s["id"] = format!("{n:08x}-0000-4000-8000-000000000001").into();
+            s["correlationId"] = format!("{n:08x}-0000-4000-8000-000000000002").into();
+            s["createdDateTime"] = format!("2026-10-12T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60).into();
+            all.push(s);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let summary = |name: &str, json: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, json + "\n").unwrap();
+        let p = path.to_str().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&report(&[p], None, p)).unwrap();
+        let codes: Vec<_> = v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["code"].clone(), c["bare_occurrences"].clone(), c["failures"].clone()))
+            .collect();
+        let mut findings: Vec<_> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["cause"].to_string(), f["flow"].to_string()))
+            .collect();
+        findings.sort();
+        (
+            v["summary"]["failures"].clone(),
+            v["summary"]["flows"].clone(),
+            codes,
+            findings,
+        )
+    };
+    let one_line = serde_json::to_string(&all).unwrap();
+    assert!(one_line.len() > 4 * aadlint::scan::MAX_LINE);
+    let pretty = summary("pretty.json", serde_json::to_string_pretty(&all).unwrap());
+    assert_eq!(pretty.1, 200, "one flow per sign-in that polled");
+    assert_eq!(summary("one-line.json", one_line), pretty);
+}
+
+#[test]
 fn an_empty_file_and_a_file_of_one_line_without_an_end() {
     let dir = tempfile::tempdir().unwrap();
     let one = dir.path().join("one.log");

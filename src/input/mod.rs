@@ -166,6 +166,11 @@ fn tail_start(data: &[u8], lines: usize, max_bytes: usize, newline: u8) -> usize
     at
 }
 
+/// Lines up to this long are never cut, whatever the source: a file's ranges reach to their end,
+/// and a stream's chunks grow to hold them.
+pub const WHOLE_LINE: usize = ranged::LINE_SEARCH as usize;
+const _: () = assert!(WHOLE_LINE <= MAX_CHUNK);
+
 /// How far back from where a line too long to read whole must be cut a place between two
 /// fields is looked for.
 pub const CUT_SEARCH: usize = 4 << 10;

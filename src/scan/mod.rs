@@ -13,6 +13,7 @@ pub mod codes;
 pub mod export;
 pub mod keywords;
 pub mod line;
+mod long_line;
 pub mod prefilter;
 pub mod secrets;
 pub mod tally;
@@ -20,7 +21,7 @@ pub mod time;
 
 use crate::input::{self, ChunkReader, Planned};
 use crate::model::{Event, Excerpt, InputSummary};
-use aho_corasick::{AhoCorasick, Input};
+use aho_corasick::Input;
 use assemble::{Assembler, Sink};
 use line::RecordHead;
 use line::{Excerpts, LineHit};
@@ -155,7 +156,7 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
         if line.len() <= MAX_LINE {
             read_line(&mut out.hits, line, start, line_no, excerpts);
         } else {
-            scan_long_line(line, start, m.start() - start, line_no, finder, excerpts, &mut out.hits);
+            long_line::scan(mode, line, start, m.start() - start, line_no, excerpts, &mut out.hits);
         }
         next = anchor_from(end + 1);
         if mode == Mode::Logs {
@@ -279,38 +280,6 @@ fn read_line(hits: &mut Vec<LineHit>, line: &[u8], offset: usize, line_no: u64, 
             hit.place = Some((offset as u64, line.len() as u32));
         }
         hits.push(hit);
-    }
-}
-
-/// Reads a very long line in windows around its anchors, so memory and time stay bounded.
-/// Windows never overlap, and start and end between fields so that no mention or list of codes
-/// is read twice or cut in two.
-fn scan_long_line(
-    line: &[u8],
-    offset: usize,
-    first: usize,
-    line_no: u64,
-    finder: &AhoCorasick,
-    excerpts: Excerpts,
-    hits: &mut Vec<LineHit>,
-) {
-    // Windows begin and end between two fields (see `input::field_boundary`).
-    let boundary = input::field_boundary;
-    let mut done = 0;
-    let mut at = Some(first);
-    while let Some(a) = at {
-        let mut from = a.saturating_sub(LONG_LINE_WINDOW / 8).max(done);
-        if from > done {
-            from = boundary(&line[from..a]).map_or(a, |i| from + i);
-        }
-        let mut to = (a + LONG_LINE_WINDOW).min(line.len());
-        if to < line.len() {
-            let keep = a + LONG_LINE_WINDOW / 2;
-            to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
-        }
-        read_line(hits, &line[from..to], offset + from, line_no, excerpts);
-        done = to;
-        at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
     }
 }
 
