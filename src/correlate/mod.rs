@@ -9,6 +9,7 @@ mod union_find;
 
 use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, DEVICE_FLOW_CODES};
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use union_find::UnionFind;
 
 /// How long after an unpolled authorization another input may resume it (twice Entra's default
@@ -242,28 +243,35 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     for (k, &n) in &by_key {
         keys_of_root.entry(uf.find(n)).or_default().push(k.clone());
     }
-    let mut flows = Vec::new();
     let mut roots: Vec<(usize, usize)> = group_of_root.into_iter().map(|(r, g)| (g, r)).collect();
     roots.sort();
-    for (g, root) in roots {
-        let members = std::mem::take(&mut groups[g]);
-        if !members.iter().any(|&i| is_device_evidence(&events[i])) {
-            continue;
-        }
-        let mut keys = keys_of_root.remove(&root).unwrap_or_default();
-        keys.sort();
-        let first = &events[members[0]];
-        let id = flow_id(&keys, &members, events).unwrap_or_else(|| {
-            let name = source_names.get(first.source as usize).map_or("-", String::as_str);
-            format!("log:{name}:{}", first.line)
-        });
-        flows.push(Flow {
-            id,
-            keys,
-            events: order_by_time(members, events),
-        });
-    }
-    flows
+    let groups: Vec<(Vec<usize>, Vec<FlowKey>)> = roots
+        .into_iter()
+        .map(|(g, root)| {
+            (
+                std::mem::take(&mut groups[g]),
+                keys_of_root.remove(&root).unwrap_or_default(),
+            )
+        })
+        .collect();
+    // Each group becomes a flow on its own: on every thread, in order.
+    groups
+        .into_par_iter()
+        .filter(|(members, _)| members.iter().any(|&i| is_device_evidence(&events[i])))
+        .map(|(members, mut keys)| {
+            keys.sort();
+            let first = &events[members[0]];
+            let id = flow_id(&keys, &members, events).unwrap_or_else(|| {
+                let name = source_names.get(first.source as usize).map_or("-", String::as_str);
+                format!("log:{name}:{}", first.line)
+            });
+            Flow {
+                id,
+                keys,
+                events: order_by_time(members, events),
+            }
+        })
+        .collect()
 }
 
 fn union(uf: &mut UnionFind, state: &mut [GroupState], a: usize, b: usize) -> usize {
