@@ -99,7 +99,7 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
         head.truncate(got);
         Ok(head)
     };
-    let one_range = meta.len() <= ranged::RANGE_SIZE as u64;
+    let one_range = ranged::range_count(meta.len()) == 1;
     let mut head = read_head(if one_range { PROBE_BYTES } else { HEAD_BYTES })?;
     if one_range && memchr::memchr(b'\n', &head).is_none() {
         head = read_head(HEAD_BYTES)?;

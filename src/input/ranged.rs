@@ -20,6 +20,11 @@ use std::os::unix::fs::FileExt;
 /// it is scanned.
 pub const RANGE_SIZE: usize = 4 << 20;
 
+/// How many ranges a file of `len` bytes is read in.
+pub fn range_count(len: u64) -> u64 {
+    len.div_ceil(RANGE_SIZE as u64)
+}
+
 /// Bytes read on each side of a range's nominal bounds: where its line boundaries and the lines
 /// before it usually are.
 const PAD: usize = 16 << 10;
@@ -85,7 +90,7 @@ impl RangedFile {
 
     /// How many ranges the file is read in.
     pub fn ranges(&self) -> u64 {
-        self.len.div_ceil(RANGE_SIZE as u64)
+        range_count(self.len)
     }
 
     /// Reads range `index` into `buf`. A file that shrank since it was opened gives shorter or

@@ -326,9 +326,8 @@ fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32) -> Stri
     }
 }
 
-/// How many files stay open after their scan so that a report can quote their lines: the first
-/// ones (by input order) that have lines to quote. The files after the first [`KEPT_FILES`]
-/// inputs have their excerpts made while they are scanned.
+/// How many inputs, the first ones, keep their files open after their scan when a report may
+/// quote their lines; later inputs have their excerpts made while they are scanned.
 const KEPT_FILES: usize = 128;
 
 /// The most flow events kept by default ([`AADLINT_MAX_EVENTS`](MAX_EVENTS_VAR) overrides it):
@@ -555,8 +554,6 @@ struct Collector {
     bytes_done: u64,
     /// The regular files being read, then those kept open for excerpts.
     files: Vec<Option<std::sync::Arc<input::RangedFile>>>,
-    /// How many finished files are kept open.
-    kept: usize,
     /// The first event of the source being assembled.
     source_events: usize,
 }
@@ -583,7 +580,6 @@ impl Collector {
             sink: Sink::new(max_events),
             bytes_done: 0,
             files: vec![None; planned.len()],
-            kept: 0,
             source_events: 0,
         }
     }
@@ -658,23 +654,13 @@ impl Collector {
         self.ends_with_newline = true;
     }
 
-    /// Keeps a finished file open when a report may quote its lines and few files are kept;
-    /// otherwise makes its excerpts now and closes it.
+    /// Keeps a finished file open when a report may quote its lines: only the first
+    /// [`KEPT_FILES`] inputs can be such files (later ones made their excerpts while scanned).
     fn keep_or_close(&mut self, source: usize) {
         let Some(file) = self.files[source].take() else { return };
-        let events = &mut self.sink.events[self.source_events..];
-        if !events.iter().any(|e| matches!(e.excerpt, Excerpt::At { .. })) {
-            return;
-        }
-        if self.kept < KEPT_FILES {
-            self.kept += 1;
+        let events = &self.sink.events[self.source_events..];
+        if events.iter().any(|e| matches!(e.excerpt, Excerpt::At { .. })) {
             self.files[source] = Some(file);
-            return;
-        }
-        for e in events {
-            if let Excerpt::At { offset, len } = e.excerpt {
-                e.excerpt = Excerpt::Text(read_excerpt(Some(&file), offset, len));
-            }
         }
     }
 
