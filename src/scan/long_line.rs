@@ -7,8 +7,9 @@
 //! export on one line reads like the same export pretty-printed, one sign-in per record. Only
 //! lines that no source cuts ([`input::WHOLE_LINE`]) are read so, which keeps a file, its `.gz`
 //! and stdin alike. Any other long line (a Graph response quoted in an application log, an export
-//! line longer than that), and any piece still too long, is read in windows around its anchors. Pieces and windows never overlap and start and end between fields, so no mention
-//! or list of codes is read twice or cut in two.
+//! line longer than that), and any piece still too long, is read in windows around its anchors.
+//! Pieces and windows never overlap and start and end between fields, so no mention or list of
+//! codes is read twice or cut in two.
 
 use super::line::{Excerpts, LineHit};
 use super::{read_line, Mode, LONG_LINE_WINDOW, MAX_LINE};
