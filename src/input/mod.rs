@@ -10,7 +10,7 @@
 mod ranged;
 mod walk;
 
-pub use ranged::{RangedFile, ReadBuf};
+pub use ranged::{RangedFile, ReadBuf, RANGE_SIZE};
 
 pub use walk::{expand, Planned};
 

@@ -88,6 +88,11 @@ impl RangedFile {
         self.newline
     }
 
+    /// The file's size when it was opened.
+    pub fn size(&self) -> u64 {
+        self.len
+    }
+
     /// How many ranges the file is read in.
     pub fn ranges(&self) -> u64 {
         range_count(self.len)

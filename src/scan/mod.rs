@@ -341,8 +341,9 @@ pub const MAX_EVENTS_VAR: &str = "AADLINT_MAX_EVENTS";
 struct ChunkResult {
     source: u32,
     index: u64,
-    /// The buffer the chunk was read into (streams), or an empty one: a slot to reuse.
-    slot: Vec<u8>,
+    /// The buffer the chunk was read into (streams), or an empty one: a slot to reuse. The files
+    /// of a batch share one slot, which the first of them returns.
+    slot: Option<Vec<u8>>,
     /// Where the chunk starts in its file (ranges of regular files), and its size and last byte.
     base: u64,
     bytes: u64,
@@ -377,12 +378,17 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
     };
     let (tx, rx) = mpsc::channel::<ChunkResult>();
 
+    let mut batch = Batch::default();
     for (source, plan) in planned.iter().enumerate() {
         let source = source as u32;
         let opened = match &plan.error {
             Some(_) => Err(std::io::ErrorKind::NotFound.into()),
             None => input::open_source(&plan.origin),
         };
+        let small = matches!(&opened, Ok(input::Source::Ranged { file, .. }) if file.ranges() == 1);
+        if !small {
+            batch.spawn(&mut flight, &tx, &rx);
+        }
         let count = match opened {
             Err(e) => {
                 if plan.error.is_none() {
@@ -393,17 +399,71 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
             Ok(input::Source::Ranged { file, head }) => {
                 let file = std::sync::Arc::new(file);
                 flight.collector.files[source as usize] = Some(file.clone());
-                range_chunks(source, file, &head, &mut flight, &tx, &rx)
+                if small {
+                    batch.add(source, file, &mut flight, &tx, &rx);
+                    1
+                } else {
+                    range_chunks(source, file, &head, &mut flight, &tx, &rx)
+                }
             }
             Ok(input::Source::Stream(reader)) => stream_chunks(source, ChunkReader::new(reader), &mut flight, &tx, &rx),
         };
         flight.collector.source_read(source, count);
     }
+    batch.spawn(&mut flight, &tx, &rx);
     drop(tx);
     for result in rx {
         flight.accept(result);
     }
     flight.collector.finish()
+}
+
+/// How excerpts of a regular file's lines are made: past the files kept open for the report, by
+/// the scanning threads (the file is closed when its scan ends).
+fn excerpts_of(source: u32) -> Excerpts {
+    if (source as usize) < KEPT_FILES {
+        Excerpts::Later
+    } else {
+        Excerpts::Now
+    }
+}
+
+/// Reads range `index` of a regular file into this thread's buffer and scans it. `mode` is the
+/// file's, or `None` for a file of one range, which is sniffed here.
+fn scan_range(
+    source: u32,
+    index: u64,
+    file: &input::RangedFile,
+    mode: Option<Mode>,
+    slot: Option<Vec<u8>>,
+) -> ChunkResult {
+    let (scan, base, bytes, last, error) = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
+        Ok(range) => (
+            scan_chunk_with(
+                range.data,
+                range.context,
+                file.newline(),
+                mode.unwrap_or_else(|| Mode::of(range.data)),
+                excerpts_of(source),
+            ),
+            range.offset,
+            range.data.len() as u64,
+            range.data.last().copied(),
+            None,
+        ),
+        Err(e) => (ChunkScan::default(), 0, 0, None, Some(e)),
+    });
+    ChunkResult {
+        source,
+        index,
+        slot,
+        base,
+        bytes,
+        last,
+        newline: file.newline(),
+        scan,
+        error,
+    }
 }
 
 /// Scans a regular file's ranges on the pool, each read by the thread that scans it; returns how
@@ -416,49 +476,60 @@ fn range_chunks(
     tx: &mpsc::Sender<ChunkResult>,
     rx: &mpsc::Receiver<ChunkResult>,
 ) -> u64 {
-    // A file of one range is sniffed by the thread that reads it (its head may be short).
-    let mode = (file.ranges() > 1).then(|| Mode::of(head));
-    // Past the files kept open for the report, excerpts are made by the scanning threads: the file
-    // is closed when its scan ends.
-    let excerpts = if (source as usize) < KEPT_FILES {
-        Excerpts::Later
-    } else {
-        Excerpts::Now
-    };
+    let mode = Mode::of(head);
     for index in 0..file.ranges() {
         let slot = flight.slot(rx);
         let (tx, file) = (tx.clone(), file.clone());
         rayon::spawn(move || {
-            let (scan, base, bytes, last, error) = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
-                Ok(range) => (
-                    scan_chunk_with(
-                        range.data,
-                        range.context,
-                        file.newline(),
-                        mode.unwrap_or_else(|| Mode::of(range.data)),
-                        excerpts,
-                    ),
-                    range.offset,
-                    range.data.len() as u64,
-                    range.data.last().copied(),
-                    None,
-                ),
-                Err(e) => (ChunkScan::default(), 0, 0, None, Some(e)),
-            });
-            let _ = tx.send(ChunkResult {
-                source,
-                index,
-                slot,
-                base,
-                bytes,
-                last,
-                newline: file.newline(),
-                scan,
-                error,
-            });
+            let _ = tx.send(scan_range(source, index, &file, Some(mode), Some(slot)));
         });
     }
     file.ranges()
+}
+
+/// Files of one range each, scanned one after the other by one task: a directory of many small
+/// logs costs one task, and one wake-up, per batch instead of per file.
+#[derive(Default)]
+struct Batch {
+    files: Vec<(u32, std::sync::Arc<input::RangedFile>)>,
+    bytes: u64,
+}
+
+impl Batch {
+    /// The most files in a batch.
+    const FILES: usize = 32;
+
+    /// Adds a file of one range, spawning the batch when it is full.
+    fn add(
+        &mut self,
+        source: u32,
+        file: std::sync::Arc<input::RangedFile>,
+        flight: &mut Flight,
+        tx: &mpsc::Sender<ChunkResult>,
+        rx: &mpsc::Receiver<ChunkResult>,
+    ) {
+        self.bytes += file.size();
+        self.files.push((source, file));
+        if self.files.len() >= Self::FILES || self.bytes >= input::RANGE_SIZE as u64 {
+            self.spawn(flight, tx, rx);
+        }
+    }
+
+    /// Scans the files gathered so far on the pool, in one task that takes one slot.
+    fn spawn(&mut self, flight: &mut Flight, tx: &mpsc::Sender<ChunkResult>, rx: &mpsc::Receiver<ChunkResult>) {
+        if self.files.is_empty() {
+            return;
+        }
+        let files = std::mem::take(&mut self.files);
+        self.bytes = 0;
+        let mut slot = Some(flight.slot(rx));
+        let tx = tx.clone();
+        rayon::spawn(move || {
+            for (source, file) in files {
+                let _ = tx.send(scan_range(source, 0, &file, None, slot.take()));
+            }
+        });
+    }
 }
 
 /// Reads a stream's chunks here and scans them on the pool; returns how many there were.
@@ -490,7 +561,7 @@ fn stream_chunks(
                         base: 0,
                         bytes: chunk.data.len() as u64,
                         last: chunk.data.last().copied(),
-                        slot: chunk.data,
+                        slot: Some(chunk.data),
                         newline,
                         scan,
                         error: None,
@@ -532,7 +603,7 @@ impl Flight<'_> {
 
     fn accept(&mut self, result: ChunkResult) {
         let freed = self.collector.accept(result);
-        self.free.extend(freed);
+        self.free.extend(freed.into_iter().flatten());
         (self.progress)(self.collector.bytes_done);
     }
 }
@@ -595,12 +666,12 @@ impl Collector {
     }
 
     /// Takes one scanned chunk; returns the buffers of the chunks now assembled.
-    fn accept(&mut self, result: ChunkResult) -> Vec<Vec<u8>> {
+    fn accept(&mut self, result: ChunkResult) -> Vec<Option<Vec<u8>>> {
         self.pending.insert((result.source, result.index), result);
         self.advance()
     }
 
-    fn advance(&mut self) -> Vec<Vec<u8>> {
+    fn advance(&mut self) -> Vec<Option<Vec<u8>>> {
         let mut freed = Vec::new();
         while (self.source as usize) < self.inputs.len() {
             if let Some(r) = self.pending.remove(&(self.source, self.next_index)) {
@@ -615,7 +686,7 @@ impl Collector {
         freed
     }
 
-    fn feed(&mut self, r: ChunkResult) -> Vec<u8> {
+    fn feed(&mut self, r: ChunkResult) -> Option<Vec<u8>> {
         if let Some(e) = &r.error {
             if self.inputs[r.source as usize].error.is_none() {
                 self.input_error(r.source, e);
