@@ -101,7 +101,9 @@ pub fn starts_record(line: &[u8]) -> bool {
 /// [`starts_record`] for a line known not to be a continuation.
 pub fn opens_record(line: &[u8]) -> bool {
     if trim_start(line).first() == Some(&b'{') {
-        return contains!(line, "\"message\"") || contains!(line, "\"msg\"") || patterns().json_ts.is_match(line);
+        return contains!(line, "\"message\"")
+            || contains!(line, "\"msg\"")
+            || json_time_key(line) && patterns().json_ts.is_match(line);
     }
     head_timestamp(line).is_some()
 }
@@ -317,11 +319,21 @@ fn read_head(line: &[u8], continuation: bool) -> Head {
     };
     let head_text = &line[..line.len().min(200)];
     if is_json {
-        h.timestamp = p.json_ts.captures(line).and_then(|c| time::find(&c[1]));
+        h.timestamp = json_time(line);
         h.head = h.timestamp.is_some() || contains!(line, "\"message\"") || contains!(line, "\"msg\"");
-        h.worker.pid = p.json_pid.captures(line).map(|c| text(&c[1]));
-        h.worker.thread = p.json_thread.captures(line).map(|c| text(&c[1]));
-        h.worker.host = p.json_host.captures(line).map(|c| text(&c[1]));
+        // Each pattern runs only where one of its keys stands.
+        let pid = contains!(line, "\"pid\"") || contains!(line, "\"process");
+        let thread = contains!(line, "\"thread") || contains!(line, "\"tid\"");
+        let host = contains!(line, "\"host")
+            || contains!(line, "omputer\"")
+            || contains!(line, "\"pod")
+            || contains!(line, "\"machine\"");
+        h.worker.pid = pid.then(|| p.json_pid.captures(line)).flatten().map(|c| text(&c[1]));
+        h.worker.thread = thread
+            .then(|| p.json_thread.captures(line))
+            .flatten()
+            .map(|c| text(&c[1]));
+        h.worker.host = host.then(|| p.json_host.captures(line)).flatten().map(|c| text(&c[1]));
     } else if continuation {
         if contains!(&line[..line.len().min(40)], "Timestamp") {
             h.timestamp = time::find(line);
@@ -353,6 +365,25 @@ fn read_head(line: &[u8], continuation: bool) -> Head {
     }
     h.error_level = error_level(&line[..line.len().min(320)]) || (is_json && error_level(line));
     h
+}
+
+/// Whether a JSON line holds one of the keys of [`Patterns::json_ts`] (`"timestamp"`, `"time"`,
+/// `"@timestamp"`, `"TimeGenerated"`, `"createdDateTime"`, `"asctime"`): the pattern runs only
+/// then.
+fn json_time_key(line: &[u8]) -> bool {
+    contains!(line, "timestamp\"")
+        || contains!(line, "\"time\"")
+        || contains!(line, "\"TimeGenerated\"")
+        || contains!(line, "\"createdDateTime\"")
+        || contains!(line, "\"asctime\"")
+}
+
+/// The time a JSON line's time key gives.
+fn json_time(line: &[u8]) -> Option<Timestamp> {
+    json_time_key(line)
+        .then(|| patterns().json_ts.captures(line))
+        .flatten()
+        .and_then(|c| time::find(&c[1]))
 }
 
 fn trim_start(line: &[u8]) -> &[u8] {
