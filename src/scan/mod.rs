@@ -466,8 +466,8 @@ fn scan_range(
     }
 }
 
-/// Scans a regular file's ranges on the pool, each read by the thread that scans it; returns how
-/// many there are.
+/// Scans the ranges of a regular file of several ranges on the pool, each read by the thread that
+/// scans it; returns how many there are. (Files of one range go in a [`Batch`].)
 fn range_chunks(
     source: u32,
     file: std::sync::Arc<input::RangedFile>,
