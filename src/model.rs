@@ -49,7 +49,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// Index of an input in [`ScanOutput::inputs`].
+/// Index of an input in [`ScanOutput::inputs`](crate::scan::ScanOutput::inputs).
 pub type SourceId = u32;
 
 /// One input as the user named it (a file, a file found in a directory, or `-`).

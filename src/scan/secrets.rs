@@ -145,9 +145,9 @@ const AROUND_MARGIN: usize = 512;
 /// whole line instead.
 const CUT_SEARCH: usize = 4096;
 
-/// The bytes `want` of a long line, with at least [`AROUND_MARGIN`] bytes on each side, redacted
+/// The bytes `want` of a long line, with at least `AROUND_MARGIN` bytes on each side, redacted
 /// as the whole line would be. The line is cut only where no secret can straddle the cut (see
-/// [`is_safe_cut`]), so every secret that touches the wanted bytes is read whole, key included.
+/// `is_safe_cut`), so every secret that touches the wanted bytes is read whole, key included.
 pub fn redact_around(line: &[u8], want: std::ops::Range<usize>) -> Vec<u8> {
     let start = want.start.saturating_sub(AROUND_MARGIN);
     let end = want.end.saturating_add(AROUND_MARGIN).min(line.len());
