@@ -1,6 +1,8 @@
 //! Compiles every file under `rules/` into the binary: writes `$OUT_DIR/builtin_rules.rs`, a
 //! sorted list of `(relative path, kind, rule as JSON)`. The TOML is read here, once, so that a
 //! run parses JSON (several times faster) instead; a built-in file that is not TOML fails the build.
+//! A code's `examples` are left out: they are for the tests, which read them from the TOML, and
+//! they are half of the catalog's text, which every run would otherwise parse.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -32,8 +34,10 @@ fn main() {
     for file in &files {
         let rel = file.strip_prefix(&rules).unwrap().to_string_lossy().replace('\\', "/");
         let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("rules/{rel}: {e}"));
-        let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("rules/{rel} is not valid TOML: {e}"));
+        let mut table: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("rules/{rel} is not valid TOML: {e}"));
         let kind = if table.contains_key("code") { "code" } else { "cause" };
+        table.remove("examples");
         let json = serde_json::to_string(&table).unwrap();
         code.push_str(&format!("    ({rel:?}, {kind:?}, {json:?}),\n"));
         println!("cargo:rerun-if-changed={}", file.display());

@@ -114,7 +114,8 @@ pub struct CodeRule {
     /// Likely causes, each with its fix.
     #[serde(default)]
     pub causes: Vec<CodeCause>,
-    /// Example lines.
+    /// Example lines, which the tests check. Read from rule files; the built-in catalog leaves
+    /// them out (see `build.rs`), so they are empty there.
     #[serde(default)]
     pub examples: Examples,
 }
