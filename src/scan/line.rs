@@ -8,7 +8,7 @@ use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
 };
 use regex::bytes::Regex;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The longest excerpt kept for a line, in characters.
 pub const EXCERPT_CHARS: usize = 240;
@@ -150,57 +150,78 @@ impl LineHit {
 }
 
 struct Patterns {
-    uuid_after_key: Regex,
-    trace: Regex,
-    bracket_corr: Regex,
-    device_code: Regex,
-    v1_code: Regex,
-    user_code: Regex,
-    devicecode_endpoint: Regex,
-    token_endpoint: Regex,
-    http_status: Regex,
-    expires_in: Regex,
-    interval: Regex,
-    json_ts: Regex,
-    json_pid: Regex,
-    json_thread: Regex,
-    json_host: Regex,
-    kv_worker: Regex,
-    syslog_worker: Regex,
-    klog_pid: Regex,
+    uuid_after_key: LazyLock<Regex>,
+    trace: LazyLock<Regex>,
+    bracket_corr: LazyLock<Regex>,
+    device_code: LazyLock<Regex>,
+    v1_code: LazyLock<Regex>,
+    user_code: LazyLock<Regex>,
+    devicecode_endpoint: LazyLock<Regex>,
+    token_endpoint: LazyLock<Regex>,
+    http_status: LazyLock<Regex>,
+    expires_in: LazyLock<Regex>,
+    interval: LazyLock<Regex>,
+    json_ts: LazyLock<Regex>,
+    json_pid: LazyLock<Regex>,
+    json_thread: LazyLock<Regex>,
+    json_host: LazyLock<Regex>,
+    kv_worker: LazyLock<Regex>,
+    syslog_worker: LazyLock<Regex>,
+    klog_pid: LazyLock<Regex>,
 }
 
 const UUID: &str = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
 
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| Patterns {
-        uuid_after_key: super::ascii_regex(&format!(
+static P: Patterns = Patterns {
+    uuid_after_key: LazyLock::new(|| {
+        super::ascii_regex(&format!(
             r#"(?i)(?:correlation[ _-]?id|correlationid|(?:^|[^\w-])client-request-id)\\*["']?\s*[:=]?\s*\\*["']?\s*{UUID}"#
-        )),
-        trace: super::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#)),
-        bracket_corr: super::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}")),
-        device_code: super::ascii_regex(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#),
-        v1_code: super::ascii_regex(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)"),
-        user_code: super::ascii_regex(r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#),
-        devicecode_endpoint: super::ascii_regex(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b"),
-        token_endpoint: super::ascii_regex(r"oauth2/(?:v2\.0/)?token\b"),
-        http_status: super::ascii_regex(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#),
-        expires_in: super::ascii_regex(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#),
-        interval: super::ascii_regex(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#),
-        json_ts: super::ascii_regex(r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#),
-        json_pid: super::ascii_regex(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#),
-        json_thread: super::ascii_regex(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#),
-        json_host: super::ascii_regex(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#),
-        kv_worker: super::ascii_regex(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]"),
-        syslog_worker: super::ascii_regex(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:"),
-        klog_pid: super::ascii_regex(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) "),
-    })
+        ))
+    }),
+    trace: LazyLock::new(|| super::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#))),
+    bracket_corr: LazyLock::new(|| super::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}"))),
+    device_code: LazyLock::new(|| {
+        super::ascii_regex(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#)
+    }),
+    v1_code: LazyLock::new(|| super::ascii_regex(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)")),
+    user_code: LazyLock::new(|| {
+        super::ascii_regex(
+            r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#,
+        )
+    }),
+    devicecode_endpoint: LazyLock::new(|| super::ascii_regex(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b")),
+    token_endpoint: LazyLock::new(|| super::ascii_regex(r"oauth2/(?:v2\.0/)?token\b")),
+    http_status: LazyLock::new(|| super::ascii_regex(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#)),
+    expires_in: LazyLock::new(|| super::ascii_regex(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#)),
+    interval: LazyLock::new(|| super::ascii_regex(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#)),
+    json_ts: LazyLock::new(|| {
+        super::ascii_regex(
+            r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#,
+        )
+    }),
+    json_pid: LazyLock::new(|| super::ascii_regex(r#""(?:pid|process|processId|process_id)"\s*:\s*"?([0-9]+)"#)),
+    json_thread: LazyLock::new(|| super::ascii_regex(r#""(?:thread|threadName|thread_name|tid)"\s*:\s*"?([\w.\-]+)"#)),
+    json_host: LazyLock::new(|| {
+        super::ascii_regex(r#""(?:host|hostname|host_name|computer|Computer|pod|pod_name|machine)"\s*:\s*"([\w.\-]+)""#)
+    }),
+    kv_worker: LazyLock::new(|| {
+        super::ascii_regex(r"\b(pid|tid|thread|host|hostname|pod)[=:]\s?([\w.\-]+)|\[T:([0-9]+)\]|\[pid ([0-9]+)\]")
+    }),
+    syslog_worker: LazyLock::new(|| {
+        super::ascii_regex(r"^\w{3} +[0-9]+ [0-9][0-9]:[0-9][0-9]:[0-9][0-9] ([\w.\-]+) [\w./-]+\[([0-9]+)\]:")
+    }),
+    klog_pid: LazyLock::new(|| {
+        super::ascii_regex(r"^[IWEF][0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+\s+([0-9]+) ")
+    }),
+};
+
+fn patterns() -> &'static Patterns {
+    &P
 }
 
-/// Builds this module's patterns now (see [`super::prepare`]).
+/// Builds the searcher every record head needs now (see [`super::prepare`]); each pattern is
+/// built when a line first needs it.
 pub(super) fn prepare() {
-    patterns();
     error_level(b"");
 }
 
@@ -765,6 +786,33 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        // Each is built on first use: build them all here.
+        for pattern in [
+            &P.uuid_after_key,
+            &P.trace,
+            &P.bracket_corr,
+            &P.device_code,
+            &P.v1_code,
+            &P.user_code,
+            &P.devicecode_endpoint,
+            &P.token_endpoint,
+            &P.http_status,
+            &P.expires_in,
+            &P.interval,
+            &P.json_ts,
+            &P.json_pid,
+            &P.json_thread,
+            &P.json_host,
+            &P.kv_worker,
+            &P.syslog_worker,
+            &P.klog_pid,
+        ] {
+            LazyLock::force(pattern);
+        }
+    }
 
     #[test]
     fn pid_and_thread_reads_what_its_regex_matches() {

@@ -65,18 +65,18 @@ pub(crate) fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 
-/// Builds the scanner's searchers and patterns now, side by side on the thread pool, instead of
-/// on first use by one scanning thread while the others wait for it.
+/// Builds the searchers that every chunk needs now, side by side on the thread pool, instead of
+/// on first use by one scanning thread while the others wait for it. Patterns (regular
+/// expressions) are each built when a line first needs one: most inputs need only a few of them,
+/// and building them all would be most of the start-up time.
 pub fn prepare() {
-    rayon::scope(|s| {
-        s.spawn(|_| line::prepare());
-        s.spawn(|_| secrets::prepare());
-        s.spawn(|_| time::prepare());
-        s.spawn(|_| {
+    rayon::join(
+        || {
             keywords::Keywords::of(b"");
-            prefilter::prepare();
-        });
-    });
+            line::prepare();
+        },
+        prefilter::prepare,
+    );
 }
 
 /// A small deterministic random number generator for tests (xorshift64).

@@ -5,7 +5,7 @@
 use super::contains;
 use regex::bytes::Regex;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 /// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
 pub fn fingerprint(value: &[u8]) -> String {
@@ -18,33 +18,31 @@ const REDACTED: &str = "[REDACTED]";
 
 struct Patterns {
     /// `key = value` / `"key": "value"` pairs whose value is a secret.
-    pairs: Regex,
+    pairs: LazyLock<Regex>,
     /// `Authorization: Bearer <token>` and similar.
-    bearer: Regex,
+    bearer: LazyLock<Regex>,
     /// JWT-shaped strings (access and id tokens).
-    jwt: Regex,
+    jwt: LazyLock<Regex>,
     /// Words that introduce a user code (`enter the code`, `user code`).
-    prompt_key: Regex,
+    prompt_key: LazyLock<Regex>,
     /// The code right after such words.
-    prompt_code: Regex,
+    prompt_code: LazyLock<Regex>,
 }
 
-/// Builds this module's patterns now (see [`super::prepare`]).
-pub(super) fn prepare() {
-    patterns();
-}
+static P: Patterns = Patterns {
+    pairs: LazyLock::new(|| {
+        super::ascii_regex(
+            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|access_token|refresh_token|id_token|(?:^|(?-u:[^a-zA-Z0-9_]))(?:pwd|code|sig|secret|token))\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
+        )
+    }),
+    bearer: LazyLock::new(|| super::ascii_regex(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)")),
+    jwt: LazyLock::new(|| super::ascii_regex(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")),
+    prompt_key: LazyLock::new(|| super::ascii_regex(r"(?i)enter the code|user[ _-]?code")),
+    prompt_code: LazyLock::new(|| super::ascii_regex(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})")),
+};
 
 fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| Patterns {
-        pairs: super::ascii_regex(
-            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|access_token|refresh_token|id_token|(?:^|(?-u:[^a-zA-Z0-9_]))(?:pwd|code|sig|secret|token))\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
-        ),
-        bearer: super::ascii_regex(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)"),
-        jwt: super::ascii_regex(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
-        prompt_key: super::ascii_regex(r"(?i)enter the code|user[ _-]?code"),
-        prompt_code: super::ascii_regex(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})"),
-    })
+    &P
 }
 
 /// Returns `line` with every secret it holds replaced by `[REDACTED]`. Every pattern marks the
@@ -236,6 +234,14 @@ pub fn is_placeholder(value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        // Each is built on first use: build them all here.
+        for pattern in [&P.pairs, &P.bearer, &P.jwt, &P.prompt_key, &P.prompt_code] {
+            LazyLock::force(pattern);
+        }
+    }
 
     fn r(s: &str) -> String {
         String::from_utf8(redact(s.as_bytes())).unwrap()

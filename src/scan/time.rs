@@ -3,26 +3,32 @@
 
 use crate::model::Timestamp;
 use regex::bytes::Regex;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 struct Formats {
-    rfc1123: Regex,
-    syslog: Regex,
-    klog: Regex,
+    rfc1123: LazyLock<Regex>,
+    syslog: LazyLock<Regex>,
+    klog: LazyLock<Regex>,
 }
+
+static F: Formats = Formats {
+    rfc1123: LazyLock::new(|| {
+        super::ascii_regex(
+            r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT",
+        )
+    }),
+    syslog: LazyLock::new(|| {
+        super::ascii_regex(
+            r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])",
+        )
+    }),
+    klog: LazyLock::new(|| {
+        super::ascii_regex(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})")
+    }),
+};
 
 fn formats() -> &'static Formats {
-    static F: OnceLock<Formats> = OnceLock::new();
-    F.get_or_init(|| Formats {
-        rfc1123: super::ascii_regex(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT"),
-        syslog: super::ascii_regex(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])"),
-        klog: super::ascii_regex(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})"),
-    })
-}
-
-/// Builds this module's patterns now (see [`super::prepare`]).
-pub(super) fn prepare() {
-    formats();
+    &F
 }
 
 fn num(b: &[u8]) -> i64 {
@@ -210,6 +216,15 @@ fn offset_millis(z: &[u8]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::find;
+    use super::{LazyLock, F};
+
+    #[test]
+    fn every_pattern_compiles() {
+        // Each is built on first use: build them all here.
+        for pattern in [&F.rfc1123, &F.syslog, &F.klog] {
+            LazyLock::force(pattern);
+        }
+    }
 
     fn ms(s: &str) -> i64 {
         find(s.as_bytes()).and_then(|t| t.millis).unwrap()
