@@ -2,7 +2,7 @@
 //! logs print where the context says they are Entra codes (`"error_codes":[70016]`,
 //! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`).
 
-use super::{is_blank, is_word};
+use super::{is_blank, is_word, skip, skip_back, skip_one};
 use crate::model::CodeForm;
 use memchr::memmem;
 use std::sync::OnceLock;
@@ -75,18 +75,6 @@ pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
             out.push((parse(code), CodeForm::Bare));
         }
     }
-}
-
-fn skip(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
-    at + line[at..].iter().take_while(|&&b| what(b)).count()
-}
-
-fn skip_back(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
-    at - line[..at].iter().rev().take_while(|&&b| what(b)).count()
-}
-
-fn skip_one(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
-    at + usize::from(line.get(at).is_some_and(|&b| what(b)))
 }
 
 fn is_quote(b: u8) -> bool {

@@ -3,7 +3,7 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Dfa, Keywords};
-use super::{codes, contains, is_blank, is_word, secrets, time};
+use super::{codes, contains, ids, is_blank, is_word, secrets, time};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
 };
@@ -150,9 +150,6 @@ impl LineHit {
 }
 
 struct Patterns {
-    uuid_after_key: LazyLock<Regex>,
-    trace: LazyLock<Regex>,
-    bracket_corr: LazyLock<Regex>,
     device_code: LazyLock<Regex>,
     v1_code: LazyLock<Regex>,
     user_code: LazyLock<Regex>,
@@ -170,16 +167,7 @@ struct Patterns {
     klog_pid: LazyLock<Regex>,
 }
 
-const UUID: &str = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
-
 static P: Patterns = Patterns {
-    uuid_after_key: LazyLock::new(|| {
-        super::ascii_regex(&format!(
-            r#"(?i)(?:correlation[ _-]?id|correlationid|(?:^|[^\w-])client-request-id)\\*["']?\s*[:=]?\s*\\*["']?\s*{UUID}"#
-        ))
-    }),
-    trace: LazyLock::new(|| super::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#))),
-    bracket_corr: LazyLock::new(|| super::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}"))),
     device_code: LazyLock::new(|| {
         super::ascii_regex(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#)
     }),
@@ -255,7 +243,6 @@ pub fn parse(line: &[u8]) -> LineHit {
 /// Parses one line (without its line end). What the line says comes first; a line that says
 /// nothing worth keeping is returned as it is, without reading its time, worker or level.
 pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
-    let p = patterns();
     let mut hit = LineHit {
         continuation: super::prefilter::is_continuation(line),
         ..LineHit::default()
@@ -272,19 +259,21 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         }
     }
     codes::find_with(line, keywords::bare_code_key(kw), &mut hit.codes);
-    hit.trace_id =
-        if has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid") {
-            p.trace.captures(line).and_then(|c| real_uuid(&c[1]))
-        } else {
-            None
-        };
+    let traced =
+        has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid");
     let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
+    let lower = if traced || keyed {
+        line.to_ascii_lowercase()
+    } else {
+        Vec::new()
+    };
+    hit.trace_id = traced.then(|| ids::trace(line, &lower)).flatten().and_then(real_uuid);
     let id = keyed
-        .then(|| p.uuid_after_key.captures(line))
+        .then(|| ids::correlation(line, &lower))
         .flatten()
-        .or_else(|| bracketed.then(|| p.bracket_corr.captures(line)).flatten());
-    hit.correlation_id = id.and_then(|c| real_uuid(&c[1]));
+        .or_else(|| bracketed.then(|| ids::bracketed(line)).flatten());
+    hit.correlation_id = id.and_then(real_uuid);
     flow_facts(line, kw, &mut hit);
     hit.ci_job = has!(kw, "##[")
         || has!(kw, "##vso[")
@@ -791,9 +780,6 @@ mod tests {
     fn every_pattern_compiles() {
         // Each is built on first use: build them all here.
         for pattern in [
-            &P.uuid_after_key,
-            &P.trace,
-            &P.bracket_corr,
             &P.device_code,
             &P.v1_code,
             &P.user_code,

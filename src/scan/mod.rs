@@ -11,6 +11,7 @@
 pub mod assemble;
 pub mod codes;
 pub mod export;
+pub mod ids;
 pub mod keywords;
 pub mod line;
 mod long_line;
@@ -63,6 +64,21 @@ pub(crate) fn is_word(b: u8) -> bool {
 /// `\s` of an ASCII regex (which, unlike [`u8::is_ascii_whitespace`], counts the vertical tab).
 pub(crate) fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+/// Past the bytes from `at` on that are `what`.
+pub(crate) fn skip(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at + line[at..].iter().take_while(|&&b| what(b)).count()
+}
+
+/// Back before the bytes up to `at` that are `what`.
+pub(crate) fn skip_back(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at - line[..at].iter().rev().take_while(|&&b| what(b)).count()
+}
+
+/// Past the byte at `at` if it is `what`.
+pub(crate) fn skip_one(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
+    at + usize::from(line.get(at).is_some_and(|&b| what(b)))
 }
 
 /// Builds the searchers that every chunk needs now, side by side on the thread pool, instead of
