@@ -31,6 +31,17 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
             (summarize_flow(flow, &t, &scan, &flow_findings, &paths), flow_findings)
         })
         .collect();
+    // What only the diagnosis needed (every event, the flows, the files kept open for excerpts)
+    // is freed on the pool while the report is made and written.
+    let ScanOutput {
+        inputs,
+        tallies,
+        events,
+        max_events,
+        events_dropped,
+        files,
+    } = scan;
+    rayon::spawn(move || drop((events, files, flows, tallies)));
     let mut flow_summaries = Vec::with_capacity(diagnosed.len());
     let mut findings = Vec::new();
     for (summary, flow_findings) in diagnosed {
@@ -46,23 +57,23 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         }
     }
     let summary = Summary {
-        inputs: scan.inputs.len(),
-        input_errors: scan.inputs.iter().filter(|i| i.error.is_some()).count(),
-        bytes: scan.inputs.iter().map(|i| i.bytes).sum(),
-        lines: scan.inputs.iter().map(|i| i.lines).sum(),
+        inputs: inputs.len(),
+        input_errors: inputs.iter().filter(|i| i.error.is_some()).count(),
+        bytes: inputs.iter().map(|i| i.bytes).sum(),
+        lines: inputs.iter().map(|i| i.lines).sum(),
         codes: codes.len(),
         failures: codes.iter().map(|c| c.failures as usize).sum(),
         flows: flow_summaries.len(),
         findings: counts,
     };
     let limits = Limits {
-        max_events: scan.max_events,
-        events_dropped: scan.events_dropped,
+        max_events,
+        events_dropped,
     };
     Analysis {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
-        inputs: scan.inputs,
+        inputs,
         summary,
         codes,
         flows: flow_summaries,
