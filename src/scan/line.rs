@@ -3,7 +3,7 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Dfa, Keywords};
-use super::{codes, contains, ids, is_blank, is_word, secrets, time};
+use super::{codes, contains, is_blank, is_word, secrets, time, values};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
 };
@@ -150,14 +150,8 @@ impl LineHit {
 }
 
 struct Patterns {
-    device_code: LazyLock<Regex>,
     v1_code: LazyLock<Regex>,
     user_code: LazyLock<Regex>,
-    devicecode_endpoint: LazyLock<Regex>,
-    token_endpoint: LazyLock<Regex>,
-    http_status: LazyLock<Regex>,
-    expires_in: LazyLock<Regex>,
-    interval: LazyLock<Regex>,
     json_ts: LazyLock<Regex>,
     json_pid: LazyLock<Regex>,
     json_thread: LazyLock<Regex>,
@@ -168,20 +162,12 @@ struct Patterns {
 }
 
 static P: Patterns = Patterns {
-    device_code: LazyLock::new(|| {
-        super::ascii_regex(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#)
-    }),
     v1_code: LazyLock::new(|| super::ascii_regex(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)")),
     user_code: LazyLock::new(|| {
         super::ascii_regex(
             r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#,
         )
     }),
-    devicecode_endpoint: LazyLock::new(|| super::ascii_regex(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b")),
-    token_endpoint: LazyLock::new(|| super::ascii_regex(r"oauth2/(?:v2\.0/)?token\b")),
-    http_status: LazyLock::new(|| super::ascii_regex(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#)),
-    expires_in: LazyLock::new(|| super::ascii_regex(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#)),
-    interval: LazyLock::new(|| super::ascii_regex(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#)),
     json_ts: LazyLock::new(|| {
         super::ascii_regex(
             r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#,
@@ -263,18 +249,23 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid");
     let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
-    let lower = if traced || keyed {
+    let device_code = has_ci!(kw, "devicecode") || has_ci!(kw, "device_code");
+    // The line in lowercase, for the keys matched in any case.
+    let lower = if traced || keyed || device_code {
         line.to_ascii_lowercase()
     } else {
         Vec::new()
     };
-    hit.trace_id = traced.then(|| ids::trace(line, &lower)).flatten().and_then(real_uuid);
-    let id = keyed
-        .then(|| ids::correlation(line, &lower))
+    hit.trace_id = traced
+        .then(|| values::trace(line, &lower))
         .flatten()
-        .or_else(|| bracketed.then(|| ids::bracketed(line)).flatten());
+        .and_then(real_uuid);
+    let id = keyed
+        .then(|| values::correlation(line, &lower))
+        .flatten()
+        .or_else(|| bracketed.then(|| values::bracketed(line)).flatten());
     hit.correlation_id = id.and_then(real_uuid);
-    flow_facts(line, kw, &mut hit);
+    flow_facts(line, &lower, kw, &mut hit);
     hit.ci_job = has!(kw, "##[")
         || has!(kw, "##vso[")
         || has!(kw, "GITHUB_ACTIONS")
@@ -539,15 +530,14 @@ fn unbracket(s: &[u8]) -> &[u8] {
 }
 
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
-fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
+fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
     let p = patterns();
     let device_grant = has!(kw, "grant-type:device_code")
         || has!(kw, "grant_type=device_code")
         || has!(kw, "\"grant_type\": \"device_code\"");
     let devicecode = has_ci!(kw, "devicecode");
     if devicecode || has_ci!(kw, "device_code") {
-        for c in p.device_code.captures_iter(line) {
-            let v = &c[1];
+        for v in values::device_codes(line, lower) {
             if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
                 push_key(hit, IdKind::DeviceCode, v);
             }
@@ -575,23 +565,19 @@ fn flow_facts(line: &[u8], kw: Keywords, hit: &mut LineHit) {
         // A sign-in export record of a device code sign-in.
         || has!(kw, "\"deviceCode\"")
         || has!(kw, "\"deviceCodeFlow\"");
-    if (devicecode && p.devicecode_endpoint.is_match(line))
+    if (devicecode && values::names_devicecode_endpoint(line))
         || prompt
         || has!(kw, "Token Acquisition (DeviceCodeRequest) started")
     {
-        let expires_in = if has!(kw, "expires_in") {
-            p.expires_in.captures(line).map(|c| codes::parse(&c[1]))
-        } else {
-            None
-        };
-        let interval = if has!(kw, "interval") {
-            p.interval.captures(line).map(|c| codes::parse(&c[1]))
-        } else {
-            None
-        };
+        let expires_in = has!(kw, "expires_in")
+            .then(|| values::number_after(line, "expires_in", 6))
+            .flatten();
+        let interval = has!(kw, "interval")
+            .then(|| values::number_after(line, "interval", 4))
+            .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if has!(kw, "oauth2/") && p.token_endpoint.is_match(line) {
-        let status = p.http_status.captures(line).map(|c| codes::parse(&c[1]) as u16);
+    } else if has!(kw, "oauth2/") && values::names_token_endpoint(line) {
+        let status = values::http_status(line);
         // A URL in an error text or a discovery document is not a request.
         let request = has!(kw, "POST") || has!(kw, "Request URL") || has!(kw, "Sending token request") || device_grant;
         if request {
@@ -780,14 +766,8 @@ mod tests {
     fn every_pattern_compiles() {
         // Each is built on first use: build them all here.
         for pattern in [
-            &P.device_code,
             &P.v1_code,
             &P.user_code,
-            &P.devicecode_endpoint,
-            &P.token_endpoint,
-            &P.http_status,
-            &P.expires_in,
-            &P.interval,
             &P.json_ts,
             &P.json_pid,
             &P.json_thread,

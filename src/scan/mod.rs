@@ -11,7 +11,6 @@
 pub mod assemble;
 pub mod codes;
 pub mod export;
-pub mod ids;
 pub mod keywords;
 pub mod line;
 mod long_line;
@@ -19,6 +18,7 @@ pub mod prefilter;
 pub mod secrets;
 pub mod tally;
 pub mod time;
+pub mod values;
 
 use crate::input::{self, ChunkReader, Planned};
 use crate::model::{Event, Excerpt, InputSummary};

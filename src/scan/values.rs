@@ -1,10 +1,13 @@
-//! Reads the trace and correlation ids that a line gives after a key: `Trace ID: <uuid>`,
-//! `"correlation_id": "<uuid>"`, `client-request-id=<uuid>`, and the bracketed ids of Azure
-//! CLI and MSAL lines (`...12Z - <uuid>`, `] : [<uuid>`, `GMT:<uuid>`).
+//! Reads the values that a line gives after a key: the trace and correlation ids
+//! (`Trace ID: <uuid>`, `"correlation_id": "<uuid>"`, `client-request-id=<uuid>`, and the
+//! bracketed ids of Azure CLI and MSAL lines: `...12Z - <uuid>`, `] : [<uuid>`, `GMT:<uuid>`),
+//! device codes, `expires_in` and `interval`, the HTTP status, and the OAuth endpoints.
 //!
-//! Read by hand, as the regular expressions in the tests read them (a test compares the two on
+//! Read by hand, as the regular expressions in the tests read them (tests compare the two on
 //! generated lines): these run on most candidate lines, and a regex with a capture group costs
-//! far more there than a search for the key and a look at the bytes after it.
+//! far more there than a search for the key and a look at the bytes after it. Every key is
+//! followed by parts of distinct byte classes, so reading each part greedily reads what the
+//! regex reads.
 
 use super::{is_blank, is_word, skip, skip_one};
 use memchr::memmem;
@@ -76,9 +79,13 @@ fn id_word_end(lower: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Where a key's value starts: past `\\*["']?\s*[:=]\s*\\*["']?\s*` (the `:` or `=` optional
-/// unless `separator_needed`). Every part is a class of its own and none holds a hex digit, so
-/// taking each greedily reads what the regex reads.
+/// unless `separator_needed`).
 fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
+    separator_end(line, at, separator_needed).map(|at| skip(line, at, is_blank))
+}
+
+/// Past `\\*["']?\s*[:=]\s*\\*["']?` (the `:` or `=` optional unless `separator_needed`).
+fn separator_end(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
     let at = skip(line, at, |b| b == b'\\');
     let at = skip_one(line, at, |b| b == b'"' || b == b'\'');
     let at = skip(line, at, is_blank);
@@ -88,8 +95,81 @@ fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> 
     }
     let at = skip(line, sep, is_blank);
     let at = skip(line, at, |b| b == b'\\');
-    let at = skip_one(line, at, |b| b == b'"' || b == b'\'');
-    Some(skip(line, at, is_blank))
+    Some(skip_one(line, at, |b| b == b'"' || b == b'\''))
+}
+
+/// The shortest device code taken.
+const DEVICE_CODE_MIN: usize = 10;
+
+/// Every device code given after a `device_code` or `devicecode` key (any case) and a `:` or
+/// `=`: a run of at least [`DEVICE_CODE_MIN`] URL-safe characters, with its `=` padding. `lower`
+/// is the line in lowercase.
+pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
+    let url_safe = |b: u8| b.is_ascii_alphanumeric() || b"_-.~+/%".contains(&b);
+    let mut codes = Vec::new();
+    let mut from = 0;
+    for at in memmem::find_iter(lower, b"device") {
+        let key = skip_one(lower, at + "device".len(), |b| b == b'_');
+        if at < from || lower.get(key..key + 4) != Some(b"code") {
+            continue;
+        }
+        let Some(start) = separator_end(line, key + 4, true) else {
+            continue;
+        };
+        let end = skip(line, start, url_safe);
+        if end - start >= DEVICE_CODE_MIN {
+            from = skip(line, end, |b| b == b'=');
+            codes.push(&line[start..from]);
+        }
+    }
+    codes
+}
+
+/// The number (its first `max_digits` digits) after the first `key` (case matters) followed by a
+/// `:` or `=`: `expires_in=900`, `"interval": 5`.
+pub fn number_after(line: &[u8], key: &str, max_digits: usize) -> Option<u32> {
+    memmem::find_iter(line, key.as_bytes()).find_map(|at| {
+        let start = separator_end(line, at + key.len(), true)?;
+        let digits = skip(line, start, |b| b.is_ascii_digit()) - start;
+        (digits > 0).then(|| super::codes::parse(&line[start..start + digits.min(max_digits)]))
+    })
+}
+
+/// The status after the first `HTTP/1.1` (any version) that is followed by one, from 100 to 599.
+pub fn http_status(line: &[u8]) -> Option<u16> {
+    memmem::find_iter(line, b"HTTP/").find_map(|at| {
+        let version = at + "HTTP/".len();
+        let end = skip(line, version, |b| b.is_ascii_digit() || b == b'.');
+        let at = skip_one(line, skip(line, end, |b| b == b'\\'), |b| b == b'"');
+        let status = skip(line, at, is_blank);
+        let digits = line.get(status..status + 3)?;
+        let ok = end > version
+            && status > at
+            && (b'1'..=b'5').contains(&digits[0])
+            && digits[1..].iter().all(u8::is_ascii_digit)
+            && !line.get(status + 3).is_some_and(|&b| is_word(b));
+        ok.then(|| super::codes::parse(digits) as u16)
+    })
+}
+
+/// Whether the line names the token endpoint: `oauth2/token` or `oauth2/v2.0/token`.
+pub fn names_token_endpoint(line: &[u8]) -> bool {
+    memmem::find_iter(line, b"oauth2/").any(|at| {
+        let path = &line[at + "oauth2/".len()..];
+        let path = path.strip_prefix(b"v2.0/").unwrap_or(path);
+        path.strip_prefix(b"token")
+            .is_some_and(|rest| !rest.first().is_some_and(|&b| is_word(b)))
+    })
+}
+
+/// Whether the line names the device authorization endpoint: `oauth2/devicecode`,
+/// `oauth2/v2.0/devicecode`, or `/devicecode` as a word of its own.
+pub fn names_devicecode_endpoint(line: &[u8]) -> bool {
+    memmem::find_iter(line, b"/devicecode").any(|at| {
+        let word = !line.get(at + "/devicecode".len()).is_some_and(|&b| is_word(b));
+        let before = &line[..at];
+        word || before.ends_with(b"oauth2") || before.ends_with(b"oauth2/v2.0")
+    })
 }
 
 /// The uuid that starts at byte `at`, if one does.
@@ -205,5 +285,98 @@ mod tests {
         }
         // The lines are worth comparing: many hold ids.
         assert!(found > 15_000, "{found}");
+    }
+
+    #[test]
+    fn flow_values_are_read_as_their_regexes_read_them() {
+        let re = crate::scan::ascii_regex;
+        let device = re(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#);
+        let expires = re(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#);
+        let interval = re(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#);
+        let status = re(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#);
+        let token = re(r"oauth2/(?:v2\.0/)?token\b");
+        let devicecode = re(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b");
+        const KEYS: [&str; 19] = [
+            "HTTP/1.1 ",
+            "HTTP/1.1\\\" ",
+            "expires_in\": ",
+            "device_code",
+            "DeviceCode",
+            "devicecode",
+            "device__code",
+            "device code",
+            "expires_in",
+            "Expires_in",
+            "interval",
+            "\"interval",
+            "HTTP/1.1",
+            "HTTP/",
+            "HTTP/2",
+            "oauth2/token",
+            "oauth2/v2.0/token",
+            "oauth2/v2.0/devicecode",
+            "/devicecode",
+        ];
+        const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
+        const VALUES: [&str; 12] = [
+            "200",
+            "400 ",
+            "699",
+            "5",
+            "1234567",
+            "GAQABAAEAAAD-x_y.z~1+2/3%4",
+            "GAQABAAEAAAD==",
+            "short",
+            "abcdevice_code=GAQABAAEAAAD",
+            "urn:x",
+            "s",
+            "v2.0/token",
+        ];
+        const GLUE: [&str; 7] = ["", " ", "x", "\u{e9}", ",", "&", "_"];
+        let mut next = crate::scan::xorshift(0x6a09_e667_f3bc_c908);
+        let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
+        let group = |re: &regex::bytes::Regex, line: &[u8]| re.captures(line).map(|c| c[1].to_vec());
+        let mut found = [0usize; 6];
+        for _ in 0..60_000 {
+            let mut line = String::new();
+            for _ in 0..pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
+                line += pick(&GLUE);
+                line += pick(&KEYS);
+                for _ in 0..pick(&["0", "1", "2", "3"]).parse::<u32>().unwrap() {
+                    line += pick(&SEPS);
+                }
+                line += pick(&VALUES);
+                line += pick(&GLUE);
+            }
+            let (bytes, lower) = (line.as_bytes(), line.to_ascii_lowercase());
+            let codes: Vec<Vec<u8>> = device.captures_iter(bytes).map(|c| c[1].to_vec()).collect();
+            let by_hand: Vec<Vec<u8>> = device_codes(bytes, lower.as_bytes())
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+            assert_eq!(by_hand, codes, "{line:?}");
+            let parse = |d: Vec<u8>| crate::scan::codes::parse(&d);
+            let want_expires = group(&expires, bytes).map(parse);
+            assert_eq!(number_after(bytes, "expires_in", 6), want_expires, "{line:?}");
+            let want_interval = group(&interval, bytes).map(parse);
+            assert_eq!(number_after(bytes, "interval", 4), want_interval, "{line:?}");
+            let want_status = group(&status, bytes).map(|d| parse(d) as u16);
+            assert_eq!(http_status(bytes), want_status, "{line:?}");
+            assert_eq!(names_token_endpoint(bytes), token.is_match(bytes), "{line:?}");
+            assert_eq!(names_devicecode_endpoint(bytes), devicecode.is_match(bytes), "{line:?}");
+            let seen = [
+                !codes.is_empty(),
+                want_expires.is_some(),
+                want_interval.is_some(),
+                want_status.is_some(),
+                token.is_match(bytes),
+                devicecode.is_match(bytes),
+            ];
+            for (n, seen) in found.iter_mut().zip(seen) {
+                *n += usize::from(seen);
+            }
+        }
+        // The lines are worth comparing: each reader finds its value in many.
+        assert!(found.iter().all(|&n| n > 500), "{found:?}");
     }
 }
