@@ -21,12 +21,13 @@ pub const BARE_KEYS: [&str; 7] = [
 /// Every code mention in `line`, in order of appearance.
 pub fn find(line: &[u8], out: &mut Vec<(u32, CodeForm)>) {
     let bare_key = BARE_KEYS.iter().any(|k| memmem::find(line, k.as_bytes()).is_some());
-    find_with(line, bare_key, out);
+    let lower = bare_key.then(|| line.to_ascii_lowercase());
+    find_with(line, lower.as_deref(), out);
 }
 
-/// [`find`], told whether the line holds one of the [`BARE_KEYS`] (without one, the bare forms
-/// are not looked for).
-pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
+/// [`find`], given the line in lowercase when it holds one of the [`BARE_KEYS`] (without one,
+/// the bare forms are not looked for).
+pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeForm)>) {
     static FINDERS: OnceLock<[memmem::Finder<'static>; 3]> = OnceLock::new();
     let [finder, error, result_type] =
         FINDERS.get_or_init(|| ["AADSTS", "error", "ResultType"].map(memmem::Finder::new));
@@ -39,9 +40,9 @@ pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
         }
         from = start + len;
     }
-    if !bare_key {
+    let Some(lower) = bare_key else {
         return;
-    }
+    };
     // Lists first (`"error_codes":[70016]`, `expired_token ([70019])`), then single codes.
     for open in memchr::memchr_iter(b'[', line) {
         if list_key_before(line, open) {
@@ -52,8 +53,7 @@ pub fn find_with(line: &[u8], bare_key: bool, out: &mut Vec<(u32, CodeForm)>) {
     }
     // Where `error` (any case) and `ResultType` start, in order. A key cannot start inside the
     // match before it (separators and digits hold no letters).
-    let lower = line.to_ascii_lowercase();
-    let errors = error.find_iter(&lower).map(|at| (at, false));
+    let errors = error.find_iter(lower).map(|at| (at, false));
     let result_types = result_type.find_iter(line).map(|at| (at, true));
     let mut words: Vec<(usize, bool)> = errors.chain(result_types).collect();
     words.sort_unstable();
@@ -296,7 +296,7 @@ mod tests {
                 line += pick(&ENDS);
             }
             let mut found = Vec::new();
-            find_with(line.as_bytes(), true, &mut found);
+            find_with(line.as_bytes(), Some(line.to_ascii_lowercase().as_bytes()), &mut found);
             let by_hand: Vec<u32> = found.iter().filter(|c| c.1 == CodeForm::Bare).map(|c| c.0).collect();
             assert_eq!(by_hand, by_regex(line.as_bytes()), "{line:?}");
             found_some += usize::from(!by_hand.is_empty());

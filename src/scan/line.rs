@@ -244,18 +244,19 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
             hit.csv_row = Some(String::from_utf8_lossy(line).into());
         }
     }
-    codes::find_with(line, keywords::bare_code_key(kw), &mut hit.codes);
+    let bare_key = keywords::bare_code_key(kw);
     let traced =
         has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid");
     let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
     let device_code = has_ci!(kw, "devicecode") || has_ci!(kw, "device_code");
-    // The line in lowercase, for the keys matched in any case.
-    let lower = if traced || keyed || device_code {
+    // The line in lowercase, made once for the keys matched in any case.
+    let lower = if bare_key || traced || keyed || device_code {
         line.to_ascii_lowercase()
     } else {
         Vec::new()
     };
+    codes::find_with(line, bare_key.then_some(&lower[..]), &mut hit.codes);
     hit.trace_id = traced
         .then(|| values::trace(line, &lower))
         .flatten()
