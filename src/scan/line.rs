@@ -365,7 +365,8 @@ fn read_head(line: &[u8], continuation: bool) -> Head {
             }
         }
     }
-    h.error_level = error_level(&line[..line.len().min(320)]) || (is_json && error_level(line));
+    let start = &line[..line.len().min(320)];
+    h.error_level = error_level(start) || (is_json && line.len() > start.len() && error_level(line));
     h
 }
 
