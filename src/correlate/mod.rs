@@ -89,12 +89,17 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     let mut uf = UnionFind::default();
     let mut state: Vec<GroupState> = Vec::new();
     let mut by_key: HashMap<FlowKey, usize> = HashMap::new();
-    // Workers and processes numbered once, so the maps below are indexed, not hashed.
-    let (worker_of, workers) = number(events.iter().map(|e| &e.worker));
-    let (process_of, processes) = number(
-        events
-            .iter()
-            .map(|e| (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref())),
+    // Workers and processes numbered once (side by side), so the maps below are indexed, not
+    // hashed.
+    let ((worker_of, workers), (process_of, processes)) = rayon::join(
+        || number(events.iter().map(|e| &e.worker)),
+        || {
+            number(
+                events
+                    .iter()
+                    .map(|e| (e.worker.source, e.worker.host.as_deref(), e.worker.pid.as_deref())),
+            )
+        },
     );
     // The flow each worker, each process and each input is on, most specific first.
     let mut current: Vec<Option<usize>> = vec![None; workers];
