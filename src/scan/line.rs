@@ -151,7 +151,6 @@ impl LineHit {
 
 struct Patterns {
     v1_code: LazyLock<Regex>,
-    user_code: LazyLock<Regex>,
     json_ts: LazyLock<Regex>,
     json_pid: LazyLock<Regex>,
     json_thread: LazyLock<Regex>,
@@ -163,11 +162,6 @@ struct Patterns {
 
 static P: Patterns = Patterns {
     v1_code: LazyLock::new(|| super::ascii_regex(r"(?:^|[?&\s])code=([A-Za-z0-9_\-.~+/%]{10,}=*)")),
-    user_code: LazyLock::new(|| {
-        super::ascii_regex(
-            r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#,
-        )
-    }),
     json_ts: LazyLock::new(|| {
         super::ascii_regex(
             r#""(?:timestamp|time|@timestamp|TimeGenerated|createdDateTime|asctime)"\s*:\s*"([^"]{8,40})""#,
@@ -251,7 +245,7 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
     let device_code = has_ci!(kw, "devicecode") || has_ci!(kw, "device_code");
     // The line in lowercase, made once for the keys matched in any case.
-    let lower = if bare_key || traced || keyed || device_code {
+    let lower = if bare_key || traced || keyed || device_code || user_code_key(kw) {
         line.to_ascii_lowercase()
     } else {
         Vec::new()
@@ -550,11 +544,8 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             push_key(hit, IdKind::DeviceCode, &c[1]);
         }
     }
-    let user_code =
-        has_ci!(kw, "user_code") || has_ci!(kw, "user code") || has_ci!(kw, "user-code") || has_ci!(kw, "usercode");
-    if user_code || has_ci!(kw, "enter the code") {
-        for c in p.user_code.captures_iter(line) {
-            let v = &c[1];
+    if user_code_key(kw) {
+        for v in values::user_codes(line, lower) {
             if !secrets::is_placeholder(v) && v.iter().any(u8::is_ascii_uppercase) {
                 push_key(hit, IdKind::UserCode, v);
             }
@@ -600,6 +591,15 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
     if let Some(o) = outcome(line, kw, &hit.codes) {
         hit.signals.push(Signal::Outcome(o));
     }
+}
+
+/// Whether the line holds a key that a user code may follow (`user code`, `enter the code`).
+fn user_code_key(kw: Keywords) -> bool {
+    has_ci!(kw, "user_code")
+        || has_ci!(kw, "user code")
+        || has_ci!(kw, "user-code")
+        || has_ci!(kw, "usercode")
+        || has_ci!(kw, "enter the code")
 }
 
 fn push_key(hit: &mut LineHit, kind: IdKind, value: &[u8]) {
@@ -769,7 +769,6 @@ mod tests {
         // Each is built on first use: build them all here.
         for pattern in [
             &P.v1_code,
-            &P.user_code,
             &P.json_ts,
             &P.json_pid,
             &P.json_thread,

@@ -81,15 +81,16 @@ fn id_word_end(lower: &[u8], at: usize) -> Option<usize> {
 /// Where a key's value starts: past `\\*["']?\s*[:=]\s*\\*["']?\s*` (the `:` or `=` optional
 /// unless `separator_needed`).
 fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
-    separator_end(line, at, separator_needed).map(|at| skip(line, at, is_blank))
+    separator_end(line, at, b":=", separator_needed).map(|at| skip(line, at, is_blank))
 }
 
-/// Past `\\*["']?\s*[:=]\s*\\*["']?` (the `:` or `=` optional unless `separator_needed`).
-fn separator_end(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
+/// Past `\\*["']?\s*[:=]\s*\\*["']?` (`[:=]` being one of `separators`, optional unless
+/// `separator_needed`).
+fn separator_end(line: &[u8], at: usize, separators: &[u8], separator_needed: bool) -> Option<usize> {
     let at = skip(line, at, |b| b == b'\\');
     let at = skip_one(line, at, |b| b == b'"' || b == b'\'');
     let at = skip(line, at, is_blank);
-    let sep = skip_one(line, at, |b| b == b':' || b == b'=');
+    let sep = skip_one(line, at, |b| separators.contains(&b));
     if separator_needed && sep == at {
         return None;
     }
@@ -113,7 +114,7 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
         if at < from || lower.get(key..key + 4) != Some(b"code") {
             continue;
         }
-        let Some(start) = separator_end(line, key + 4, true) else {
+        let Some(start) = separator_end(line, key + 4, b":=", true) else {
             continue;
         };
         let end = skip(line, start, url_safe);
@@ -125,11 +126,57 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
     codes
 }
 
+/// Every user code after `enter the code` or after a `user code` key (`user[ _-]?code`, both
+/// any case, the key maybe followed by `:`, `=` or `(`): 6 to 12 uppercase letters, digits and
+/// dashes, starting with a letter or digit and ending at a word boundary. `lower` is the line in
+/// lowercase.
+pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
+    let prompts = memmem::find_iter(lower, b"enter the code").map(|at| (at, Some(at + "enter the code".len())));
+    let keys = memmem::find_iter(lower, b"user").map(|at| {
+        let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
+        let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
+        (at, key.and_then(|end| separator_end(line, end, b":=(", false)))
+    });
+    let mut starts: Vec<(usize, Option<usize>)> = prompts.chain(keys).collect();
+    starts.sort_unstable();
+    let mut codes = Vec::new();
+    let mut from = 0;
+    for (at, value) in starts {
+        let Some(value) = value.filter(|_| at >= from) else {
+            continue;
+        };
+        let start = skip(line, value, is_blank);
+        if let Some(end) = user_code_end(line, start) {
+            codes.push(&line[start..end]);
+            from = end;
+        }
+    }
+    codes
+}
+
+/// The end of the user code at `start`: the longest run that the shape allows and that ends at a
+/// word boundary (as a regex's `[A-Z0-9][A-Z0-9-]{5,11}\b` backs off until it does).
+fn user_code_end(line: &[u8], start: usize) -> Option<usize> {
+    let code = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    if !line.get(start).is_some_and(code) {
+        return None;
+    }
+    let run = line[start + 1..]
+        .iter()
+        .take(11)
+        .take_while(|&b| code(b) || *b == b'-')
+        .count();
+    (5..=run).rev().map(|n| start + 1 + n).find(|&end| {
+        let after = line.get(end).is_some_and(|&b| is_word(b));
+        is_word(line[end - 1]) != after
+    })
+}
+
 /// The number (its first `max_digits` digits) after the first `key` (case matters) followed by a
 /// `:` or `=`: `expires_in=900`, `"interval": 5`.
 pub fn number_after(line: &[u8], key: &str, max_digits: usize) -> Option<u32> {
     memmem::find_iter(line, key.as_bytes()).find_map(|at| {
-        let start = separator_end(line, at + key.len(), true)?;
+        let start = separator_end(line, at + key.len(), b":=", true)?;
         let digits = skip(line, start, |b| b.is_ascii_digit()) - start;
         (digits > 0).then(|| super::codes::parse(&line[start..start + digits.min(max_digits)]))
     })
@@ -296,7 +343,15 @@ mod tests {
         let status = re(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#);
         let token = re(r"oauth2/(?:v2\.0/)?token\b");
         let devicecode = re(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b");
-        const KEYS: [&str; 19] = [
+        let user = re(
+            r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#,
+        );
+        const KEYS: [&str; 24] = [
+            "Enter the code",
+            "enter the code ",
+            "user_code",
+            "User Code",
+            "usercode(",
             "HTTP/1.1 ",
             "HTTP/1.1\\\" ",
             "expires_in\": ",
@@ -318,7 +373,12 @@ mod tests {
             "/devicecode",
         ];
         const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
-        const VALUES: [&str; 12] = [
+        const VALUES: [&str; 17] = [
+            "ABCD-EFGH",
+            "AB12CD34EF56GH",
+            "ABCD-EFGH-IJKLM",
+            "ABC12-",
+            "AbCDEFG",
             "200",
             "400 ",
             "699",
@@ -336,7 +396,7 @@ mod tests {
         let mut next = crate::scan::xorshift(0x6a09_e667_f3bc_c908);
         let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
         let group = |re: &regex::bytes::Regex, line: &[u8]| re.captures(line).map(|c| c[1].to_vec());
-        let mut found = [0usize; 6];
+        let mut found = [0usize; 7];
         for _ in 0..60_000 {
             let mut line = String::new();
             for _ in 0..pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
@@ -364,6 +424,12 @@ mod tests {
             assert_eq!(http_status(bytes), want_status, "{line:?}");
             assert_eq!(names_token_endpoint(bytes), token.is_match(bytes), "{line:?}");
             assert_eq!(names_devicecode_endpoint(bytes), devicecode.is_match(bytes), "{line:?}");
+            let user_want: Vec<Vec<u8>> = user.captures_iter(bytes).map(|c| c[1].to_vec()).collect();
+            let user_got: Vec<Vec<u8>> = user_codes(bytes, lower.as_bytes())
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+            assert_eq!(user_got, user_want, "{line:?}");
             let seen = [
                 !codes.is_empty(),
                 want_expires.is_some(),
@@ -371,12 +437,13 @@ mod tests {
                 want_status.is_some(),
                 token.is_match(bytes),
                 devicecode.is_match(bytes),
+                !user_want.is_empty(),
             ];
             for (n, seen) in found.iter_mut().zip(seen) {
                 *n += usize::from(seen);
             }
         }
         // The lines are worth comparing: each reader finds its value in many.
-        assert!(found.iter().all(|&n| n > 500), "{found:?}");
+        assert!(found.iter().all(|&n| n > 300), "{found:?}");
     }
 }
