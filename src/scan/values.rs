@@ -266,6 +266,31 @@ mod tests {
 
     const UUID: &str = r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
 
+    /// 60,000 generated lines, each of one to three `glue key separators value glue` runs.
+    fn lines(
+        seed: u64,
+        keys: &'static [&'static str],
+        values: &'static [&'static str],
+        glue: &'static [&'static str],
+    ) -> impl Iterator<Item = String> {
+        const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
+        let mut next = crate::scan::xorshift(seed);
+        let mut pick = move |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
+        (0..60_000).map(move |_| {
+            let mut line = String::new();
+            for _ in 0..pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
+                line += pick(glue);
+                line += pick(keys);
+                for _ in 0..pick(&["0", "1", "2", "3"]).parse::<u32>().unwrap() {
+                    line += pick(&SEPS);
+                }
+                line += pick(values);
+                line += pick(glue);
+            }
+            line
+        })
+    }
+
     #[test]
     fn ids_are_read_as_their_regexes_read_them() {
         let trace_re = crate::scan::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#));
@@ -292,7 +317,6 @@ mod tests {
             "] : [",
             "GMT:",
         ];
-        const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
         const IDS: [&str; 6] = [
             A,
             B,
@@ -302,20 +326,8 @@ mod tests {
             "g0000000-0000-0000-0000-000000000000",
         ];
         const GLUE: [&str; 6] = ["", " ", "x", "\u{e9}", ",", "id"];
-        let mut next = crate::scan::xorshift(0x1d8e_4e27_c47d_124f);
-        let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
         let mut found = 0;
-        for _ in 0..60_000 {
-            let mut line = String::new();
-            for _ in 0..pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
-                line += pick(&GLUE);
-                line += pick(&KEYS);
-                for _ in 0..pick(&["0", "1", "2", "3"]).parse::<u32>().unwrap() {
-                    line += pick(&SEPS);
-                }
-                line += pick(&IDS);
-                line += pick(&GLUE);
-            }
+        for line in lines(0x1d8e_4e27_c47d_124f, &KEYS, &IDS, &GLUE) {
             let (bytes, lower) = (line.as_bytes(), line.to_ascii_lowercase());
             let want_trace = group(&trace_re, bytes);
             let want_correlation = group(&key_re, bytes).or_else(|| group(&bracket_re, bytes));
@@ -372,7 +384,6 @@ mod tests {
             "oauth2/v2.0/devicecode",
             "/devicecode",
         ];
-        const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
         const VALUES: [&str; 17] = [
             "ABCD-EFGH",
             "AB12CD34EF56GH",
@@ -393,21 +404,9 @@ mod tests {
             "v2.0/token",
         ];
         const GLUE: [&str; 7] = ["", " ", "x", "\u{e9}", ",", "&", "_"];
-        let mut next = crate::scan::xorshift(0x6a09_e667_f3bc_c908);
-        let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
         let group = |re: &regex::bytes::Regex, line: &[u8]| re.captures(line).map(|c| c[1].to_vec());
         let mut found = [0usize; 7];
-        for _ in 0..60_000 {
-            let mut line = String::new();
-            for _ in 0..pick(&["1", "2", "3"]).parse::<u32>().unwrap() {
-                line += pick(&GLUE);
-                line += pick(&KEYS);
-                for _ in 0..pick(&["0", "1", "2", "3"]).parse::<u32>().unwrap() {
-                    line += pick(&SEPS);
-                }
-                line += pick(&VALUES);
-                line += pick(&GLUE);
-            }
+        for line in lines(0x6a09_e667_f3bc_c908, &KEYS, &VALUES, &GLUE) {
             let (bytes, lower) = (line.as_bytes(), line.to_ascii_lowercase());
             let codes: Vec<Vec<u8>> = device.captures_iter(bytes).map(|c| c[1].to_vec()).collect();
             let by_hand: Vec<Vec<u8>> = device_codes(bytes, lower.as_bytes())
