@@ -243,9 +243,8 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         has_ci!(kw, "trace id") || has_ci!(kw, "trace_id") || has_ci!(kw, "trace-id") || has_ci!(kw, "traceid");
     let keyed = has_ci!(kw, "correlation") || has!(kw, "client-request-id");
     let bracketed = has!(kw, "Z - ") || has!(kw, "] : [") || has!(kw, "GMT:");
-    let device_code = has_ci!(kw, "devicecode") || has_ci!(kw, "device_code");
     // The line in lowercase, made once for the keys matched in any case.
-    let lower = if bare_key || traced || keyed || device_code || user_code_key(kw) {
+    let lower = if bare_key || traced || keyed || device_code_key(kw) || user_code_key(kw) {
         line.to_ascii_lowercase()
     } else {
         Vec::new()
@@ -532,7 +531,7 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         || has!(kw, "grant_type=device_code")
         || has!(kw, "\"grant_type\": \"device_code\"");
     let devicecode = has_ci!(kw, "devicecode");
-    if devicecode || has_ci!(kw, "device_code") {
+    if device_code_key(kw) {
         for v in values::device_codes(line, lower) {
             if !secrets::is_placeholder(v) && !v.starts_with(b"urn:") {
                 push_key(hit, IdKind::DeviceCode, v);
@@ -591,6 +590,11 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
     if let Some(o) = outcome(line, kw, &hit.codes) {
         hit.signals.push(Signal::Outcome(o));
     }
+}
+
+/// Whether the line holds a key that a device code may follow (`device_code`, `devicecode`).
+fn device_code_key(kw: Keywords) -> bool {
+    has_ci!(kw, "devicecode") || has_ci!(kw, "device_code")
 }
 
 /// Whether the line holds a key that a user code may follow (`user code`, `enter the code`).
