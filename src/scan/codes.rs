@@ -2,7 +2,7 @@
 //! logs print where the context says they are Entra codes (`"error_codes":[70016]`,
 //! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`).
 
-use super::{is_blank, is_word, skip, skip_back, skip_one};
+use super::{is_blank, is_quote, is_word, skip, skip_back, skip_one};
 use crate::model::CodeForm;
 use memchr::memmem;
 use std::sync::OnceLock;
@@ -77,10 +77,6 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
     }
 }
 
-fn is_quote(b: u8) -> bool {
-    b == b'"' || b == b'\''
-}
-
 /// After `error` (ending at `at`): the end of `[ _]?code` (any case).
 fn error_code_end(line: &[u8], at: usize) -> Option<usize> {
     let at = skip_one(line, at, |b| b == b' ' || b == b'_');
@@ -91,14 +87,7 @@ fn error_code_end(line: &[u8], at: usize) -> Option<usize> {
 /// The code after a single-code key ending at `at`: the separator
 /// (`\\*["']?\s*[:=]?\s*\\*["']?\s*`), then 5 to 7 digits that end a word.
 fn single_code(line: &[u8], at: usize) -> Option<&[u8]> {
-    let mut at = skip(line, at, |b| b == b'\\');
-    at = skip_one(line, at, is_quote);
-    at = skip(line, at, is_blank);
-    at = skip_one(line, at, |b| b == b':' || b == b'=');
-    at = skip(line, at, is_blank);
-    at = skip(line, at, |b| b == b'\\');
-    at = skip_one(line, at, is_quote);
-    at = skip(line, at, is_blank);
+    let at = super::values::value_start(line, at, false)?;
     let end = skip(line, at, |b| b.is_ascii_digit());
     let ends_word = line.get(end).is_none_or(|&b| !is_word(b));
     ((5..=7).contains(&(end - at)) && ends_word).then(|| &line[at..end])

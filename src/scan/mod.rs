@@ -66,6 +66,11 @@ pub(crate) fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 
+/// A quote that may open or close a value: `"` or `'`.
+pub(crate) fn is_quote(b: u8) -> bool {
+    b == b'"' || b == b'\''
+}
+
 /// Past the bytes from `at` on that are `what`.
 pub(crate) fn skip(line: &[u8], at: usize, what: impl Fn(u8) -> bool) -> usize {
     at + line[at..].iter().take_while(|&&b| what(b)).count()

@@ -9,7 +9,7 @@
 //! followed by parts of distinct byte classes, so reading each part greedily reads what the
 //! regex reads.
 
-use super::{is_blank, is_word, skip, skip_one};
+use super::{is_blank, is_quote, is_word, skip, skip_one};
 use memchr::memmem;
 
 /// A uuid's length: `8-4-4-4-12` hex digits.
@@ -79,8 +79,8 @@ fn id_word_end(lower: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Where a key's value starts: past `\\*["']?\s*[:=]\s*\\*["']?\s*` (the `:` or `=` optional
-/// unless `separator_needed`).
-fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
+/// unless `separator_needed`). The bare codes of `codes.rs` follow their keys the same way.
+pub(crate) fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> {
     separator_end(line, at, b":=", separator_needed).map(|at| skip(line, at, is_blank))
 }
 
@@ -88,7 +88,7 @@ fn value_start(line: &[u8], at: usize, separator_needed: bool) -> Option<usize> 
 /// `separator_needed`).
 fn separator_end(line: &[u8], at: usize, separators: &[u8], separator_needed: bool) -> Option<usize> {
     let at = skip(line, at, |b| b == b'\\');
-    let at = skip_one(line, at, |b| b == b'"' || b == b'\'');
+    let at = skip_one(line, at, is_quote);
     let at = skip(line, at, is_blank);
     let sep = skip_one(line, at, |b| separators.contains(&b));
     if separator_needed && sep == at {
@@ -96,7 +96,7 @@ fn separator_end(line: &[u8], at: usize, separators: &[u8], separator_needed: bo
     }
     let at = skip(line, sep, is_blank);
     let at = skip(line, at, |b| b == b'\\');
-    Some(skip_one(line, at, |b| b == b'"' || b == b'\''))
+    Some(skip_one(line, at, is_quote))
 }
 
 /// The shortest device code taken.
