@@ -114,6 +114,10 @@ struct ScanArgs {
     /// Print nothing on standard error but errors (no progress bar, no notes).
     #[arg(long, short)]
     quiet: bool,
+    /// Copy large files into buffers instead of mapping them into memory (slower; the report is
+    /// the same).
+    #[arg(long)]
+    no_mmap: bool,
 }
 
 /// What `--fail-on` asks for.
@@ -260,6 +264,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         pool = pool.num_threads(n.max(1));
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
+    aadlint::input::set_mapping(!args.no_mmap);
     // The rules are parsed while the scanner's patterns are built.
     let (catalog, ()) = rayon::join(|| load_catalog(args.rules.as_ref()), aadlint::scan::prepare);
     let catalog = catalog?;

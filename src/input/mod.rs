@@ -7,9 +7,11 @@
 //! stream that [`ChunkReader`] cuts into chunks after their last line end. Either way every chunk
 //! holds whole lines (a line longer than the largest chunk is cut, deterministically).
 
+mod mapped;
 mod ranged;
 mod walk;
 
+pub use mapped::set_enabled as set_mapping;
 pub use ranged::{RangedFile, ReadBuf, RANGE_SIZE};
 
 pub use walk::{expand, Planned};

@@ -7,10 +7,12 @@
 //! past a nominal boundary is not looked for: such a long line is cut between two of its fields
 //! just before the boundary.
 //!
-//! Reads go into page-aligned buffers (a copy into a buffer 16 bytes past a page boundary runs
-//! several times slower), and never map the file: a log truncated while it is read (logrotate's
-//! copytruncate) gives a short read, never a `SIGBUS`.
+//! The ranges of a file of several are mapped into memory ([`Mapped`]); a range that cannot be
+//! mapped, or whose file shrank while it was mapped (logrotate's copytruncate), is read again
+//! into a page-aligned buffer (a copy into a buffer 16 bytes past a page boundary runs several
+//! times slower), where a shrunken file gives a short read.
 
+use super::mapped::Mapped;
 use super::{tail_start, CONTEXT_BYTES, CONTEXT_LINES, CUT_SEARCH};
 use std::fs::File;
 use std::io;
@@ -54,14 +56,34 @@ pub struct Range<'a> {
     pub context: &'a [u8],
 }
 
-/// A reusable, page-aligned read buffer (one per thread).
+/// A reusable, page-aligned read buffer (one per thread), or the mapped bytes of the range read
+/// last.
 #[derive(Debug, Default)]
 pub struct ReadBuf {
     raw: Vec<u8>,
     context: Vec<u8>,
+    /// The mapped window of the last range, and where in the file it ends.
+    mapped: Option<(Mapped, u64)>,
 }
 
 impl ReadBuf {
+    /// The `got` bytes of the window read last: mapped, or copied into the aligned buffer.
+    fn window(&self, got: usize) -> &[u8] {
+        match &self.mapped {
+            Some((mapped, _)) => &mapped.bytes()[..got],
+            None => &self.raw[self.aligned_start()..][..got],
+        }
+    }
+
+    /// Lets go of the mapped window, if any; whether every byte read through it was the file's
+    /// (the file did not shrink below it while it was read).
+    fn unmap(&mut self, file: &File) -> bool {
+        match self.mapped.take() {
+            None => true,
+            Some((mapped, end)) => mapped.intact() && file.metadata().is_ok_and(|meta| meta.len() >= end),
+        }
+    }
+
     /// `len` bytes starting at a page boundary (zeroed once, when the buffer grows).
     fn aligned(&mut self, len: usize) -> &mut [u8] {
         if self.raw.len() < len + PAGE {
@@ -98,15 +120,34 @@ impl RangedFile {
         range_count(self.len)
     }
 
-    /// Reads range `index` into `buf`. A file that shrank since it was opened gives shorter or
-    /// empty ranges.
-    pub fn read<'b>(&self, index: u64, buf: &'b mut ReadBuf) -> io::Result<Range<'b>> {
+    /// Reads range `index` into `buf` and hands it to `scan`; returns what `scan` made of it. The
+    /// range of a file of several ranges is mapped where it can be; when the file shrank while it
+    /// was mapped, the range is read again by copy and scanned again, so that the result always
+    /// describes bytes the file held (a shrunken file gives shorter or empty ranges).
+    pub fn scan_range<T>(&self, index: u64, buf: &mut ReadBuf, scan: impl Fn(Range<'_>) -> T) -> io::Result<T> {
+        let scanned = scan(self.read(index, buf, self.ranges() > 1)?);
+        if buf.unmap(&self.file) {
+            return Ok(scanned);
+        }
+        Ok(scan(self.read(index, buf, false)?))
+    }
+
+    /// Reads range `index` into `buf`, mapped if `map` and it can be.
+    fn read<'b>(&self, index: u64, buf: &'b mut ReadBuf, map: bool) -> io::Result<Range<'b>> {
         let nominal = index * RANGE_SIZE as u64;
         let nominal_end = (nominal + RANGE_SIZE as u64).min(self.len);
         let win_start = nominal.saturating_sub(PAD as u64);
         let win_end = (nominal_end + PAD as u64).min(self.len);
-        let got = read_full_at(&self.file, buf.aligned((win_end - win_start) as usize), win_start)?;
-        let window = &buf.raw[buf.aligned_start()..][..got];
+        let len = (win_end - win_start) as usize;
+        buf.mapped = None;
+        let got = match map.then(|| Mapped::new(&self.file, win_start, len)).flatten() {
+            Some(mapped) => {
+                buf.mapped = Some((mapped, win_end));
+                len
+            }
+            None => read_full_at(&self.file, buf.aligned(len), win_start)?,
+        };
+        let window = buf.window(got);
         let start = if index == 0 {
             0
         } else {
@@ -125,7 +166,7 @@ impl RangedFile {
                 self.read_context(start, &mut buf.context)?;
             }
             let buf: &'b ReadBuf = buf;
-            let window = &buf.raw[buf.aligned_start()..][..got];
+            let window = buf.window(got);
             let context = if context_here {
                 let lines_before = &window[..before];
                 &lines_before[tail_start(lines_before, CONTEXT_LINES, CONTEXT_BYTES, self.newline)..]
@@ -139,13 +180,16 @@ impl RangedFile {
                 context,
             });
         }
-        // A long line moved a boundary out of the window: read the range on its own.
+        // A long line moved a boundary out of the window: read the range on its own, by copy.
+        if !buf.unmap(&self.file) {
+            return self.read(index, buf, false);
+        }
         self.read_context(start, &mut buf.context)?;
         let got = read_full_at(&self.file, buf.aligned((end - start) as usize), start)?;
         let buf: &'b ReadBuf = buf;
         Ok(Range {
             offset: start,
-            data: &buf.raw[buf.aligned_start()..][..got],
+            data: buf.window(got),
             context: &buf.context[..],
         })
     }
@@ -238,4 +282,94 @@ pub(super) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Resu
         }
     }
     Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::io::Write;
+
+    /// A file of three ranges of numbered lines, opened for ranged reads.
+    fn three_ranges() -> (tempfile::NamedTempFile, RangedFile) {
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        let mut n = 0u64;
+        while tmp.as_file().metadata().unwrap().len() < 2 * RANGE_SIZE as u64 + 1000 {
+            let lines: String = (n..n + 1000).map(|i| format!("line {i:08} of a log\n")).collect();
+            tmp.write_all(lines.as_bytes()).unwrap();
+            n += 1000;
+        }
+        tmp.flush().unwrap();
+        let len = tmp.as_file().metadata().unwrap().len();
+        let file = RangedFile::new(File::open(tmp.path()).unwrap(), len, b'\n');
+        (tmp, file)
+    }
+
+    #[test]
+    fn the_ranges_cover_the_file_once_in_whole_lines() {
+        let (tmp, file) = three_ranges();
+        let mut buf = ReadBuf::default();
+        let mut all = Vec::new();
+        for index in 0..file.ranges() {
+            let (offset, data) = file
+                .scan_range(index, &mut buf, |r| (r.offset, r.data.to_vec()))
+                .unwrap();
+            assert_eq!(offset, all.len() as u64);
+            assert!(data.ends_with(b"\n"));
+            all.extend(data);
+        }
+        assert_eq!(all, std::fs::read(tmp.path()).unwrap());
+    }
+
+    /// Scans range 1 of `file`, calling `change` with the range's bytes during the first scan;
+    /// how many scans there were, and the range's offset and bytes in the last.
+    fn scan_changing(file: &RangedFile, change: impl Fn(&[u8])) -> (u32, u64, Vec<u8>) {
+        let scans = Cell::new(0);
+        let (offset, data) = file
+            .scan_range(1, &mut ReadBuf::default(), |range| {
+                scans.set(scans.get() + 1);
+                if scans.get() == 1 {
+                    change(range.data);
+                }
+                (range.offset, range.data.to_vec())
+            })
+            .unwrap();
+        (scans.get(), offset, data)
+    }
+
+    #[test]
+    fn a_range_whose_file_shrank_while_it_was_scanned_is_scanned_again_as_the_file_now_is() {
+        let (tmp, file) = three_ranges();
+        let shrink_to = RANGE_SIZE as u64 + 100;
+        let (scans, offset, data) = scan_changing(&file, |_| tmp.as_file().set_len(shrink_to).unwrap());
+        assert_eq!(scans, 2, "the range is scanned once more, by copy");
+        assert!((RANGE_SIZE as u64..shrink_to).contains(&offset));
+        assert_eq!(offset + data.len() as u64, shrink_to);
+        assert!(!data.contains(&0), "no zeros from the pages that went away");
+    }
+
+    #[test]
+    fn a_range_cut_inside_its_last_page_is_scanned_again() {
+        let (tmp, file) = three_ranges();
+        let end = file
+            .scan_range(1, &mut ReadBuf::default(), |r| r.offset + r.data.len() as u64)
+            .unwrap();
+        // The new end shares a page with the old one: reading past it gives zeros, not a fault.
+        assert!(end % 4096 > 8);
+        let (scans, offset, data) = scan_changing(&file, |_| tmp.as_file().set_len(end - 5).unwrap());
+        assert_eq!(scans, 2);
+        assert_eq!(offset + data.len() as u64, end - 5);
+    }
+
+    #[test]
+    fn a_range_whose_file_was_cut_and_grew_again_is_scanned_again() {
+        let (tmp, file) = three_ranges();
+        let (scans, _, _) = scan_changing(&file, |data| {
+            tmp.as_file().set_len(RANGE_SIZE as u64).unwrap();
+            // This read faults: the page is past the end of the file now.
+            assert_eq!(std::hint::black_box(data[data.len() - 1]), 0);
+            tmp.as_file().set_len(file.size()).unwrap();
+        });
+        assert_eq!(scans, 2);
+    }
 }

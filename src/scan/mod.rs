@@ -458,22 +458,22 @@ fn scan_range(
     mode: Option<Mode>,
     slot: Option<Vec<u8>>,
 ) -> ChunkResult {
-    let (scan, base, bytes, last, error) = READ_BUF.with_borrow_mut(|buf| match file.read(index, buf) {
-        Ok(range) => (
-            scan_chunk_with(
+    let scanned = READ_BUF.with_borrow_mut(|buf| {
+        file.scan_range(index, buf, |range| {
+            let scan = scan_chunk_with(
                 range.data,
                 range.context,
                 file.newline(),
                 mode.unwrap_or_else(|| Mode::of(range.data)),
                 excerpts_of(source),
-            ),
-            range.offset,
-            range.data.len() as u64,
-            range.data.last().copied(),
-            None,
-        ),
-        Err(e) => (ChunkScan::default(), 0, 0, None, Some(e)),
+            );
+            (scan, range.offset, range.data.len() as u64, range.data.last().copied())
+        })
     });
+    let ((scan, base, bytes, last), error) = match scanned {
+        Ok(scanned) => (scanned, None),
+        Err(e) => ((ChunkScan::default(), 0, 0, None), Some(e)),
+    };
     ChunkResult {
         source,
         index,
