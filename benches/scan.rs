@@ -4,10 +4,15 @@
 //! ```text
 //! cargo bench --bench scan
 //! cargo bench --bench scan -- 'scan_chunk/density=0.005'
+//! cargo bench --bench scan -- floor
 //! ```
 //!
 //! One thread, no I/O: this is the per-core ceiling the whole pipeline (`aadlint scan`) runs
 //! below. `benches/compare.sh` measures the binary end to end against `rg`, `grep` and `cat`.
+//!
+//! The `floor` group times the two searches that bound that ceiling on the same bytes: the
+//! scanner's literal prefilter alone (every line worth reading holds one of its literals), and
+//! the one-literal search `rg -c 'AADSTS[0-9]{5,7}'` runs (memchr's `memmem` for `AADSTS`).
 
 #[path = "synth/mod.rs"]
 mod synth;
@@ -18,6 +23,23 @@ use std::time::Duration;
 const SIZE: u64 = 64 << 20;
 const SEED: u64 = 1;
 
+/// The 64 MiB synthetic log at `density`: whole lines, cut after the last line end before 64 MiB.
+fn log(density: f64) -> Vec<u8> {
+    let (mut data, truth) = synth::generate_vec(SIZE, density, SEED);
+    let cut = data[..SIZE as usize]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(data.len(), |i| i + 1);
+    data.truncate(cut);
+    eprintln!(
+        "density {density}: {} bytes, {} auth lines of {} in the full log",
+        data.len(),
+        truth.auth_lines,
+        truth.lines
+    );
+    data
+}
+
 fn scan_chunk(c: &mut Criterion) {
     let mut group = c.benchmark_group("scan_chunk");
     group
@@ -25,19 +47,7 @@ fn scan_chunk(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
     for density in [synth::DEFAULT_DENSITY, synth::DEFAULT_DENSITY * 10.0] {
-        let (mut data, truth) = synth::generate_vec(SIZE, density, SEED);
-        // Exactly 64 MiB of whole lines: cut after the last line end before 64 MiB.
-        let cut = data[..SIZE as usize]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(data.len(), |i| i + 1);
-        data.truncate(cut);
-        eprintln!(
-            "density {density}: {} bytes, {} auth lines of {} in the full log",
-            data.len(),
-            truth.auth_lines,
-            truth.lines
-        );
+        let data = log(density);
         // The pipeline picks the mode from an input's first bytes.
         let mode = aadlint::scan::Mode::of(&data);
         group.throughput(Throughput::Bytes(data.len() as u64));
@@ -51,5 +61,24 @@ fn scan_chunk(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scan_chunk);
+fn floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("floor");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let data = log(synth::DEFAULT_DENSITY);
+    group.throughput(Throughput::Bytes(data.len() as u64));
+    let prefilter = aadlint::scan::prefilter::primary(aadlint::scan::Mode::Logs);
+    group.bench_function("prefilter", |b| {
+        b.iter(|| prefilter.find_iter(black_box(&data[..])).count())
+    });
+    let aadsts = memchr::memmem::Finder::new("AADSTS");
+    group.bench_function("rg_literal", |b| {
+        b.iter(|| aadsts.find_iter(black_box(&data[..])).count())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scan_chunk, floor);
 criterion_main!(benches);
