@@ -117,10 +117,12 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, _contex
     // are const-initialised cells without destructors (plain thread-local memory); mmap,
     // sigaction and raise are system calls that take no locks.
     unsafe {
+        // A fault has a positive code; `kill` and `sigqueue` give zero or less, and no address.
+        let fault = (*info).si_code > 0;
         let addr = (*info).si_addr() as usize;
         let (start, len) = GUARDED.get();
         let page = PAGE_SIZE.load(Ordering::Relaxed);
-        if len > 0 && page > 0 && addr.wrapping_sub(start) < len {
+        if fault && len > 0 && page > 0 && addr.wrapping_sub(start) < len {
             let zeros = libc::mmap(
                 (addr & !(page - 1)) as *mut libc::c_void,
                 page,
