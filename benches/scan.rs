@@ -17,7 +17,8 @@
 #[path = "synth/mod.rs"]
 mod synth;
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 
 const SIZE: u64 = 64 << 20;
@@ -40,12 +41,18 @@ fn log(density: f64) -> Vec<u8> {
     data
 }
 
-fn scan_chunk(c: &mut Criterion) {
-    let mut group = c.benchmark_group("scan_chunk");
+/// A group of few, long samples: each iteration scans 64 MiB.
+fn group<'c>(c: &'c mut Criterion, name: &str, measure_secs: u64) -> BenchmarkGroup<'c, WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
+        .measurement_time(Duration::from_secs(measure_secs));
+    group
+}
+
+fn scan_chunk(c: &mut Criterion) {
+    let mut group = group(c, "scan_chunk", 8);
     for density in [synth::DEFAULT_DENSITY, synth::DEFAULT_DENSITY * 10.0] {
         let data = log(density);
         // The pipeline picks the mode from an input's first bytes.
@@ -62,11 +69,7 @@ fn scan_chunk(c: &mut Criterion) {
 }
 
 fn floor(c: &mut Criterion) {
-    let mut group = c.benchmark_group("floor");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+    let mut group = group(c, "floor", 4);
     let data = log(synth::DEFAULT_DENSITY);
     group.throughput(Throughput::Bytes(data.len() as u64));
     let prefilter = aadlint::scan::prefilter::primary(aadlint::scan::Mode::Logs);
