@@ -3,10 +3,11 @@
 //! Mapping a range instead of copying it into a buffer saves the kernel's copy: a large log
 //! scans 4-13% faster, depending on how its pages came into the page cache (README,
 //! Performance). But once a mapped file is truncated (logrotate's `copytruncate`), reading a
-//! page past its new end raises `SIGBUS`, which kills the process. So each thread maps at most one range at a time and registers it; a `SIGBUS` handler puts a
-//! page of zeros over the faulting page of a registered range and notes the fault, and the
-//! caller reads the range again by copy ([`Mapped::intact`]). A `SIGBUS` anywhere else goes to
-//! the action that was there before.
+//! page past its new end raises `SIGBUS`, which kills the process. So each thread maps at most
+//! one range at a time and registers it; a `SIGBUS` handler puts a page of zeros over the
+//! faulting page of a registered range and notes the fault, and the caller reads the range again
+//! by copy ([`Mapped::intact`]). A `SIGBUS` anywhere else goes to the action that was there
+//! before.
 //!
 //! This module holds the crate's only `unsafe` code.
 
