@@ -27,7 +27,7 @@ fn main() {
     collect(&rules, &mut files);
     files.sort();
     let mut code = String::from(
-        "/// Every rule file shipped in `rules/`: (path relative to `rules/`, `code` or `cause`, its\n\
+        "/// Every rule file shipped in `rules/`: (path relative to `rules/`, `code`, `cause` or `layout`, its\n\
          /// contents as JSON).\n",
     );
     code.push_str("pub static BUILTIN: &[(&str, &str, &str)] = &[\n");
@@ -36,8 +36,15 @@ fn main() {
         let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("rules/{rel}: {e}"));
         let mut table: toml::Table =
             toml::from_str(&text).unwrap_or_else(|e| panic!("rules/{rel} is not valid TOML: {e}"));
-        let kind = if table.contains_key("code") { "code" } else { "cause" };
+        let kind = if table.contains_key("code") {
+            "code"
+        } else if table.contains_key("layout") {
+            "layout"
+        } else {
+            "cause"
+        };
         table.remove("examples");
+        table.remove("samples");
         let json = serde_json::to_string(&table).unwrap();
         code.push_str(&format!("    ({rel:?}, {kind:?}, {json:?}),\n"));
         println!("cargo:rerun-if-changed={}", file.display());

@@ -34,8 +34,22 @@ pub fn analyze(paths: &[String], catalog: &Catalog) -> Analysis {
 
 /// [`analyze`], calling `progress` with the bytes read so far (for a progress bar).
 pub fn analyze_with_progress(paths: &[String], catalog: &Catalog, progress: &dyn Fn(u64)) -> Analysis {
+    let options = scan::ScanOptions {
+        layouts: scan::record::Layouts::of(catalog),
+        layout: None,
+    };
+    analyze_with(paths, catalog, &options, progress)
+}
+
+/// [`analyze_with_progress`] with the scan's `options` (layouts, `--layout`).
+pub fn analyze_with(
+    paths: &[String],
+    catalog: &Catalog,
+    options: &scan::ScanOptions,
+    progress: &dyn Fn(u64),
+) -> Analysis {
     let planned = input::expand(paths);
-    let scanned = scan::scan_inputs_with_progress(&planned, progress);
+    let scanned = scan::scan_inputs_with(&planned, options, progress);
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
     let flows = correlate::correlate(&scanned.events, &names);
     diagnose::diagnose(scanned, flows, catalog)

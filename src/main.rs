@@ -57,6 +57,16 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// List the log layouts whose envelopes (time, level, host, app, pid, thread, logger) the
+    /// scanner reads: `rules/layouts/`, plus any from `--rules`.
+    Layouts {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+        /// Extra or replacement rules (*.toml) to load.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// Print the JSON Schema (draft 2020-12) of the `scan --format json` report.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -105,6 +115,10 @@ struct ScanArgs {
     /// Extra or replacement rules (*.toml) to load.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+    /// Read every input's lines with this log layout first (`aadlint layouts` lists them),
+    /// instead of the one detected from each input's first lines.
+    #[arg(long, value_name = "NAME")]
+    layout: Option<String>,
     /// When to colour the table: auto (a terminal, and NO_COLOR unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -269,13 +283,25 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let (catalog, ()) = rayon::join(|| load_catalog(args.rules.as_ref()), aadlint::scan::prepare);
     let catalog = catalog?;
     let fail_on = parse_fail_on(&args.fail_on, &catalog)?;
+    let layouts = aadlint::scan::record::Layouts::of(&catalog);
+    let layout = match &args.layout {
+        None => None,
+        Some(name) => Some(layouts.find(name).ok_or_else(|| {
+            let known: Vec<&str> = layouts.names().collect();
+            format!(
+                "--layout: no layout named {name:?}; the layouts are: {}",
+                known.join(", ")
+            )
+        })?),
+    };
+    let options = aadlint::scan::ScanOptions { layouts, layout };
 
     let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
         total_input_bytes(&args.paths)
     });
     let analysis = if let Some(total) = total {
         let bar = progress_bar(total);
-        let analysis = aadlint::analyze_with_progress(&args.paths, &catalog, &|read| {
+        let analysis = aadlint::analyze_with(&args.paths, &catalog, &options, &|read| {
             if bar.length().is_some_and(|len| read > len) {
                 bar.set_length(read); // gzip: more bytes come out than the file holds
             }
@@ -287,7 +313,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         bar.finish_and_clear();
         analysis
     } else {
-        aadlint::analyze(&args.paths, &catalog)
+        aadlint::analyze_with(&args.paths, &catalog, &options, &|_| {})
     };
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
@@ -368,6 +394,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             match format {
                 RulesFormat::Table => emit(|out| report::rules_table(&catalog, out))?,
                 RulesFormat::Json => emit(|out| report::rules_json(&catalog, out))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Layouts { format, rules } => {
+            let catalog = load_catalog(rules.as_ref())?;
+            match format {
+                RulesFormat::Table => emit(|out| report::layouts_table(&catalog, out))?,
+                RulesFormat::Json => emit(|out| report::layouts_json(&catalog, out))?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -63,6 +63,8 @@ pub struct InputSummary {
     pub lines: u64,
     /// Why the input could not be read completely, if it could not.
     pub error: Option<String>,
+    /// The log layout most of its first lines are in (`rules/layouts/`), if any.
+    pub layout: Option<String>,
 }
 
 /// A point in time read from a log line.
@@ -147,6 +149,8 @@ pub struct Worker {
     pub pid: Option<String>,
     /// Thread name or id.
     pub thread: Option<String>,
+    /// Program, service or process name.
+    pub app: Option<String>,
 }
 
 /// What a device-code-flow response said.

@@ -117,7 +117,10 @@ fn json_report_has_the_contract_shape() {
         "478457b3-a111-4b91-90dc-47799476d1c9"
     );
     assert_eq!(code["locations"][0]["trace_id"], "08da16f5-f49b-4cf3-b63f-b24308c3be00");
-    assert_eq!(code["locations"][0]["timestamp"], "2026-11-27 10:04:37,159");
+    // The server's `Timestamp: ...Z` under the error is the failure's time: the line's own
+    // time names no zone.
+    assert_eq!(code["locations"][0]["timestamp"], "2026-11-27 10:04:37Z");
+    assert_eq!(v["inputs"][0]["layout"], "python-process-thread");
     let f = &v["findings"][0];
     for key in ["cause", "severity", "flow", "workers", "evidence", "fix"] {
         assert!(f.get(key).is_some(), "findings[] lacks {key}");

@@ -247,7 +247,7 @@ pub fn chunked_scan(data: &[u8], chunk_size: usize, max_chunk: usize, sizes: &[u
             cut_mid_line = true;
         }
         let scan = scan_chunk(chunk, &c.context, newline, mode);
-        let a = assembler.get_or_insert_with(|| Assembler::new(0, 0, &sink));
+        let a = assembler.get_or_insert_with(|| Assembler::new(0, 0, &sink, Default::default()));
         for mut hit in scan.hits {
             hit.line += lines_before + 1;
             a.push(hit, &mut sink);

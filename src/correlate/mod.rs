@@ -105,6 +105,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     let mut current: Vec<Option<usize>> = vec![None; workers];
     let mut current_of_process: Vec<Option<usize>> = vec![None; processes];
     let mut unpolled_of_source: HashMap<u32, usize> = HashMap::new();
+    // The flow each input's lines last touched: a line that names no worker (a prompt printed
+    // bare between a program's log records) is on the flow of the lines around it.
+    let mut current_of_source: HashMap<u32, usize> = HashMap::new();
     // Workers whose last event was a request still waiting for its reply.
     let mut awaiting: Vec<bool> = vec![false; workers];
     // The last authorized, never polled flow of any input, with its time: another host or run
@@ -141,8 +144,11 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         let (worker, process) = (worker_of[i], process_of[i]);
         let polling = context || e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
         let awaiting_reply = awaiting[worker];
+        let anonymous =
+            e.worker.host.is_none() && e.worker.pid.is_none() && e.worker.thread.is_none() && e.worker.app.is_none();
         let cur = current[worker]
             .as_ref()
+            .or_else(|| anonymous.then(|| current_of_source.get(&e.worker.source)).flatten())
             .or(current_of_process[process].as_ref())
             // Another process resuming a flow that was authorized but never polled.
             .or_else(|| {
@@ -215,6 +221,7 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         }
         current[worker] = Some(t);
         current_of_process[process] = Some(t);
+        current_of_source.insert(e.worker.source, t);
         let s = state[uf.find(t)];
         if s.authorized && !s.polled {
             unpolled_of_source.insert(e.worker.source, t);

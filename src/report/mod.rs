@@ -18,11 +18,13 @@ mod ci;
 mod explain;
 mod github;
 mod json;
+mod layouts;
 mod markdown;
 mod sarif;
 mod table;
 
 pub use explain::{explain_cause, explain_code, rules_json, rules_table};
+pub use layouts::{layouts_json, layouts_table};
 pub use sarif::SARIF_SCHEMA_URI;
 
 use crate::analysis::Analysis;

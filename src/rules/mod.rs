@@ -9,6 +9,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub mod layout;
+
+pub use layout::LayoutRule;
+
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
@@ -198,6 +202,8 @@ pub struct Catalog {
     pub codes: BTreeMap<u32, CodeRule>,
     /// Root causes by id.
     pub causes: BTreeMap<String, CauseRule>,
+    /// Log layouts by name.
+    pub layouts: BTreeMap<String, LayoutRule>,
     /// Rules replaced or added by `--rules`.
     pub overridden: Vec<String>,
 }
@@ -240,7 +246,7 @@ impl Catalog {
     }
 
     /// Parses one rule file and adds it. The kind of rule is told by its fields: a file with
-    /// `code` is a catalog entry, a file with `id` a root cause.
+    /// `code` is a catalog entry, a file with `id` a root cause, a file with `layout` a log layout.
     pub fn add(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), RuleError> {
         let rule = parse_rule(path, text)?;
         self.insert(rule, path, is_override)
@@ -266,6 +272,13 @@ impl Catalog {
                     self.overridden.push(rule.id.clone());
                 }
                 self.causes.insert(rule.id.clone(), rule);
+            }
+            Rule::Layout(rule) => {
+                let rule = *rule;
+                if is_override {
+                    self.overridden.push(rule.layout.clone());
+                }
+                self.layouts.insert(rule.layout.clone(), rule);
             }
         }
         Ok(())
@@ -306,6 +319,7 @@ pub enum RuleRef<'a> {
 enum Rule {
     Code(CodeRule),
     Cause(CauseRule),
+    Layout(Box<LayoutRule>),
 }
 
 /// Parses and checks one rule file (its TOML is read once; a field error is read again for its
@@ -330,10 +344,16 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
                 .err()
                 .map_or_else(|| err(None, "invalid rule".into()), located)
         })?)
+    } else if table.contains_key("layout") {
+        Rule::Layout(Box::new(table.try_into().map_err(|_| {
+            toml::from_str::<LayoutRule>(text)
+                .err()
+                .map_or_else(|| err(None, "invalid rule".into()), located)
+        })?))
     } else {
         return Err(err(
             Some((1, 1)),
-            "a rule needs `code` (catalog entry) or `id` (root cause)".into(),
+            "a rule needs `code` (catalog entry), `id` (root cause) or `layout` (log layout)".into(),
         ));
     };
     check(path, rule)
@@ -341,10 +361,10 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
 
 /// Parses and checks one built-in rule, which the build turned into JSON (see `build.rs`).
 fn parse_builtin(path: &str, kind: &str, json: &str) -> Result<Rule, RuleError> {
-    let rule = if kind == "code" {
-        serde_json::from_str(json).map(Rule::Code)
-    } else {
-        serde_json::from_str(json).map(Rule::Cause)
+    let rule = match kind {
+        "code" => serde_json::from_str(json).map(Rule::Code),
+        "layout" => serde_json::from_str(json).map(|r| Rule::Layout(Box::new(r))),
+        _ => serde_json::from_str(json).map(Rule::Cause),
     };
     let rule = rule.map_err(|e| RuleError {
         path: path.to_string(),
@@ -362,6 +382,7 @@ fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
         Rule::Cause(cause) if cause.id != stem => Some(format!("id {:?} must equal the file name {stem:?}", cause.id)),
         Rule::Cause(cause) if cause.fix.trim().is_empty() => Some("fix is empty".into()),
         Rule::Cause(_) => None,
+        Rule::Layout(layout) => layout.validate(stem).err(),
     };
     match problem {
         Some(message) => Err(RuleError {

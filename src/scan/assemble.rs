@@ -5,7 +5,8 @@
 //! input was cut into chunks.
 
 use super::export::CsvHeader;
-use super::line::LineHit;
+use super::line::{LineHit, WorkerTag};
+use super::record::{Frame, Reader};
 use super::tally::Tallies;
 use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
 
@@ -47,19 +48,36 @@ pub struct Assembler {
     group: Vec<LineHit>,
     csv_header: Option<Box<CsvHeader>>,
     first_event: usize,
-    ci_job: bool,
+    /// The input's layouts, and what its first lines say about who runs it.
+    reader: Reader,
+    /// Frames (layout and host) whose lines show a CI job: their events are unattended.
+    ci_frames: Vec<Frame>,
+    /// For each event of the source, in order: its frame, its app, and whether its time named
+    /// its zone.
+    placed: Vec<(Frame, Option<String>, bool)>,
+    /// How far the input's zone-less times are ahead of UTC, learned from a record whose
+    /// envelope time has no zone and whose error text has the server's `Timestamp: ...Z`.
+    zone_offset: Option<i64>,
+    /// The last worker a record of each frame named: a bare line of the frame (a prompt a
+    /// program prints between its log records) is that worker's.
+    last_named: Vec<(Frame, WorkerTag)>,
 }
 
 impl Assembler {
-    /// Starts a source; `record_base` numbers records uniquely across sources.
-    pub fn new(source: SourceId, record_base: u64, sink: &Sink) -> Assembler {
+    /// Starts a source read with `reader`; `record_base` numbers records uniquely across
+    /// sources.
+    pub fn new(source: SourceId, record_base: u64, sink: &Sink, reader: Reader) -> Assembler {
         Assembler {
             source,
             record: record_base,
             group: Vec::new(),
             csv_header: None,
             first_event: sink.events.len(),
-            ci_job: false,
+            ci_frames: reader.ci_frames().to_vec(),
+            reader,
+            placed: Vec::new(),
+            zone_offset: None,
+            last_named: Vec::new(),
         }
     }
 
@@ -71,7 +89,12 @@ impl Assembler {
         } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &self.csv_header) {
             h.read_row(&row, &mut hit);
         }
-        self.ci_job |= hit.ci_job;
+        if hit.ci_job {
+            let frame = frame_of(&hit);
+            if !self.ci_frames.contains(&frame) {
+                self.ci_frames.push(frame);
+            }
+        }
         let gap = self
             .group
             .first()
@@ -94,13 +117,20 @@ impl Assembler {
         self.group.push(hit);
     }
 
-    /// Ends the source: emits the last record and, when the input is a CI job's log, marks all
-    /// its events as unattended (known only once the whole input is read).
+    /// Ends the source: emits the last record, marks as unattended the events of frames that
+    /// show a CI job and of apps a service manager started, and moves zone-less times to UTC
+    /// when the input showed its offset (all known only once the whole input is read).
     /// Returns the record number the next source starts at.
     pub fn finish(mut self, sink: &mut Sink) -> u64 {
         self.flush(sink);
-        for e in &mut sink.events[self.first_event..] {
-            e.unattended |= self.ci_job;
+        let services = self.reader.services();
+        for (e, (frame, app, zoned)) in sink.events[self.first_event..].iter_mut().zip(&self.placed) {
+            e.unattended |= self.ci_frames.contains(frame) || app.as_ref().is_some_and(|a| services.contains(a));
+            if let (Some(offset), false) = (self.zone_offset, zoned) {
+                if let Some(t) = &mut e.timestamp {
+                    t.millis = t.millis.map(|ms| ms - offset);
+                }
+            }
         }
         self.record
     }
@@ -110,21 +140,89 @@ impl Assembler {
             return;
         }
         let group = std::mem::take(&mut self.group);
-        emit(self.source, &group, self.record, sink);
+        let before = sink.events.len();
+        let placed = emit(
+            self.source,
+            &group,
+            self.record,
+            sink,
+            &mut self.zone_offset,
+            &mut self.last_named,
+        );
+        if sink.events.len() > before {
+            self.placed.push(placed);
+        }
         self.record += 1;
     }
 }
 
-fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
+/// The frame a line was written in: its layout and host (or those of its record's head).
+fn frame_of(hit: &LineHit) -> Frame {
+    match &hit.record_head {
+        Some(h) => (h.layout, h.worker.host.clone()),
+        None => (hit.layout, hit.worker.host.clone()),
+    }
+}
+
+/// Turns one record into code mentions and at most one event; returns the event's frame, app
+/// and whether its time is UTC. Learns `zone_offset` from a record that shows both its local
+/// time and the server's.
+fn emit(
+    source: SourceId,
+    lines: &[LineHit],
+    record: u64,
+    sink: &mut Sink,
+    zone_offset: &mut Option<i64>,
+    last_named: &mut Vec<(Frame, WorkerTag)>,
+) -> (Frame, Option<String>, bool) {
     let first = &lines[0];
     // Who wrote the record and when: its first line, or the unread line that starts it.
-    let (head_time, head_worker, head_error) = match &first.record_head {
-        Some(h) => (h.timestamp.clone(), h.worker.clone(), h.error_level),
-        None => (first.timestamp.clone(), first.worker.clone(), first.error_level),
+    let (head_time, head_zoned, mut head_worker, head_error) = match &first.record_head {
+        Some(h) => (h.timestamp.clone(), h.zoned, h.worker.clone(), h.error_level),
+        None => (
+            first.timestamp.clone(),
+            first.zoned,
+            first.worker.clone(),
+            first.error_level,
+        ),
     };
+    let frame = frame_of(first);
+    match last_named.iter_mut().find(|(f, _)| *f == frame) {
+        _ if head_worker == WorkerTag::default() => {
+            if let Some((_, named)) = last_named.iter().find(|(f, _)| *f == frame) {
+                head_worker = named.clone();
+            }
+        }
+        Some((_, named)) => *named = head_worker.clone(),
+        None => last_named.push((frame.clone(), head_worker.clone())),
+    }
     let trace_id = lines.iter().find_map(|l| l.trace_id.clone());
     let correlation_id = lines.iter().find_map(|l| l.correlation_id.clone());
-    let timestamp = head_time.or_else(|| lines.iter().find_map(|l| l.timestamp.clone()));
+    // The server's time of a failure (`Timestamp: 2026-11-27 10:04:37Z` under an AADSTS error)
+    // is the record's time when its own has no zone: the offset between them is the input's.
+    let server = lines
+        .iter()
+        .filter(|l| l.continuation && l.zoned)
+        .find_map(|l| l.timestamp.clone());
+    let mut zoned = head_zoned;
+    let timestamp = match (head_time, server) {
+        (Some(local), Some(server)) if !head_zoned => {
+            if let (Some(l), Some(s)) = (local.millis, server.millis) {
+                const QUARTER_HOUR: i64 = 15 * 60 * 1000;
+                let offset = ((l - s) as f64 / QUARTER_HOUR as f64).round() as i64 * QUARTER_HOUR;
+                if offset.abs() <= 14 * 3_600_000 && zone_offset.is_none() {
+                    *zone_offset = Some(offset);
+                }
+            }
+            zoned = true;
+            Some(server)
+        }
+        (Some(t), _) => Some(t),
+        (None, server) => {
+            zoned = server.is_some() || lines.iter().any(|l| l.zoned && l.timestamp.is_some());
+            server.or_else(|| lines.iter().find_map(|l| l.timestamp.clone()))
+        }
+    };
     let mut codes: Vec<u32> = Vec::new();
     for l in lines {
         for &(code, form) in &l.codes {
@@ -163,12 +261,13 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
         }
     }
     signals.extend(best_outcome.map(Signal::Outcome));
+    let placed = (frame, head_worker.app.clone(), zoned);
     if signals.is_empty() && keys.is_empty() && codes.is_empty() {
-        return;
+        return placed;
     }
     if sink.events.len() >= sink.max_events {
         sink.events_dropped += 1;
-        return;
+        return placed;
     }
     if let Some(c) = &correlation_id {
         keys.push(FlowKey {
@@ -189,6 +288,7 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
             host: head_worker.host,
             pid: head_worker.pid,
             thread: head_worker.thread,
+            app: head_worker.app,
         },
         keys,
         signals,
@@ -198,9 +298,10 @@ fn emit(source: SourceId, lines: &[LineHit], record: u64, sink: &mut Sink) {
             Some((offset, len)) => Excerpt::At { offset, len },
             None => Excerpt::Text(shown.excerpt.clone()),
         },
-        unattended: head_worker.service,
+        unattended: false,
         client: lines.iter().find_map(|l| l.client),
     });
+    placed
 }
 
 /// Which outcome wins when one record says several things (lower wins): the most specific.

@@ -3,6 +3,7 @@
 
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Dfa, Keywords};
+use super::record::Reader;
 use super::{codes, contains, is_blank, is_word, secrets, time, values};
 use crate::model::{
     CodeForm, FlowKey, IdKind, Outcome, Signal, Timestamp, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES,
@@ -25,8 +26,8 @@ pub struct WorkerTag {
     pub pid: Option<String>,
     /// Thread.
     pub thread: Option<String>,
-    /// A system service wrote the line (syslog or journal format).
-    pub service: bool,
+    /// Program, service or process name.
+    pub app: Option<String>,
 }
 
 /// Everything the scanner keeps of one candidate line.
@@ -38,6 +39,10 @@ pub struct LineHit {
     pub head: bool,
     /// The line's own timestamp, or the value of a `Timestamp:` continuation.
     pub timestamp: Option<Timestamp>,
+    /// The timestamp named its zone (so `millis` is UTC).
+    pub zoned: bool,
+    /// The layout that read the line's envelope (index into the input's layouts).
+    pub layout: Option<usize>,
     /// Host, process and thread.
     pub worker: WorkerTag,
     /// Logged at ERROR level or worse.
@@ -54,8 +59,6 @@ pub struct LineHit {
     pub signals: Vec<Signal>,
     /// The line is CI runner output: the whole input is a CI job's log.
     pub ci_job: bool,
-    /// The line was written by a system service (a syslog or journal line: `host app[pid]:`).
-    pub service: bool,
     /// The client library the line names.
     pub client: Option<&'static str>,
     /// The line, redacted and shortened (when excerpts are made as lines are read).
@@ -86,20 +89,28 @@ pub struct RecordHead {
     pub lines_above: u64,
     /// The record's timestamp.
     pub timestamp: Option<Timestamp>,
+    /// The timestamp named its zone.
+    pub zoned: bool,
+    /// The layout that read it.
+    pub layout: Option<usize>,
     /// Who wrote the record.
     pub worker: WorkerTag,
     /// The record was logged at ERROR level or worse.
     pub error_level: bool,
 }
 
-/// Whether a line starts a log record: it has a timestamp near its start, or it is a JSON
-/// object with a message or time field. Continuation lines (`Timestamp: ...`) do not.
-pub fn starts_record(line: &[u8]) -> bool {
-    !super::prefilter::is_continuation(line) && opens_record(line)
+/// Whether a line starts a log record: a layout reads an envelope from it (a time, a level, a
+/// worker), or it is a JSON object with a message or time field. Continuation lines
+/// (`Timestamp: ...`) do not.
+pub fn starts_record(line: &[u8], reader: &Reader) -> bool {
+    !super::prefilter::is_continuation(line) && opens_record(line, reader)
 }
 
 /// [`starts_record`] for a line known not to be a continuation.
-pub fn opens_record(line: &[u8]) -> bool {
+pub fn opens_record(line: &[u8], reader: &Reader) -> bool {
+    if reader.read(line).is_some_and(|e| e.is_head()) {
+        return true;
+    }
     if trim_start(line).first() == Some(&b'{') {
         return contains!(line, "\"message\"")
             || contains!(line, "\"msg\"")
@@ -108,26 +119,27 @@ pub fn opens_record(line: &[u8]) -> bool {
     head_timestamp(line).is_some()
 }
 
-/// Where the timestamp that starts a record stands, and its time: near the start of the line, or
-/// after a plain prefix (MSAL.NET puts it 150 bytes in). One inside the message (a quoted date, an
-/// error body's `Timestamp:`) does not count.
+/// Where the timestamp that starts a record in no known layout stands, and its time: near the
+/// start of the line. One further in is part of the message (a quoted date, an error body's
+/// `Timestamp:`, `The code will expire at ...`) and never the line's time.
 fn head_timestamp(line: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
     let head_text = &line[..line.len().min(200)];
     let (range, millis) = time::locate(head_text)?;
-    let plain_prefix = !head_text[..range.start].iter().any(|b| matches!(b, b'"' | b'{' | b'='));
-    (range.start < 40 || plain_prefix).then_some((range, millis))
+    (range.start < 40).then_some((range, millis))
 }
 
 /// The record head a line is, when it starts a record.
-pub fn record_head(line: &[u8], lines_above: u64) -> Option<RecordHead> {
-    if !starts_record(line) {
+pub fn record_head(line: &[u8], lines_above: u64, reader: &Reader) -> Option<RecordHead> {
+    if super::prefilter::is_continuation(line) {
         return None;
     }
     // A line that starts a record is no continuation.
-    let head = read_head(line, false);
+    let head = read_head(line, false, reader);
     head.head.then_some(RecordHead {
         lines_above,
         timestamp: head.timestamp,
+        zoned: head.zoned,
+        layout: head.layout,
         worker: head.worker,
         error_level: head.error_level,
     })
@@ -215,14 +227,15 @@ pub enum Excerpts {
     Later,
 }
 
-/// Parses one line (without its line end), making its excerpt now.
+/// Parses one line (without its line end), making its excerpt now, with layouts detected on
+/// nothing (each line is read by whichever layout reads it).
 pub fn parse(line: &[u8]) -> LineHit {
-    parse_with(line, Excerpts::Now)
+    parse_with(line, Excerpts::Now, &Reader::default())
 }
 
 /// Parses one line (without its line end). What the line says comes first; a line that says
 /// nothing worth keeping is returned as it is, without reading its time, worker or level.
-pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
+pub fn parse_with(line: &[u8], excerpts: Excerpts, reader: &Reader) -> LineHit {
     let mut hit = LineHit {
         continuation: super::prefilter::is_continuation(line),
         ..LineHit::default()
@@ -270,9 +283,11 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
         return hit;
     }
 
-    let head = read_head(line, hit.continuation);
+    let head = read_head(line, hit.continuation, reader);
     hit.head = head.head;
     hit.timestamp = head.timestamp;
+    hit.zoned = head.zoned;
+    hit.layout = head.layout;
     hit.worker = head.worker;
     hit.error_level = head.error_level;
     hit.export_record = hit.head && export_key;
@@ -297,21 +312,56 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts) -> LineHit {
 struct Head {
     head: bool,
     timestamp: Option<Timestamp>,
+    zoned: bool,
+    layout: Option<usize>,
     worker: WorkerTag,
     error_level: bool,
 }
 
-/// Time, worker and level: from the start of the line, or from JSON fields (`continuation`: the
-/// line only continues the record above it).
-fn read_head(line: &[u8], continuation: bool) -> Head {
-    let p = patterns();
-    let is_json = trim_start(line).first() == Some(&b'{');
+/// Time, worker and level: from the envelope a layout reads, else from the start of the line or
+/// a JSON line's common keys (`continuation`: the line only continues the record above it).
+fn read_head(line: &[u8], continuation: bool, reader: &Reader) -> Head {
     let mut h = Head {
         head: false,
         timestamp: None,
+        zoned: false,
+        layout: None,
         worker: WorkerTag::default(),
         error_level: false,
     };
+    let start = &line[..line.len().min(320)];
+    if continuation {
+        if contains!(&line[..line.len().min(40)], "Timestamp") {
+            h.timestamp = time::find(line);
+            h.zoned = h.timestamp.as_ref().is_some_and(|t| t.text.ends_with('Z'));
+        }
+        h.error_level = error_level(start);
+        return h;
+    }
+    if let Some(env) = reader.read(line).filter(|e| e.is_head()) {
+        h.head = true;
+        h.layout = env.layout;
+        h.zoned = env.zoned;
+        h.error_level = env.error_level().unwrap_or_else(|| error_level(start));
+        h.timestamp = env.time;
+        h.worker = WorkerTag {
+            host: env.host,
+            pid: env.pid,
+            thread: env.thread,
+            app: env.app,
+        };
+        if h.worker.pid.is_none() || h.worker.thread.is_none() {
+            // A worker named inside the message (`[tid=140076847685918]`, `pid=12`).
+            let message = &line[env.message_at.min(line.len())..];
+            let named = worker_named(&message[..message.len().min(200)]);
+            h.worker.pid = h.worker.pid.or(named.pid);
+            h.worker.thread = h.worker.thread.or(named.thread);
+            h.worker.host = h.worker.host.or(named.host);
+        }
+        return h;
+    }
+    let p = patterns();
+    let is_json = trim_start(line).first() == Some(&b'{');
     let head_text = &line[..line.len().min(200)];
     if is_json {
         h.timestamp = json_time(line);
@@ -329,38 +379,40 @@ fn read_head(line: &[u8], continuation: bool) -> Head {
             .flatten()
             .map(|c| text(&c[1]));
         h.worker.host = host.then(|| p.json_host.captures(line)).flatten().map(|c| text(&c[1]));
-    } else if continuation {
-        if contains!(&line[..line.len().min(40)], "Timestamp") {
-            h.timestamp = time::find(line);
-        }
     } else if let Some((range, millis)) = head_timestamp(line) {
         h.head = true;
         h.worker = worker_after(line, range.end);
         h.timestamp = Some(time::stamp(&line[range], millis));
     }
     if h.worker == WorkerTag::default() {
-        let named = contains!(head_text, "pid")
-            || contains!(head_text, "tid")
-            || contains!(head_text, "host")
-            || contains!(head_text, "thread")
-            || contains!(head_text, "pod")
-            || contains!(head_text, "[T:");
-        if let Some(c) = named.then(|| p.kv_worker.captures(head_text)).flatten() {
-            match (c.get(1), c.get(2), c.get(3), c.get(4)) {
-                (Some(k), Some(v), _, _) => match k.as_bytes() {
-                    b"pid" => h.worker.pid = Some(text(v.as_bytes())),
-                    b"host" | b"hostname" | b"pod" => h.worker.host = Some(text(v.as_bytes())),
-                    _ => h.worker.thread = Some(text(v.as_bytes())),
-                },
-                (_, _, Some(t), _) => h.worker.thread = Some(text(t.as_bytes())),
-                (_, _, _, Some(pid)) => h.worker.pid = Some(text(pid.as_bytes())),
-                _ => {}
-            }
-        }
+        h.worker = worker_named(head_text);
     }
-    let start = &line[..line.len().min(320)];
     h.error_level = error_level(start) || (is_json && line.len() > start.len() && error_level(line));
     h
+}
+
+/// A worker named by a key in free text: `pid=12`, `tid: 7`, `host=web-1`, `[T:3]`, `[pid 12]`.
+fn worker_named(text_: &[u8]) -> WorkerTag {
+    let mut w = WorkerTag::default();
+    let named = contains!(text_, "pid")
+        || contains!(text_, "tid")
+        || contains!(text_, "host")
+        || contains!(text_, "thread")
+        || contains!(text_, "pod")
+        || contains!(text_, "[T:");
+    if let Some(c) = named.then(|| patterns().kv_worker.captures(text_)).flatten() {
+        match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+            (Some(k), Some(v), _, _) => match k.as_bytes() {
+                b"pid" => w.pid = Some(text(v.as_bytes())),
+                b"host" | b"hostname" | b"pod" => w.host = Some(text(v.as_bytes())),
+                _ => w.thread = Some(text(v.as_bytes())),
+            },
+            (_, _, Some(t), _) => w.thread = Some(text(t.as_bytes())),
+            (_, _, _, Some(pid)) => w.pid = Some(text(pid.as_bytes())),
+            _ => {}
+        }
+    }
+    w
 }
 
 /// Whether a JSON line holds one of the keys of [`Patterns::json_ts`] (`"timestamp"`, `"time"`,
@@ -464,7 +516,6 @@ fn worker_after(line: &[u8], ts_end: usize) -> WorkerTag {
     {
         w.host = Some(text(&c[1]));
         w.pid = Some(text(&c[2]));
-        w.service = true;
     } else if let Some(c) = time::klog_shape(line).then(|| p.klog_pid.captures(line)).flatten() {
         w.pid = Some(text(&c[1]));
     } else if let Some((pid, thread)) = pid_and_thread(&line[ts_end.min(line.len())..]) {

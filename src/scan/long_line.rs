@@ -12,6 +12,7 @@
 //! codes is read twice or cut in two.
 
 use super::line::{Excerpts, LineHit};
+use super::record::Reader;
 use super::{read_line, Mode, LONG_LINE_WINDOW, MAX_LINE};
 use crate::input;
 use aho_corasick::{AhoCorasick, Input};
@@ -19,6 +20,7 @@ use std::ops::Range;
 
 /// Reads the long `line` of an input searched in `mode` (at byte `offset` of its chunk, line
 /// `line_no`), whose first anchor is at byte `first`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn scan(
     mode: Mode,
     line: &[u8],
@@ -26,6 +28,7 @@ pub(super) fn scan(
     first: usize,
     line_no: u64,
     excerpts: Excerpts,
+    reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) {
     let finder = super::prefilter::primary(mode);
@@ -35,7 +38,7 @@ pub(super) fn scan(
         Vec::new()
     };
     if records.len() < 2 {
-        return windows(line, offset, first, line_no, finder, excerpts, hits);
+        return windows(line, offset, first, line_no, finder, excerpts, reader, hits);
     }
     // The records, and the text before, between and after them.
     let mut at = 0;
@@ -47,9 +50,18 @@ pub(super) fn scan(
                 continue;
             };
             if text.len() <= MAX_LINE {
-                read_line(hits, text, offset + piece.start, line_no, excerpts);
+                read_line(hits, text, offset + piece.start, line_no, excerpts, reader);
             } else {
-                windows(text, offset + piece.start, anchor, line_no, finder, excerpts, hits);
+                windows(
+                    text,
+                    offset + piece.start,
+                    anchor,
+                    line_no,
+                    finder,
+                    excerpts,
+                    reader,
+                    hits,
+                );
             }
         }
         at = record.end;
@@ -57,6 +69,7 @@ pub(super) fn scan(
 }
 
 /// Reads `line` in windows around its anchors, the first at byte `first`.
+#[allow(clippy::too_many_arguments)]
 fn windows(
     line: &[u8],
     offset: usize,
@@ -64,6 +77,7 @@ fn windows(
     line_no: u64,
     finder: &AhoCorasick,
     excerpts: Excerpts,
+    reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) {
     // Windows begin and end between two fields (see `input::field_boundary`).
@@ -80,7 +94,7 @@ fn windows(
             let keep = a + LONG_LINE_WINDOW / 2;
             to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
-        read_line(hits, &line[from..to], offset + from, line_no, excerpts);
+        read_line(hits, &line[from..to], offset + from, line_no, excerpts, reader);
         done = to;
         at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
     }

@@ -15,6 +15,7 @@ pub mod keywords;
 pub mod line;
 mod long_line;
 pub mod prefilter;
+pub mod record;
 pub mod secrets;
 pub mod tally;
 pub mod time;
@@ -27,6 +28,7 @@ use assemble::{Assembler, Sink};
 use line::RecordHead;
 use line::{Excerpts, LineHit};
 pub use prefilter::{Mode, CONTINUATION_LINES};
+use record::{Layouts, Reader};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
 use tally::Tallies;
@@ -126,7 +128,8 @@ pub struct ChunkScan {
     pub hits: Vec<LineHit>,
 }
 
-/// Scans one chunk of whole lines. `context` holds the last lines of the chunk before (empty for
+/// Scans one chunk of whole lines, with no layout ranked first (each line is read by the layouts
+/// that read it). `context` holds the last lines of the chunk before (empty for
 /// the first); `newline` is the line terminator of the source (`\n`, or `\r` for old Mac files);
 /// a `\r` before `\n` is dropped.
 ///
@@ -136,12 +139,19 @@ pub struct ChunkScan {
 /// Those are found by looking into `context` where a chunk starts, so the result does not
 /// depend on where chunks are cut.
 pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> ChunkScan {
-    scan_chunk_with(data, context, newline, mode, Excerpts::Now)
+    scan_chunk_with(data, context, newline, mode, Excerpts::Now, &Reader::default())
 }
 
-/// [`scan_chunk`], making the excerpts of the lines it may quote now or later (then each such
-/// line records its place in the chunk).
-pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, excerpts: Excerpts) -> ChunkScan {
+/// [`scan_chunk`] with the input's layouts (`reader`), making the excerpts of the lines it may
+/// quote now or later (then each such line records its place in the chunk).
+pub fn scan_chunk_with(
+    data: &[u8],
+    context: &[u8],
+    newline: u8,
+    mode: Mode,
+    excerpts: Excerpts,
+    reader: &Reader,
+) -> ChunkScan {
     let finder = prefilter::primary(mode);
     let anchor_from = |from: usize| {
         (from < data.len())
@@ -161,9 +171,9 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
         None => data,
     };
     if mode == Mode::Logs {
-        if let Some(until) = reach_from_context(context, newline) {
+        if let Some(until) = reach_from_context(context, newline, reader) {
             let ahead = before_anchor_line(&next);
-            looked_until = look_ahead(ahead, 0, 0, until, newline, excerpts, &mut out.hits);
+            looked_until = look_ahead(ahead, 0, 0, until, newline, excerpts, reader, &mut out.hits);
         }
     }
     while let Some(m) = next {
@@ -175,14 +185,23 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
         sorted &= out.hits.last().is_none_or(|h| h.line <= line_no);
         let first_hit = out.hits.len();
         if line.len() <= MAX_LINE {
-            read_line(&mut out.hits, line, start, line_no, excerpts);
+            read_line(&mut out.hits, line, start, line_no, excerpts, reader);
         } else {
-            long_line::scan(mode, line, start, m.start() - start, line_no, excerpts, &mut out.hits);
+            long_line::scan(
+                mode,
+                line,
+                start,
+                m.start() - start,
+                line_no,
+                excerpts,
+                reader,
+                &mut out.hits,
+            );
         }
         next = anchor_from(end + 1);
         if mode == Mode::Logs {
             if let Some(hit) = out.hits.get_mut(first_hit).filter(|h| !h.head && !h.continuation) {
-                hit.record_head = look_behind(data, context, start, newline).map(Box::new);
+                hit.record_head = look_behind(data, context, start, newline, reader).map(Box::new);
             }
             if end < data.len() {
                 let from = (line_no + 1).max(looked_until);
@@ -190,7 +209,7 @@ pub fn scan_chunk_with(data: &[u8], context: &[u8], newline: u8, mode: Mode, exc
                     let until = line_no + 1 + CONTINUATION_LINES;
                     let ahead = before_anchor_line(&next);
                     looked_until =
-                        look_ahead(ahead, at, from, until, newline, excerpts, &mut out.hits).max(looked_until);
+                        look_ahead(ahead, at, from, until, newline, excerpts, reader, &mut out.hits).max(looked_until);
                 }
             }
         }
@@ -219,6 +238,7 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 /// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
 /// up to the first line that starts a record. `data` ends where the next line holding a primary
 /// literal starts, which ends the look-ahead too. Returns the line number it stopped at.
+#[allow(clippy::too_many_arguments)]
 fn look_ahead(
     data: &[u8],
     mut at: usize,
@@ -226,6 +246,7 @@ fn look_ahead(
     until: u64,
     newline: u8,
     excerpts: Excerpts,
+    reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) -> u64 {
     let mut n = first;
@@ -234,8 +255,8 @@ fn look_ahead(
         let line = trim_cr(&data[at..end]);
         // No primary literal on the line: a continuation key at its start makes it one.
         if prefilter::starts_with_continuation_key(line) {
-            read_line(hits, line, at, n, excerpts);
-        } else if line::opens_record(line) {
+            read_line(hits, line, at, n, excerpts, reader);
+        } else if line::opens_record(line, reader) {
             break;
         }
         n += 1;
@@ -246,13 +267,13 @@ fn look_ahead(
 
 /// How far into this chunk the continuations of a line at the end of the chunk before may reach:
 /// the line number (in this chunk) where that look-ahead ends, if it reaches this chunk at all.
-fn reach_from_context(context: &[u8], newline: u8) -> Option<u64> {
+fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u64> {
     let finder = prefilter::primary(Mode::Logs);
     let lines: Vec<&[u8]> = context.split(|&b| b == newline).map(trim_cr).collect();
     // The context ends with a line end: the last piece is empty.
     let lines = &lines[..lines.len().saturating_sub(1)];
     let last_primary = lines.iter().rposition(|l| finder.is_match(l))?;
-    if lines[last_primary + 1..].iter().any(|l| line::starts_record(l)) {
+    if lines[last_primary + 1..].iter().any(|l| line::starts_record(l, reader)) {
         return None;
     }
     let after = (lines.len() - last_primary - 1) as u64;
@@ -262,7 +283,7 @@ fn reach_from_context(context: &[u8], newline: u8) -> Option<u64> {
 /// The record head just above a line (starting at `start`) that does not start a record itself:
 /// the nearest line above, within [`CONTINUATION_LINES`], that starts one, unless a line holding a
 /// primary literal (read on its own) comes first.
-fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8) -> Option<RecordHead> {
+fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &Reader) -> Option<RecordHead> {
     let finder = prefilter::primary(Mode::Logs);
     let mut above = 0u64;
     // Lines above `start` in this chunk, then in the context.
@@ -284,7 +305,7 @@ fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8) -> Option
         if finder.is_match(line) {
             return None;
         }
-        if let Some(head) = line::record_head(line, above) {
+        if let Some(head) = line::record_head(line, above, reader) {
             return Some(head);
         }
         region = &body[..line_start];
@@ -293,8 +314,8 @@ fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8) -> Option
 }
 
 /// Parses the line at byte `offset` of the chunk and keeps it if it says anything.
-fn read_line(hits: &mut Vec<LineHit>, line: &[u8], offset: usize, line_no: u64, excerpts: Excerpts) {
-    let mut hit = line::parse_with(line, excerpts);
+fn read_line(hits: &mut Vec<LineHit>, line: &[u8], offset: usize, line_no: u64, excerpts: Excerpts, reader: &Reader) {
+    let mut hit = line::parse_with(line, excerpts, reader);
     if hit.is_useful() {
         hit.line = line_no;
         if hit.quoted && excerpts == Excerpts::Later {
@@ -372,6 +393,8 @@ struct ChunkResult {
     newline: u8,
     scan: ChunkScan,
     error: Option<std::io::Error>,
+    /// The layouts ranked for a file of one range, sniffed while it was scanned.
+    sniffed: Option<Reader>,
 }
 
 thread_local! {
@@ -379,15 +402,45 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<input::ReadBuf> = std::cell::RefCell::default();
 }
 
+/// How inputs are read: the layouts their envelopes may be in, and the one the user named.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Every layout (built-in and `--rules`), compiled.
+    pub layouts: std::sync::Arc<Layouts>,
+    /// `--layout NAME`: the layout every input is read with first, whatever its lines say.
+    pub layout: Option<usize>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            layouts: Layouts::builtin().clone(),
+            layout: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The layouts ranked for an input that starts with `head`.
+    fn reader(&self, head: &[u8]) -> Reader {
+        self.layouts.detect(head, self.layout)
+    }
+}
+
 /// Reads and scans every input. Regular files are read in ranges by the scanning threads
 /// themselves; other sources are read here while the rayon pool scans their chunks. At most
 /// `2 * threads + 2` chunks are in flight at once. Must not be called from inside the pool.
 pub fn scan_inputs(planned: &[Planned]) -> ScanOutput {
-    scan_inputs_with_progress(planned, &|_| {})
+    scan_inputs_with(planned, &ScanOptions::default(), &|_| {})
 }
 
 /// [`scan_inputs`], calling `progress` with the bytes scanned so far after every chunk.
 pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) -> ScanOutput {
+    scan_inputs_with(planned, &ScanOptions::default(), progress)
+}
+
+/// [`scan_inputs`] with `options`, calling `progress` with the bytes scanned so far.
+pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &dyn Fn(u64)) -> ScanOutput {
     let max_events = std::env::var(MAX_EVENTS_VAR)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -421,13 +474,17 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
                 let file = std::sync::Arc::new(file);
                 flight.collector.files[source as usize] = Some(file.clone());
                 if small {
-                    batch.add(source, file, &mut flight, &tx, &rx);
+                    batch.add(source, file, options, &mut flight, &tx, &rx);
                     1
                 } else {
-                    range_chunks(source, file, &head, &mut flight, &tx, &rx)
+                    let reader = options.reader(&head);
+                    flight.collector.detected(source, &reader);
+                    range_chunks(source, file, &head, reader, &mut flight, &tx, &rx)
                 }
             }
-            Ok(input::Source::Stream(reader)) => stream_chunks(source, ChunkReader::new(reader), &mut flight, &tx, &rx),
+            Ok(input::Source::Stream(reader)) => {
+                stream_chunks(source, ChunkReader::new(reader), options, &mut flight, &tx, &rx)
+            }
         };
         flight.collector.source_read(source, count);
     }
@@ -451,28 +508,34 @@ fn excerpts_of(source: u32) -> Excerpts {
 
 /// Reads range `index` of a regular file into this thread's buffer and scans it. `mode` is the
 /// file's, or `None` for a file of one range, which is sniffed here.
-fn scan_range(
-    source: u32,
-    index: u64,
-    file: &input::RangedFile,
-    mode: Option<Mode>,
-    slot: Option<Vec<u8>>,
-) -> ChunkResult {
+fn scan_range(source: u32, index: u64, file: &input::RangedFile, shape: Shape, slot: Option<Vec<u8>>) -> ChunkResult {
     let scanned = READ_BUF.with_borrow_mut(|buf| {
         file.scan_range(index, buf, |range| {
+            let (mode, reader) = match &shape {
+                Shape::Known(mode, reader) => (*mode, reader.clone()),
+                Shape::Sniff(options) => (Mode::of(range.data), options.reader(range.data)),
+            };
             let scan = scan_chunk_with(
                 range.data,
                 range.context,
                 file.newline(),
-                mode.unwrap_or_else(|| Mode::of(range.data)),
+                mode,
                 excerpts_of(source),
+                &reader,
             );
-            (scan, range.offset, range.data.len() as u64, range.data.last().copied())
+            let sniffed = matches!(shape, Shape::Sniff(_)).then_some(reader);
+            (
+                scan,
+                range.offset,
+                range.data.len() as u64,
+                range.data.last().copied(),
+                sniffed,
+            )
         })
     });
-    let ((scan, base, bytes, last), error) = match scanned {
+    let ((scan, base, bytes, last, sniffed), error) = match scanned {
         Ok(scanned) => (scanned, None),
-        Err(e) => ((ChunkScan::default(), 0, 0, None), Some(e)),
+        Err(e) => ((ChunkScan::default(), 0, 0, None, None), Some(e)),
     };
     ChunkResult {
         source,
@@ -484,7 +547,17 @@ fn scan_range(
         newline: file.newline(),
         scan,
         error,
+        sniffed,
     }
+}
+
+/// What is known of a file's shape before one of its ranges is scanned.
+#[derive(Clone, Debug)]
+enum Shape {
+    /// Its mode and layouts, from its first bytes.
+    Known(Mode, Reader),
+    /// Nothing yet: a file of one range, sniffed as it is scanned.
+    Sniff(ScanOptions),
 }
 
 /// Scans the ranges of a regular file of several ranges on the pool, each read by the thread that
@@ -493,16 +566,17 @@ fn range_chunks(
     source: u32,
     file: std::sync::Arc<input::RangedFile>,
     head: &[u8],
+    reader: Reader,
     flight: &mut Flight,
     tx: &mpsc::Sender<ChunkResult>,
     rx: &mpsc::Receiver<ChunkResult>,
 ) -> u64 {
-    let mode = Mode::of(head);
+    let shape = Shape::Known(Mode::of(head), reader);
     for index in 0..file.ranges() {
         let slot = flight.slot(rx);
-        let (tx, file) = (tx.clone(), file.clone());
+        let (tx, file, shape) = (tx.clone(), file.clone(), shape.clone());
         rayon::spawn(move || {
-            let _ = tx.send(scan_range(source, index, &file, Some(mode), Some(slot)));
+            let _ = tx.send(scan_range(source, index, &file, shape, Some(slot)));
         });
     }
     file.ranges()
@@ -514,6 +588,7 @@ fn range_chunks(
 struct Batch {
     files: Vec<(u32, std::sync::Arc<input::RangedFile>)>,
     bytes: u64,
+    options: Option<ScanOptions>,
 }
 
 impl Batch {
@@ -525,10 +600,12 @@ impl Batch {
         &mut self,
         source: u32,
         file: std::sync::Arc<input::RangedFile>,
+        options: &ScanOptions,
         flight: &mut Flight,
         tx: &mpsc::Sender<ChunkResult>,
         rx: &mpsc::Receiver<ChunkResult>,
     ) {
+        self.options.get_or_insert_with(|| options.clone());
         self.bytes += file.size();
         self.files.push((source, file));
         if self.files.len() >= Self::FILES || self.bytes >= input::RANGE_SIZE as u64 {
@@ -545,9 +622,10 @@ impl Batch {
         self.bytes = 0;
         let mut slot = Some(flight.slot(rx));
         let tx = tx.clone();
+        let options = self.options.clone().unwrap_or_default();
         rayon::spawn(move || {
             for (source, file) in files {
-                let _ = tx.send(scan_range(source, 0, &file, None, slot.take()));
+                let _ = tx.send(scan_range(source, 0, &file, Shape::Sniff(options.clone()), slot.take()));
             }
         });
     }
@@ -557,12 +635,14 @@ impl Batch {
 fn stream_chunks(
     source: u32,
     mut chunks: ChunkReader<Box<dyn std::io::Read + Send>>,
+    options: &ScanOptions,
     flight: &mut Flight,
     tx: &mpsc::Sender<ChunkResult>,
     rx: &mpsc::Receiver<ChunkResult>,
 ) -> u64 {
     let mut newline = b'\n';
     let mut mode = Mode::Logs;
+    let mut reader = options.reader(b"");
     let mut count = 0u64;
     loop {
         let buf = flight.slot(rx);
@@ -571,11 +651,14 @@ fn stream_chunks(
                 if chunk.index == 0 {
                     newline = input::line_end(&chunk.data);
                     mode = Mode::of(&chunk.data);
+                    reader = options.reader(&chunk.data);
+                    flight.collector.detected(source, &reader);
                 }
                 count += 1;
                 let tx = tx.clone();
+                let reader = reader.clone();
                 rayon::spawn(move || {
-                    let scan = scan_chunk(&chunk.data, &chunk.context, newline, mode);
+                    let scan = scan_chunk_with(&chunk.data, &chunk.context, newline, mode, Excerpts::Now, &reader);
                     let _ = tx.send(ChunkResult {
                         source,
                         index: chunk.index,
@@ -586,6 +669,7 @@ fn stream_chunks(
                         newline,
                         scan,
                         error: None,
+                        sniffed: None,
                     });
                 });
             }
@@ -648,6 +732,8 @@ struct Collector {
     files: Vec<Option<std::sync::Arc<input::RangedFile>>>,
     /// The first event of the source being assembled.
     source_events: usize,
+    /// The layouts ranked for each input, until its assembly starts.
+    readers: Vec<Option<Reader>>,
 }
 
 impl Collector {
@@ -673,7 +759,14 @@ impl Collector {
             bytes_done: 0,
             files: vec![None; planned.len()],
             source_events: 0,
+            readers: vec![None; planned.len()],
         }
+    }
+
+    /// The layouts ranked for `source`: its assembly reads them, its summary names the first.
+    fn detected(&mut self, source: u32, reader: &Reader) {
+        self.inputs[source as usize].layout = reader.layout().map(str::to_string);
+        self.readers[source as usize] = Some(reader.clone());
     }
 
     fn input_error(&mut self, source: u32, e: &std::io::Error) {
@@ -713,9 +806,14 @@ impl Collector {
                 self.input_error(r.source, e);
             }
         }
-        let assembler = self
-            .assembler
-            .get_or_insert_with(|| Assembler::new(r.source, self.record_base, &self.sink));
+        if let Some(reader) = &r.sniffed {
+            self.detected(r.source, reader);
+        }
+        if self.assembler.is_none() {
+            let reader = self.readers[r.source as usize].take().unwrap_or_default();
+            self.assembler = Some(Assembler::new(r.source, self.record_base, &self.sink, reader));
+        }
+        let assembler = self.assembler.as_mut().expect("made above");
         for mut hit in r.scan.hits {
             hit.line += self.lines_before + 1;
             if let Some(place) = &mut hit.place {

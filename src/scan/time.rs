@@ -43,13 +43,95 @@ fn month(name: &[u8]) -> i64 {
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The civil date (year, month, day) of a count of days since 1970-01-01 (the inverse of
+/// [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC: `2026-11-27T10:04:14.120Z` (the fraction only
+/// when there is one).
+pub fn rfc3339(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    let t = ms.rem_euclid(86_400_000);
+    let (h, mi, s, frac) = (t / 3_600_000, t / 60_000 % 60, t / 1000 % 60, t % 1000);
+    if frac == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    }
+}
+
+/// A klog header's time without its level letter (`1127 10:04:14.123456`), on 1970's calendar.
+pub fn klog_millis(t: &[u8]) -> Option<i64> {
+    let d = |r: std::ops::Range<usize>| t.get(r).filter(|x| x.iter().all(u8::is_ascii_digit)).map(num);
+    if t.get(4) != Some(&b' ') || t.get(7) != Some(&b':') || t.get(10) != Some(&b':') {
+        return None;
+    }
+    let frac = t.get(14..).filter(|_| t.get(13) == Some(&b'.'));
+    millis(
+        1970,
+        d(0..2)?,
+        d(2..4)?,
+        d(5..7)?,
+        d(8..10)?,
+        d(11..13)?,
+        frac.filter(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit)),
+    )
+}
+
+/// A time of day alone (`10:04:14`, `10:04:14.123`, `9:48:04 PM`), as milliseconds into
+/// 1970-01-01: enough to order the lines of one input.
+pub fn time_of_day(t: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
+    let colon = memchr::memchr(b':', t)?;
+    let h_len = t[..colon].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=2).contains(&h_len) || t.get(colon + 3) != Some(&b':') {
+        return None;
+    }
+    let start = colon - h_len;
+    if start != 0 {
+        // A time of day stands alone: one after other text is part of something else.
+        return None;
+    }
+    let d = |r: std::ops::Range<usize>| t.get(r).filter(|x| x.iter().all(u8::is_ascii_digit)).map(num);
+    let (mut h, m, s) = (
+        num(&t[start..colon]),
+        d(colon + 1..colon + 3)?,
+        d(colon + 4..colon + 6)?,
+    );
+    let mut end = colon + 6;
+    let mut frac = None;
+    if matches!(t.get(end), Some(b'.' | b',')) {
+        let n = t[end + 1..].iter().take(9).take_while(|b| b.is_ascii_digit()).count();
+        frac = (n > 0).then(|| &t[end + 1..end + 1 + n]);
+        end += 1 + n;
+    }
+    let rest = t[end..].trim_ascii_start();
+    let pm = rest.starts_with(b"PM") || rest.starts_with(b"pm");
+    let am = rest.starts_with(b"AM") || rest.starts_with(b"am");
+    if pm && h < 12 {
+        h += 12;
+    } else if am && h == 12 {
+        h = 0;
+    }
+    Some((start..end, millis(1970, 1, 1, h, m, s, frac)))
 }
 
 fn millis(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: Option<&[u8]>) -> Option<i64> {
@@ -238,6 +320,22 @@ mod tests {
         assert_eq!(ms("[2026-11-27 10:04:14.5]"), base + 500);
         assert_eq!(ms("Fri, 27 Nov 2026 10:04:14 GMT:abc"), base);
         assert_eq!(ms("2026-11-27T11:04:14+01:00"), base);
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in [-1, 0, 59, 60, 365, 11_016, 20_419, 20_785] {
+            let (y, m, d) = super::civil_from_days(days);
+            assert_eq!(super::days_from_civil(y, m, d), days);
+        }
+        assert_eq!(super::civil_from_days(20_784), (2026, 11, 27));
+    }
+
+    #[test]
+    fn times_of_day_order_lines() {
+        let t = |s: &str| super::time_of_day(s.as_bytes()).unwrap().1.unwrap();
+        assert_eq!(t("9:48:04 PM") - t("9:48:04 AM"), 12 * 3_600_000);
+        assert_eq!(t("10:04:14.5") - t("10:04:14"), 500);
     }
 
     #[test]

@@ -1,0 +1,143 @@
+//! Log layout rules (`rules/layouts/<name>.toml`): how the envelope of a record looks in one
+//! layout (its time, level, host, app, pid, thread and logger), as data. The scanner's record
+//! layer (`scan::record`) compiles them; `aadlint layouts` lists them.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The fields an envelope can carry, in the order reports list them. A text layout names its
+/// captures after them; JSON and logfmt layouts list the keys that hold each.
+pub const FIELDS: [&str; 8] = ["time", "level", "host", "app", "pid", "thread", "logger", "message"];
+
+/// One log layout.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutRule {
+    /// The layout's name (equals the file name): `syslog`, `pino`, `spring-boot`, ...
+    pub layout: String,
+    /// One line: which programs write it.
+    pub summary: String,
+    /// A text layout: a regular expression over the whole line whose named captures are
+    /// [`FIELDS`] (and `inner`, for a wrapper layout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// A JSON-lines layout: the keys (dotted for nested objects) that hold each field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<FieldKeys>,
+    /// A logfmt layout (`key=value key="quoted value"`): the keys that hold each field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logfmt: Option<FieldKeys>,
+    /// How the time field is written: `auto` (ISO 8601, RFC 1123, syslog and more), `klog`
+    /// (`MMDD hh:mm:ss.ffffff`), `epoch` (seconds, milliseconds or nanoseconds as a number).
+    #[serde(default = "auto", skip_serializing_if = "is_auto")]
+    pub time_format: String,
+    /// The layout wraps another program's lines (a CI step log, Docker, CRI): its `inner`
+    /// capture (or message) is read again with the other layouts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wraps: bool,
+    /// How a record is written in this layout, `{field}` standing for each field: used by the
+    /// tests that re-render logs from one layout into another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Lines in this layout with the fields each must give (`time` as RFC 3339 UTC). Checked by
+    /// `tests/layouts.rs`; left out of the binary.
+    #[serde(default, skip_serializing)]
+    pub samples: Vec<LayoutSample>,
+}
+
+fn auto() -> String {
+    "auto".into()
+}
+
+fn is_auto(s: &String) -> bool {
+    s == "auto"
+}
+
+/// The keys of a structured layout, field by field (each a list: the first present wins).
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldKeys {
+    /// Keys of the record's time.
+    #[serde(default)]
+    pub time: Vec<String>,
+    /// Keys of its level.
+    #[serde(default)]
+    pub level: Vec<String>,
+    /// Keys of the host, machine or pod.
+    #[serde(default)]
+    pub host: Vec<String>,
+    /// Keys of the program, service or process name.
+    #[serde(default)]
+    pub app: Vec<String>,
+    /// Keys of the process id.
+    #[serde(default)]
+    pub pid: Vec<String>,
+    /// Keys of the thread name or id.
+    #[serde(default)]
+    pub thread: Vec<String>,
+    /// Keys of the logger or category.
+    #[serde(default)]
+    pub logger: Vec<String>,
+    /// Keys of the message.
+    #[serde(default)]
+    pub message: Vec<String>,
+    /// Keys that a line must hold to be in this layout (they tell it from other JSON layouts).
+    #[serde(default)]
+    pub require: Vec<String>,
+}
+
+impl FieldKeys {
+    /// The keys of `field` (one of [`FIELDS`]).
+    pub fn of(&self, field: &str) -> &[String] {
+        match field {
+            "time" => &self.time,
+            "level" => &self.level,
+            "host" => &self.host,
+            "app" => &self.app,
+            "pid" => &self.pid,
+            "thread" => &self.thread,
+            "logger" => &self.logger,
+            "message" => &self.message,
+            _ => &[],
+        }
+    }
+}
+
+/// A sample line of a layout and the fields it must give.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LayoutSample {
+    /// The line as the program writes it.
+    pub line: String,
+    /// Field name to expected value; a field not listed must be absent.
+    #[serde(flatten)]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl LayoutRule {
+    /// What the fields alone do not say: exactly one way of reading, captures from [`FIELDS`].
+    pub fn validate(&self, stem: &str) -> Result<(), String> {
+        if self.layout != stem {
+            return Err(format!("layout {:?} must equal the file name {stem:?}", self.layout));
+        }
+        let readers = [self.pattern.is_some(), self.json.is_some(), self.logfmt.is_some()];
+        if readers.iter().filter(|&&r| r).count() != 1 {
+            return Err("a layout needs exactly one of `pattern`, `json` or `logfmt`".into());
+        }
+        if !["auto", "klog", "epoch"].contains(&self.time_format.as_str()) {
+            return Err(format!("time_format {:?} is not auto, klog or epoch", self.time_format));
+        }
+        if let Some(p) = &self.pattern {
+            let re = regex::Regex::new(p).map_err(|e| format!("pattern does not compile: {e}"))?;
+            if let Some(bad) = re
+                .capture_names()
+                .flatten()
+                .find(|n| !FIELDS.contains(n) && *n != "inner" && !n.starts_with('_'))
+            {
+                return Err(format!(
+                    "capture {bad:?} is not one of {FIELDS:?}, `inner` or a `_`-prefixed helper"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

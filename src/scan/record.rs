@@ -1,0 +1,882 @@
+//! The record layer: reads the envelope of a log line (time, level, host, app, pid, thread,
+//! logger) with the layouts of `rules/layouts/`, detected per input from its first lines.
+//!
+//! A layout is data ([`LayoutRule`]): a pattern with named captures, or the keys of a JSON or
+//! logfmt record. [`Layouts`] compiles them once; [`Layouts::detect`] ranks them on an input's
+//! first lines (the layout that reads the most lines first) into a [`Reader`], which reads each
+//! candidate line with the ranked layouts, then with any other. A wrapper layout (a CI step log,
+//! Docker, CRI) has its inner line read again, and the two envelopes are merged.
+
+use super::{is_blank, time};
+use crate::model::Timestamp;
+use crate::rules::layout::{FieldKeys, LayoutRule};
+use crate::rules::Catalog;
+use regex::bytes::{Regex, RegexSet};
+use std::sync::{Arc, OnceLock};
+
+/// How many bytes of a line a layout pattern looks at: envelopes stand at the start.
+const HEAD_BYTES: usize = 2048;
+
+/// How many lines of an input's start its layout is detected from.
+const DETECT_LINES: usize = 400;
+
+/// What the envelope of one record says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// The layout that read it (index into [`Layouts`]).
+    pub layout: Option<usize>,
+    /// When, as an instant (`millis` is UTC when `zoned`).
+    pub time: Option<Timestamp>,
+    /// The time named its zone (`Z`, an offset, `GMT`, an epoch number).
+    pub zoned: bool,
+    /// The level as written (`ERROR`, `fail`, `50`, `E`).
+    pub level: Option<String>,
+    /// Host, machine or pod.
+    pub host: Option<String>,
+    /// Program, service or process name.
+    pub app: Option<String>,
+    /// Process id.
+    pub pid: Option<String>,
+    /// Thread name or id.
+    pub thread: Option<String>,
+    /// Logger or category.
+    pub logger: Option<String>,
+    /// Byte offset of the message in the line (0 when unknown).
+    pub message_at: usize,
+}
+
+impl Envelope {
+    /// Whether the envelope says anything beyond its message: only then does the line start a
+    /// record (a layout that reads every line, such as plain text, starts none).
+    pub fn is_head(&self) -> bool {
+        self.time.is_some()
+            || self.level.is_some()
+            || self.host.is_some()
+            || self.app.is_some()
+            || self.pid.is_some()
+            || self.thread.is_some()
+            || self.logger.is_some()
+    }
+
+    /// Whether the level is ERROR or worse, in any of the spellings layouts use.
+    pub fn error_level(&self) -> Option<bool> {
+        let level = self.level.as_deref()?.trim();
+        let lower = level.to_ascii_lowercase();
+        Some(matches!(
+            lower.as_str(),
+            "error"
+                | "err"
+                | "fatal"
+                | "critical"
+                | "crit"
+                | "fail"
+                | "severe"
+                | "emerg"
+                | "alert"
+                | "e"
+                | "f"
+                | "panic"
+                | "50"
+                | "60"
+                | "17"
+                | "18"
+                | "19"
+                | "20"
+                | "21"
+                | "22"
+                | "23"
+                | "24"
+        ))
+    }
+}
+
+/// One layout, compiled.
+#[derive(Debug)]
+struct Compiled {
+    name: String,
+    read: Read,
+    time_format: TimeFormat,
+    wraps: bool,
+    /// How many fields it can give: of two layouts that read as many lines, the richer wins.
+    richness: usize,
+}
+
+#[derive(Debug)]
+enum Read {
+    Text(Regex),
+    Json(FieldKeys),
+    Logfmt(FieldKeys),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimeFormat {
+    Auto,
+    Klog,
+    Epoch,
+}
+
+/// Every layout of a catalog, compiled.
+#[derive(Debug)]
+pub struct Layouts {
+    list: Vec<Compiled>,
+    /// The text layouts' patterns side by side: one pass says which of them read a line.
+    text_set: RegexSet,
+    /// Index in `list` of each pattern of `text_set`.
+    text_index: Vec<usize>,
+}
+
+impl Layouts {
+    /// The built-in layouts, compiled once.
+    pub fn builtin() -> &'static Arc<Layouts> {
+        static BUILTIN: OnceLock<Arc<Layouts>> = OnceLock::new();
+        BUILTIN.get_or_init(|| Arc::new(Layouts::compile(Catalog::builtin().layouts.values())))
+    }
+
+    /// The layouts of `catalog` (the built-in ones, compiled once, when it has no others).
+    pub fn of(catalog: &Catalog) -> Arc<Layouts> {
+        let builtin = &Catalog::builtin().layouts;
+        let same = catalog.layouts.len() == builtin.len()
+            && catalog
+                .layouts
+                .iter()
+                .zip(builtin)
+                .all(|((a, ra), (b, rb))| a == b && ra.pattern == rb.pattern && ra.summary == rb.summary);
+        if same {
+            Layouts::builtin().clone()
+        } else {
+            Arc::new(Layouts::compile(catalog.layouts.values()))
+        }
+    }
+
+    /// Compiles layout rules (already validated by the rules loader).
+    pub fn compile<'a>(rules: impl IntoIterator<Item = &'a LayoutRule>) -> Layouts {
+        let mut list = Vec::new();
+        let mut patterns = Vec::new();
+        let mut text_index = Vec::new();
+        for rule in rules {
+            let (read, richness) = if let Some(p) = &rule.pattern {
+                let re = super::ascii_regex(p);
+                let n = re.capture_names().flatten().filter(|n| !n.starts_with('_')).count();
+                patterns.push(p.clone());
+                text_index.push(list.len());
+                (Read::Text(re), n)
+            } else if let Some(keys) = &rule.json {
+                (Read::Json(keys.clone()), richness(keys))
+            } else if let Some(keys) = &rule.logfmt {
+                (Read::Logfmt(keys.clone()), richness(keys))
+            } else {
+                continue;
+            };
+            list.push(Compiled {
+                name: rule.layout.clone(),
+                read,
+                time_format: match rule.time_format.as_str() {
+                    "klog" => TimeFormat::Klog,
+                    "epoch" => TimeFormat::Epoch,
+                    _ => TimeFormat::Auto,
+                },
+                wraps: rule.wraps,
+                richness,
+            });
+        }
+        let text_set = regex::bytes::RegexSetBuilder::new(&patterns)
+            .unicode(false)
+            .build()
+            .expect("layout patterns were validated");
+        Layouts {
+            list,
+            text_set,
+            text_index,
+        }
+    }
+
+    /// The names of the layouts, in their order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|l| l.name.as_str())
+    }
+
+    /// The index of the layout named `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.list.iter().position(|l| l.name == name)
+    }
+
+    /// The name of layout `i`.
+    pub fn name(&self, i: usize) -> &str {
+        &self.list[i].name
+    }
+
+    /// Ranks the layouts on the first lines of an input (`forced`: the one layout the user
+    /// named, read first whatever the lines say).
+    pub fn detect(self: &Arc<Self>, head: &[u8], forced: Option<usize>) -> Reader {
+        let mut counts = vec![0usize; self.list.len()];
+        // Lines read inside a wrapper's lines: they rank the inner layouts, after the outer ones.
+        let mut inner_counts = vec![0usize; self.list.len()];
+        // Fields filled on those lines: of two layouts that read as many lines, the one that
+        // understands more of them wins.
+        let mut filled = vec![0usize; self.list.len()];
+        let mut year = None;
+        let lines = head
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.iter().all(|&b| is_blank(b)))
+            .take(DETECT_LINES);
+        for line in lines {
+            if year.is_none() {
+                year = time::find(line)
+                    .and_then(|t| t.millis)
+                    .filter(|&ms| ms >= YEAR_2000_MS)
+                    .map(year_of);
+            }
+            for (i, layout) in self.list.iter().enumerate() {
+                if let Some(f) = self.fields(i, line) {
+                    counts[i] += 1;
+                    filled[i] += f.filled();
+                    let inner = f.inner;
+                    if layout.wraps {
+                        let mut best_inner = 0;
+                        if let Some(inner) = inner {
+                            for (j, l) in self.list.iter().enumerate() {
+                                if let Some(f) = self.fields(j, &inner).filter(|_| !l.wraps) {
+                                    inner_counts[j] += 1;
+                                    filled[j] += f.filled();
+                                    best_inner = best_inner.max(f.filled());
+                                }
+                            }
+                        }
+                        filled[i] += best_inner;
+                    }
+                }
+            }
+        }
+        let rank = |counts: &[usize]| {
+            let mut order: Vec<usize> = (0..self.list.len()).filter(|&i| counts[i] > 0).collect();
+            order.sort_by(|&a, &b| {
+                counts[b]
+                    .cmp(&counts[a])
+                    .then(filled[b].cmp(&filled[a]))
+                    .then(self.list[b].richness.cmp(&self.list[a].richness))
+                    .then(a.cmp(&b))
+            });
+            order
+        };
+        let mut order = rank(&counts);
+        let mut inner_order = rank(&inner_counts);
+        inner_order.extend(order.iter().copied().filter(|&i| inner_counts[i] == 0));
+        let mut contexts: Vec<&[u8]> = Vec::new();
+        for line in head.split(|&b| b == b'\n').take(DETECT_LINES * 4) {
+            if CI_MARKERS
+                .iter()
+                .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+                || memchr::memmem::find(line, b"systemd[").is_some()
+            {
+                contexts.push(line);
+            }
+        }
+        if let Some(f) = forced {
+            order.retain(|&i| i != f);
+            order.insert(0, f);
+        }
+        let mut reader = Reader {
+            layouts: self.clone(),
+            rank: rank_of(&order, self.list.len()),
+            inner_rank: rank_of(&inner_order, self.list.len()),
+            order: order.into(),
+            forced,
+            year,
+            ci_frames: Arc::new([]),
+            services: Arc::new([]),
+        };
+        let (mut ci_frames, mut services) = (Vec::new(), Vec::new());
+        for line in contexts {
+            if let Some(unit) = started_unit(line) {
+                services.push(unit);
+            } else {
+                let env = reader.read(line).unwrap_or_default();
+                let frame = (env.layout, env.host);
+                if !ci_frames.contains(&frame) {
+                    ci_frames.push(frame);
+                }
+            }
+        }
+        reader.ci_frames = ci_frames.into();
+        reader.services = services.into();
+        reader
+    }
+
+    /// The raw fields layout `i` reads from `line`, or `None` when the line is not in it.
+    fn fields(&self, i: usize, line: &[u8]) -> Option<Fields> {
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        match &self.list[i].read {
+            Read::Text(re) => {
+                let caps = re.captures(head)?;
+                let get = |name: &str| caps.name(name).map(|m| text(m.as_bytes())).filter(|s| !s.is_empty());
+                let message_at = caps
+                    .name("message")
+                    .or_else(|| caps.name("inner"))
+                    .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
+                Some(Fields {
+                    time: get("time"),
+                    level: get("level"),
+                    host: get("host"),
+                    app: get("app"),
+                    pid: get("pid"),
+                    thread: get("thread"),
+                    logger: get("logger"),
+                    message_at,
+                    inner: caps
+                        .name("inner")
+                        .map(|m| line[m.start()..].to_vec())
+                        .or_else(|| self.list[i].wraps.then(|| line[message_at..].to_vec())),
+                })
+            }
+            Read::Json(keys) => {
+                let first = line.iter().position(|&b| !is_blank(b))?;
+                if line[first] != b'{' || !keys.require.iter().all(|k| json_value(line, k).is_some()) {
+                    return None;
+                }
+                let get = |field: &str| {
+                    keys.of(field)
+                        .iter()
+                        .find_map(|k| json_value(line, k))
+                        .map(|v| text(&json_unescape(v)))
+                        .filter(|s| !s.is_empty())
+                };
+                let message = keys.message.iter().find_map(|k| json_value(line, k));
+                let message_at = message.map_or(0, |m| m.as_ptr() as usize - line.as_ptr() as usize);
+                let any = FIELD_NAMES
+                    .iter()
+                    .any(|f| keys.of(f).iter().any(|k| json_value(line, k).is_some()));
+                if !any {
+                    return None;
+                }
+                Some(Fields {
+                    time: get("time"),
+                    level: get("level"),
+                    host: get("host"),
+                    app: get("app"),
+                    pid: get("pid"),
+                    thread: get("thread"),
+                    logger: get("logger"),
+                    message_at,
+                    inner: self.list[i].wraps.then(|| message.map(json_unescape)).flatten(),
+                })
+            }
+            Read::Logfmt(keys) => {
+                let pairs = logfmt_pairs(head);
+                if pairs.len() < 2
+                    || !keys
+                        .require
+                        .iter()
+                        .all(|k| pairs.iter().any(|(pk, _)| *pk == k.as_bytes()))
+                {
+                    return None;
+                }
+                let get = |field: &str| {
+                    keys.of(field)
+                        .iter()
+                        .find_map(|k| pairs.iter().find(|(pk, _)| *pk == k.as_bytes()))
+                        .map(|(_, v)| text(v))
+                        .filter(|s| !s.is_empty())
+                };
+                Some(Fields {
+                    time: get("time"),
+                    level: get("level"),
+                    host: get("host"),
+                    app: get("app"),
+                    pid: get("pid"),
+                    thread: get("thread"),
+                    logger: get("logger"),
+                    message_at: 0,
+                    inner: None,
+                })
+            }
+        }
+    }
+}
+
+const FIELD_NAMES: [&str; 7] = ["time", "level", "host", "app", "pid", "thread", "logger"];
+
+fn richness(keys: &FieldKeys) -> usize {
+    FIELD_NAMES.iter().filter(|f| !keys.of(f).is_empty()).count() + keys.require.len()
+}
+
+/// What one layout reads from a line, before times are understood.
+#[derive(Debug, Default)]
+struct Fields {
+    time: Option<String>,
+    level: Option<String>,
+    host: Option<String>,
+    app: Option<String>,
+    pid: Option<String>,
+    thread: Option<String>,
+    logger: Option<String>,
+    message_at: usize,
+    /// The wrapped line, for a wrapper layout.
+    inner: Option<Vec<u8>>,
+}
+
+/// Reads the envelopes of one input's lines with the layouts ranked for it.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    layouts: Arc<Layouts>,
+    order: Arc<[usize]>,
+    /// Each layout's place in `order` (`u16::MAX` when it read none of the first lines).
+    rank: Arc<[u16]>,
+    /// The same for the lines inside a wrapper's lines.
+    inner_rank: Arc<[u16]>,
+    /// The layout the user named.
+    forced: Option<usize>,
+    /// The year of the first dated line at the input's start: completes times without one.
+    year: Option<i64>,
+    /// Frames whose first lines show a CI job.
+    ci_frames: Arc<[Frame]>,
+    /// Units a service manager started at the input's start (`systemd[1]: Starting x.service`).
+    services: Arc<[String]>,
+}
+
+/// Where a line was written: the layout that read it and its host. A CI job, or a service, is a
+/// property of a frame (or of a worker), never of a whole input.
+pub type Frame = (Option<usize>, Option<String>);
+
+/// How good a layout's reading of a line is: a wrapper's, then more fields, then a higher rank.
+type ReadingKey = (bool, usize, std::cmp::Reverse<u16>);
+
+/// Each layout's place in `order`.
+fn rank_of(order: &[usize], n: usize) -> Arc<[u16]> {
+    let mut rank = vec![u16::MAX; n];
+    for (place, &i) in order.iter().enumerate() {
+        rank[i] = place as u16;
+    }
+    rank.into()
+}
+
+/// Words that only CI runners write: GitHub Actions and Azure Pipelines workflow commands and
+/// their environment, GitLab CI sections, Jenkins pipelines.
+pub const CI_MARKERS: [&str; 14] = [
+    "::group::",
+    "::endgroup::",
+    "::debug::",
+    "::error",
+    "##[group]",
+    "##[section]",
+    "##[error]",
+    "##vso[",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BUILD_BUILDID",
+    "section_start:",
+    "[Pipeline] ",
+    "Running with gitlab-runner",
+];
+
+/// The unit a `systemd[1]: Starting x.service` (or `Started`) line names, without `.service`.
+fn started_unit(line: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(line, b"systemd[")?;
+    let rest = &line[at..];
+    let verb = memchr::memmem::find(rest, b": Start")?;
+    let words = &rest[verb + 2..];
+    let name_at = memchr::memchr(b' ', words)? + 1;
+    let name = &words[name_at..];
+    let end = memchr::memmem::find(name, b".service")?;
+    let unit = &name[..end];
+    (!unit.is_empty() && !unit.contains(&b' ')).then(|| text(unit))
+}
+
+impl Default for Reader {
+    fn default() -> Reader {
+        Layouts::builtin().detect(b"", None)
+    }
+}
+
+impl Reader {
+    /// The layout that reads most of the input's first lines, if any does.
+    pub fn layout(&self) -> Option<&str> {
+        self.order.first().map(|&i| self.layouts.name(i))
+    }
+
+    /// Whether times without a year could be completed from a dated line.
+    pub fn year(&self) -> Option<i64> {
+        self.year
+    }
+
+    /// Frames whose first lines show a CI job.
+    pub fn ci_frames(&self) -> &[Frame] {
+        &self.ci_frames
+    }
+
+    /// Apps a service manager started at the input's start.
+    pub fn services(&self) -> &[String] {
+        &self.services
+    }
+
+    /// The envelope of `line`: read by the first ranked layout that reads it, else by the first
+    /// other layout that does; `None` when none does.
+    pub fn read(&self, line: &[u8]) -> Option<Envelope> {
+        let (i, fields) = self.first_reading(line, false)?;
+        let layout = &self.layouts.list[i];
+        let mut env = self.envelope(i, fields.clone_without_inner());
+        if let Some(inner) = fields.inner.as_deref().filter(|_| layout.wraps) {
+            if let Some((j, f)) = self.first_reading(inner, true) {
+                let outer_zoned_time = env.zoned && env.time.is_some();
+                let mut inner_env = self.envelope(j, f);
+                if outer_zoned_time && !inner_env.zoned || inner_env.time.is_none() {
+                    inner_env.time = env.time.take();
+                    inner_env.zoned = env.zoned;
+                }
+                inner_env.host = inner_env.host.or(env.host.take());
+                inner_env.level = inner_env.level.or(env.level.take());
+                inner_env.layout = env.layout;
+                inner_env.message_at = env.message_at;
+                env = inner_env;
+            }
+        }
+        Some(env)
+    }
+
+    /// The layout that reads `line` best (`inner`: not a wrapper): the forced one if it reads
+    /// it, else of those that read it a wrapper, then the one that fills the most fields, then
+    /// the one ranked first for the input. Generic layouts (a bare timestamp) read most lines of a mixed log;
+    /// ranking per line keeps them from hiding the richer envelope of each line.
+    fn first_reading(&self, line: &[u8], inner: bool) -> Option<(usize, Fields)> {
+        let usable = |i: usize| !(inner && self.layouts.list[i].wraps);
+        if let Some(f) = self.forced.filter(|&f| usable(f)) {
+            if let Some(fields) = self.layouts.fields(f, line) {
+                return Some((f, fields));
+            }
+        }
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        let json = head.iter().find(|&&b| !is_blank(b)) == Some(&b'{');
+        let logfmt = memchr::memchr(b'=', head).is_some();
+        let text = self
+            .layouts
+            .text_set
+            .matches(head)
+            .into_iter()
+            .map(|k| self.layouts.text_index[k]);
+        let structured = (0..self.layouts.list.len()).filter(|&i| match self.layouts.list[i].read {
+            Read::Text(_) => false,
+            Read::Json(_) => json,
+            Read::Logfmt(_) => logfmt && !json,
+        });
+        let rank = if inner { &self.inner_rank } else { &self.rank };
+        // A wrapper that reads a line wins: its frame is exact, and its inner line is read next.
+        let mut best: Option<(ReadingKey, usize, Fields)> = None;
+        for i in text.chain(structured).filter(|&i| usable(i)) {
+            let Some(fields) = self.layouts.fields(i, line) else {
+                continue;
+            };
+            let key = (self.layouts.list[i].wraps, fields.filled(), std::cmp::Reverse(rank[i]));
+            if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
+                best = Some((key, i, fields));
+            }
+        }
+        best.map(|(_, i, f)| (i, f))
+    }
+
+    fn envelope(&self, i: usize, f: Fields) -> Envelope {
+        let layout = &self.layouts.list[i];
+        let (time, zoned) = f
+            .time
+            .as_deref()
+            .and_then(|t| parse_time(t, layout.time_format, self.year))
+            .map_or((None, false), |(t, z)| (Some(t), z));
+        Envelope {
+            layout: Some(i),
+            time,
+            zoned,
+            level: f.level,
+            host: f.host,
+            app: f.app,
+            pid: f.pid,
+            thread: f.thread.map(|t| t.trim().to_string()),
+            logger: f.logger,
+            message_at: f.message_at,
+        }
+    }
+}
+
+impl Fields {
+    /// How many envelope fields it filled.
+    fn filled(&self) -> usize {
+        [
+            &self.time,
+            &self.level,
+            &self.host,
+            &self.app,
+            &self.pid,
+            &self.thread,
+            &self.logger,
+        ]
+        .iter()
+        .filter(|f| f.is_some())
+        .count()
+    }
+
+    fn clone_without_inner(&self) -> Fields {
+        Fields {
+            time: self.time.clone(),
+            level: self.level.clone(),
+            host: self.host.clone(),
+            app: self.app.clone(),
+            pid: self.pid.clone(),
+            thread: self.thread.clone(),
+            logger: self.logger.clone(),
+            message_at: self.message_at,
+            inner: None,
+        }
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+/// 2000-01-01T00:00:00Z in milliseconds: a time before it had no year in the log.
+const YEAR_2000_MS: i64 = 946_684_800_000;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The year of a time in milliseconds since the epoch.
+fn year_of(ms: i64) -> i64 {
+    time::civil_from_days(ms.div_euclid(DAY_MS)).0
+}
+
+/// The time a layout's time field gives, and whether it named its zone. Times without a year
+/// get `year`; times of day alone stay on 1970-01-01 (enough to order one input's lines).
+fn parse_time(t: &str, format: TimeFormat, year: Option<i64>) -> Option<(Timestamp, bool)> {
+    let b = t.trim().as_bytes();
+    match format {
+        TimeFormat::Epoch => {
+            let n: f64 = t.trim().parse().ok()?;
+            let ms = if n >= 1e17 {
+                n / 1e6
+            } else if n >= 1e14 {
+                n / 1e3
+            } else if n >= 1e11 {
+                n
+            } else {
+                n * 1e3
+            };
+            Some((time::stamp(b, Some(ms as i64)), true))
+        }
+        TimeFormat::Klog => {
+            let ms = time::klog_millis(b)?;
+            Some((time::stamp(b, Some(with_year(ms, year))), false))
+        }
+        TimeFormat::Auto => {
+            if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') && b.len() >= 10 {
+                return parse_time(t, TimeFormat::Epoch, year);
+            }
+            let (range, ms) = time::locate(b).or_else(|| time::time_of_day(b))?;
+            let ms = ms.map(|m| {
+                if (DAY_MS..YEAR_2000_MS).contains(&m) {
+                    with_year(m, year)
+                } else {
+                    m
+                }
+            });
+            let zoned = has_zone(&b[..range.end.max(b.len().min(range.end + 6))]);
+            Some((time::stamp(b, ms), zoned))
+        }
+    }
+}
+
+/// Whether a time's text ends with its zone: `Z`, `GMT`, `UTC` or a `+hh:mm` / `-hhmm` offset.
+fn has_zone(b: &[u8]) -> bool {
+    let b = b.trim_ascii_end();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    let n = b.len();
+    let offset = |at: usize, colon: bool| {
+        n > at
+            && matches!(b[n - at], b'+' | b'-')
+            && (!colon || b[n - 3] == b':')
+            && digits(&b[n - at + 1..n - at + 3])
+            && digits(&b[n - 2..])
+            && b.get(n.wrapping_sub(at + 1)).is_some_and(u8::is_ascii_digit)
+    };
+    b.ends_with(b"Z") || b.ends_with(b"GMT") || b.ends_with(b"UTC") || offset(6, true) || offset(5, false)
+}
+
+/// A 1970-based time (no year in the log) moved to `year`.
+fn with_year(ms: i64, year: Option<i64>) -> i64 {
+    let Some(year) = year else { return ms };
+    let (_, m, d) = time::civil_from_days(ms.div_euclid(DAY_MS));
+    time::days_from_civil(year, m, d) * DAY_MS + ms.rem_euclid(DAY_MS)
+}
+
+/// The raw value of `key` in a JSON line (a dotted key is tried whole, then as a path of nested
+/// objects): a string's contents without its quotes (still escaped), or a number or word.
+pub fn json_value<'a>(line: &'a [u8], key: &str) -> Option<&'a [u8]> {
+    value_after_key(line, 0, key).or_else(|| {
+        let mut from = 0;
+        let mut parts = key.split('.').peekable();
+        if parts.clone().count() < 2 {
+            return None;
+        }
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                return value_after_key(line, from, part);
+            }
+            from = key_end(line, from, part)?;
+        }
+        None
+    })
+}
+
+/// Past `"key"` and its colon, from `from` on.
+fn key_end(line: &[u8], from: usize, key: &str) -> Option<usize> {
+    let quoted = format!("\"{key}\"");
+    let mut at = from;
+    while let Some(i) = memchr::memmem::find(line.get(at..)?, quoted.as_bytes()) {
+        let after = at + i + quoted.len();
+        let colon = super::skip(line, after, is_blank);
+        if line.get(colon) == Some(&b':') {
+            return Some(super::skip(line, colon + 1, is_blank));
+        }
+        at = after;
+    }
+    None
+}
+
+fn value_after_key<'a>(line: &'a [u8], from: usize, key: &str) -> Option<&'a [u8]> {
+    let v = key_end(line, from, key)?;
+    match line.get(v)? {
+        b'"' => {
+            let mut i = v + 1;
+            while i < line.len() {
+                match line[i] {
+                    b'\\' => i += 2,
+                    b'"' => return Some(&line[v + 1..i]),
+                    _ => i += 1,
+                }
+            }
+            None
+        }
+        b'{' | b'[' => None,
+        _ => {
+            let end = line[v..]
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']') || is_blank(b))
+                .map_or(line.len(), |n| v + n);
+            (end > v).then(|| &line[v..end])
+        }
+    }
+}
+
+/// A JSON string's contents unescaped (`\n`, `\"`, `\\`, `\/`, `\t`, `\uXXXX`).
+pub fn json_unescape(v: &[u8]) -> Vec<u8> {
+    if !v.contains(&b'\\') {
+        return v.to_vec();
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'\\' && i + 1 < v.len() {
+            match v[i + 1] {
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b'u' if i + 6 <= v.len() => {
+                    let hex = std::str::from_utf8(&v[i + 2..i + 6]).ok();
+                    match hex
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .and_then(char::from_u32)
+                    {
+                        Some(c) => {
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        }
+                        None => out.extend_from_slice(&v[i..i + 6]),
+                    }
+                    i += 6;
+                    continue;
+                }
+                c => out.push(c),
+            }
+            i += 2;
+        } else {
+            out.push(v[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The `key=value` pairs of a logfmt line (`key="quoted \"value\""` unquoted, escapes kept).
+fn logfmt_pairs(line: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        i = super::skip(line, i, is_blank);
+        let key_start = i;
+        while i < line.len() && (super::is_word(line[i]) || matches!(line[i], b'.' | b'-' | b'@')) {
+            i += 1;
+        }
+        if i == key_start || line.get(i) != Some(&b'=') {
+            // Not a pair: skip the word.
+            while i < line.len() && !is_blank(line[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        let key = &line[key_start..i];
+        i += 1;
+        let value = if line.get(i) == Some(&b'"') {
+            let start = i + 1;
+            i = start;
+            while i < line.len() && line[i] != b'"' {
+                i += if line[i] == b'\\' { 2 } else { 1 };
+            }
+            let v = &line[start..i.min(line.len())];
+            i += 1;
+            v
+        } else {
+            let start = i;
+            while i < line.len() && !is_blank(line[i]) {
+                i += 1;
+            }
+            &line[start..i]
+        };
+        pairs.push((key, value));
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_values_by_key_and_path() {
+        let line = br#"{"@timestamp":"2026-11-27T10:04:14Z","log.level":"error","process":{"pid":42,"thread":{"name":"main"}},"msg":"a \"b\""}"#;
+        assert_eq!(json_value(line, "log.level"), Some(&b"error"[..]));
+        assert_eq!(json_value(line, "process.pid"), Some(&b"42"[..]));
+        assert_eq!(json_value(line, "process.thread.name"), Some(&b"main"[..]));
+        assert_eq!(json_unescape(json_value(line, "msg").unwrap()), b"a \"b\"");
+        assert_eq!(json_value(line, "missing"), None);
+    }
+
+    #[test]
+    fn logfmt_pairs_unquote() {
+        let pairs = logfmt_pairs(br#"time=2026-11-27T10:04:14Z level=info msg="HTTP \"x\" done" pid=7 junk"#);
+        let keys: Vec<&[u8]> = pairs.iter().map(|p| p.0).collect();
+        assert_eq!(keys, [&b"time"[..], b"level", b"msg", b"pid"]);
+        assert_eq!(pairs[2].1, br#"HTTP \"x\" done"#);
+    }
+
+    #[test]
+    fn times_keep_their_zone() {
+        let (t, zoned) = parse_time("2026-11-27T11:04:14+01:00", TimeFormat::Auto, None).unwrap();
+        assert!(zoned);
+        assert_eq!(t.millis, Some(1_795_773_854_000));
+        let (t, zoned) = parse_time("1795773854000", TimeFormat::Auto, None).unwrap();
+        assert!(zoned);
+        assert_eq!(t.millis, Some(1_795_773_854_000));
+        let (_, zoned) = parse_time("2026-11-27 10:04:14,312", TimeFormat::Auto, None).unwrap();
+        assert!(!zoned);
+        let (t, _) = parse_time("Nov 27 10:04:14", TimeFormat::Auto, Some(2026)).unwrap();
+        assert_eq!(t.millis, Some(1_795_773_854_000));
+        let (t, _) = parse_time("1127 10:04:14.000000", TimeFormat::Klog, Some(2026)).unwrap();
+        assert_eq!(t.millis, Some(1_795_773_854_000));
+    }
+}
