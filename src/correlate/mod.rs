@@ -108,6 +108,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     // The flow each input's lines last touched: a line that names no worker (a prompt printed
     // bare between a program's log records) is on the flow of the lines around it.
     let mut current_of_source: HashMap<u32, usize> = HashMap::new();
+    // How many flows each input has started: a worker's id-less poll joins the input's flow only
+    // when that flow is the input's only one (no guessing between interleaved flows).
+    let mut started_in_source: HashMap<u32, usize> = HashMap::new();
     // Workers whose last event was a request still waiting for its reply.
     let mut awaiting: Vec<bool> = vec![false; workers];
     // The last authorized, never polled flow of any input, with its time: another host or run
@@ -146,9 +149,23 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
         let awaiting_reply = awaiting[worker];
         let anonymous =
             e.worker.host.is_none() && e.worker.pid.is_none() && e.worker.thread.is_none() && e.worker.app.is_none();
+        // A worker with no flow of its own that polls, or hears how a flow ended, without naming
+        // any id (a pool worker handed the device code: `HTTP Request: POST .../token` and its
+        // AADSTS90120) is on the flow its input's lines last touched.
+        let only_flow = started_in_source.get(&e.worker.source) == Some(&1);
+        let joins_input = anonymous
+            || (only_flow
+                && e.keys.is_empty()
+                && !authorization
+                && e.signals.iter().any(|s| {
+                    matches!(
+                        s,
+                        Signal::Poll { .. } | Signal::Outcome(Outcome::Redeemed | Outcome::Pending | Outcome::SlowDown)
+                    )
+                }));
         let cur = current[worker]
             .as_ref()
-            .or_else(|| anonymous.then(|| current_of_source.get(&e.worker.source)).flatten())
+            .or_else(|| joins_input.then(|| current_of_source.get(&e.worker.source)).flatten())
             .or(current_of_process[process].as_ref())
             // Another process resuming a flow that was authorized but never polled.
             .or_else(|| {
@@ -191,9 +208,18 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
             (Some(t), Some(c)) if uf.find(t) != c && joins_current(Some(t), &mut uf, c, &state) => {
                 Some(union(&mut uf, &mut state, t, c))
             }
-            (Some(t), _) => Some(t),
+            (Some(t), _) => {
+                if fresh {
+                    // Ids never seen before, joining no open flow: a flow starts here.
+                    *started_in_source.entry(e.worker.source).or_default() += 1;
+                }
+                Some(t)
+            }
             (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
-            (None, _) if authorization || is_device_evidence(e) => Some(new_node(&mut uf, &mut state)),
+            (None, _) if authorization || is_device_evidence(e) => {
+                *started_in_source.entry(e.worker.source).or_default() += 1;
+                Some(new_node(&mut uf, &mut state))
+            }
             (None, _) => None,
         };
         let Some(t) = target else { continue };

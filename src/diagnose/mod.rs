@@ -153,11 +153,14 @@ fn evidence_of(e: &Event, scan: &ScanOutput, paths: &[String]) -> Evidence {
     }
 }
 
-/// `app.log`, or `app.log[host pid 123 MainThread]` when the lines name more.
+/// `app.log`, or `app.log[host gunicorn pid 123 MainThread]` when the lines name more.
 pub fn worker_label(w: &Worker, paths: &[String]) -> String {
     let mut parts = Vec::new();
     if let Some(h) = &w.host {
         parts.push(h.clone());
+    }
+    if let Some(a) = &w.app {
+        parts.push(a.clone());
     }
     if let Some(p) = &w.pid {
         parts.push(format!("pid {p}"));

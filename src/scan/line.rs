@@ -344,6 +344,11 @@ fn read_head(line: &[u8], continuation: bool, reader: &Reader) -> Head {
         h.zoned = env.zoned;
         h.error_level = env.error_level().unwrap_or_else(|| error_level(start));
         h.timestamp = env.time;
+        if h.timestamp.is_none() && trim_start(line).first() == Some(&b'{') {
+            // A JSON record whose time is under another common key than its layout's.
+            h.timestamp = json_time(line);
+            h.zoned = h.timestamp.as_ref().is_some_and(|t| t.text.ends_with('Z'));
+        }
         h.worker = WorkerTag {
             host: env.host,
             pid: env.pid,
@@ -400,17 +405,22 @@ fn worker_named(text_: &[u8]) -> WorkerTag {
         || contains!(text_, "thread")
         || contains!(text_, "pod")
         || contains!(text_, "[T:");
-    if let Some(c) = named.then(|| patterns().kv_worker.captures(text_)).flatten() {
-        match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+    if !named {
+        return w;
+    }
+    // Each key once, the first of its kind (`pid=12 tid=7` names both).
+    for c in patterns().kv_worker.captures_iter(text_) {
+        let slot = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
             (Some(k), Some(v), _, _) => match k.as_bytes() {
-                b"pid" => w.pid = Some(text(v.as_bytes())),
-                b"host" | b"hostname" | b"pod" => w.host = Some(text(v.as_bytes())),
-                _ => w.thread = Some(text(v.as_bytes())),
+                b"pid" => (&mut w.pid, v),
+                b"host" | b"hostname" | b"pod" => (&mut w.host, v),
+                _ => (&mut w.thread, v),
             },
-            (_, _, Some(t), _) => w.thread = Some(text(t.as_bytes())),
-            (_, _, _, Some(pid)) => w.pid = Some(text(pid.as_bytes())),
-            _ => {}
-        }
+            (_, _, Some(t), _) => (&mut w.thread, t),
+            (_, _, _, Some(pid)) => (&mut w.pid, pid),
+            _ => continue,
+        };
+        slot.0.get_or_insert_with(|| text(slot.1.as_bytes()));
     }
     w
 }

@@ -1,0 +1,102 @@
+//! The record layer through the whole pipeline: workers and times come from each line's
+//! envelope, so lines of several hosts in one log stay apart, and a CI job is a property of the
+//! frame its lines are in, not of the whole input.
+
+use aadlint::analysis::Analysis;
+use aadlint::rules::Catalog;
+use std::collections::BTreeSet;
+
+fn analyze(paths: &[String]) -> Analysis {
+    aadlint::analyze(paths, Catalog::builtin())
+}
+
+#[test]
+fn lines_of_two_hosts_in_one_log_stay_apart() {
+    let a = analyze(&["fixtures/layouts/two-hosts-one-log.log".into()]);
+    assert_eq!(a.inputs[0].layout.as_deref(), Some("timestamp-host-level"));
+    assert_eq!(a.flows.len(), 1, "{:?}", a.flows);
+    // svc-worker-2's refresh errors are not polls of svc-worker-1's flow.
+    assert!(
+        a.findings.is_empty(),
+        "{:?}",
+        a.findings.iter().map(|f| &f.cause).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.flows[0].workers,
+        ["fixtures/layouts/two-hosts-one-log.log[svc-worker-1]"]
+    );
+    assert_eq!(a.flows[0].outcome, "tokens");
+}
+
+/// The fixture logs, as a list and concatenated into one file.
+fn fixture_logs() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["fixtures/causes", "fixtures/clients", "fixtures/healthy"] {
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "log") {
+                    out.push(p.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_ci_job_in_one_part_of_a_log_does_not_make_the_rest_unattended() {
+    let logs = fixture_logs();
+    assert!(logs.len() >= 40);
+    let automation = |a: &Analysis| -> BTreeSet<String> {
+        a.findings
+            .iter()
+            .filter(|f| f.cause == "device-code-in-automation")
+            .map(|f| f.flow.clone())
+            .collect()
+    };
+    let separate = automation(&analyze(&logs));
+    let dir = tempfile::tempdir().unwrap();
+    let joined = dir.path().join("all.log");
+    let mut bytes = Vec::new();
+    for l in &logs {
+        bytes.extend(std::fs::read(l).unwrap());
+        if bytes.last() != Some(&b'\n') {
+            bytes.push(b'\n');
+        }
+    }
+    std::fs::write(&joined, bytes).unwrap();
+    let together = automation(&analyze(&[joined.to_string_lossy().into_owned()]));
+    assert!(!separate.is_empty());
+    assert_eq!(
+        together, separate,
+        "flows named unattended differ when the logs are one file"
+    );
+}
+
+#[test]
+fn pool_workers_polling_one_device_code_are_one_shared_flow() {
+    let log = "2026-12-03 08:11:00,520 [MainProcess/17276] INFO httpx - HTTP Request: POST https://login.microsoftonline.com/t/oauth2/v2.0/devicecode \"HTTP/1.1 200 OK\"\n\
+2026-12-03 08:11:00,530 [MainProcess/17276] INFO thumbnailer - Waiting for sign-in: enter the code VUUN9M75K at https://microsoft.com/devicelogin\n\
+2026-12-03 08:11:05,101 [ForkPoolWorker-1/17283] INFO httpx - HTTP Request: POST https://login.microsoftonline.com/t/oauth2/v2.0/token \"HTTP/1.1 400 Bad Request\"\n\
+2026-12-03 08:11:05,102 [ForkPoolWorker-2/17284] INFO httpx - HTTP Request: POST https://login.microsoftonline.com/t/oauth2/v2.0/token \"HTTP/1.1 400 Bad Request\"\n\
+2026-12-03 08:11:15,878 [ForkPoolWorker-1/17283] INFO httpx - HTTP Request: POST https://login.microsoftonline.com/t/oauth2/v2.0/token \"HTTP/1.1 200 OK\"\n\
+2026-12-03 08:11:15,885 [ForkPoolWorker-2/17284] INFO httpx - HTTP Request: POST https://login.microsoftonline.com/t/oauth2/v2.0/token \"HTTP/1.1 400 Bad Request\"\n\
+2026-12-03 08:11:15,886 [ForkPoolWorker-2/17284] ERROR thumbnailer - token failed: invalid_grant: AADSTS90120: The request was already authorized or declined.\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pool.log");
+    std::fs::write(&path, log).unwrap();
+    let a = analyze(&[path.to_string_lossy().into_owned()]);
+    assert_eq!(
+        a.flows.len(),
+        1,
+        "{:?}",
+        a.flows.iter().map(|f| &f.id).collect::<Vec<_>>()
+    );
+    assert!(a.flows[0].workers.len() >= 3, "{:?}", a.flows[0].workers);
+    assert!(a.findings.iter().any(|f| f.cause == "shared-across-workers"));
+}
