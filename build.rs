@@ -40,6 +40,19 @@ fn main() {
             "code"
         } else if table.contains_key("layout") {
             "layout"
+        } else if table.contains_key("client") {
+            // Every phrase becomes a prefilter literal: a short one would stop the search on
+            // ordinary text, so the build refuses it.
+            for phrase in table["phrases"].as_table().into_iter().flat_map(|t| t.values()) {
+                for p in phrase.as_array().into_iter().flatten() {
+                    let p = p.as_str().unwrap_or_default();
+                    assert!(
+                        p.len() >= 8,
+                        "rules/{rel}: phrase {p:?} is shorter than 8 bytes: it cannot be a prefilter literal"
+                    );
+                }
+            }
+            "client"
         } else {
             "cause"
         };

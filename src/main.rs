@@ -392,7 +392,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Rules { format, rules } => {
             let catalog = load_catalog(rules.as_ref())?;
             match format {
-                RulesFormat::Table => emit(|out| report::rules_table(&catalog, out))?,
+                RulesFormat::Table => emit(|out| {
+                    report::rules_table(&catalog, out)?;
+                    report::clients_table(&catalog, out)
+                })?,
                 RulesFormat::Json => emit(|out| report::rules_json(&catalog, out))?,
             }
             Ok(ExitCode::SUCCESS)

@@ -181,6 +181,21 @@ impl Outcome {
     pub fn is_terminal(self) -> bool {
         !matches!(self, Outcome::Pending | Outcome::SlowDown)
     }
+
+    /// Which outcome wins when one record says several (lower wins): the most specific.
+    pub fn specificity(self) -> u8 {
+        match self {
+            Outcome::ClientTimeout => 0,
+            Outcome::Redeemed => 1,
+            Outcome::Blocked => 2,
+            Outcome::Declined => 3,
+            Outcome::Expired => 4,
+            Outcome::SlowDown => 5,
+            Outcome::Pending => 6,
+            Outcome::Success => 7,
+            Outcome::OtherError => 8,
+        }
+    }
 }
 
 /// What one event says about a device code flow.

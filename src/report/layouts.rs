@@ -1,4 +1,5 @@
-//! `aadlint layouts`: the log layouts the scanner reads, as a list or as JSON.
+//! `aadlint layouts` and the client part of `aadlint rules`: the log layouts and client shapes the
+//! scanner reads.
 
 use crate::rules::layout::FIELDS;
 use crate::rules::{Catalog, LayoutRule};
@@ -54,4 +55,15 @@ pub fn layouts_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
     let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "layouts": layouts});
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// The client shapes (`rules/clients/`): each client, the steps its phrases tell.
+pub fn clients_table(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Client shapes ({})", c.clients.len())?;
+    for r in c.clients.values() {
+        let steps: Vec<&str> = r.phrases.keys().map(String::as_str).collect();
+        writeln!(out, "  {:<24} {:<32} {}", r.client, r.name, steps.join(", "))?;
+    }
+    Ok(())
 }

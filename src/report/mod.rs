@@ -24,7 +24,7 @@ mod sarif;
 mod table;
 
 pub use explain::{explain_cause, explain_code, rules_json, rules_table};
-pub use layouts::{layouts_json, layouts_table};
+pub use layouts::{clients_table, layouts_json, layouts_table};
 pub use sarif::SARIF_SCHEMA_URI;
 
 use crate::analysis::Analysis;

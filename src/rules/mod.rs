@@ -9,8 +9,10 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
+pub mod client;
 pub mod layout;
 
+pub use client::ClientRule;
 pub use layout::LayoutRule;
 
 mod builtin {
@@ -204,6 +206,8 @@ pub struct Catalog {
     pub causes: BTreeMap<String, CauseRule>,
     /// Log layouts by name.
     pub layouts: BTreeMap<String, LayoutRule>,
+    /// Client shapes by id.
+    pub clients: BTreeMap<String, ClientRule>,
     /// Rules replaced or added by `--rules`.
     pub overridden: Vec<String>,
 }
@@ -246,7 +250,7 @@ impl Catalog {
     }
 
     /// Parses one rule file and adds it. The kind of rule is told by its fields: a file with
-    /// `code` is a catalog entry, a file with `id` a root cause, a file with `layout` a log layout.
+    /// `code` is a catalog entry, a file with `id` a root cause, a file with `layout` a log layout, a file with `client` a client shape.
     pub fn add(&mut self, path: &str, text: &str, is_override: bool) -> Result<(), RuleError> {
         let rule = parse_rule(path, text)?;
         self.insert(rule, path, is_override)
@@ -272,6 +276,12 @@ impl Catalog {
                     self.overridden.push(rule.id.clone());
                 }
                 self.causes.insert(rule.id.clone(), rule);
+            }
+            Rule::Client(rule) => {
+                if is_override {
+                    self.overridden.push(rule.client.clone());
+                }
+                self.clients.insert(rule.client.clone(), rule);
             }
             Rule::Layout(rule) => {
                 let rule = *rule;
@@ -320,6 +330,7 @@ enum Rule {
     Code(CodeRule),
     Cause(CauseRule),
     Layout(Box<LayoutRule>),
+    Client(ClientRule),
 }
 
 /// Parses and checks one rule file (its TOML is read once; a field error is read again for its
@@ -344,6 +355,12 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
                 .err()
                 .map_or_else(|| err(None, "invalid rule".into()), located)
         })?)
+    } else if table.contains_key("client") {
+        Rule::Client(table.try_into().map_err(|_| {
+            toml::from_str::<ClientRule>(text)
+                .err()
+                .map_or_else(|| err(None, "invalid rule".into()), located)
+        })?)
     } else if table.contains_key("layout") {
         Rule::Layout(Box::new(table.try_into().map_err(|_| {
             toml::from_str::<LayoutRule>(text)
@@ -353,7 +370,8 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     } else {
         return Err(err(
             Some((1, 1)),
-            "a rule needs `code` (catalog entry), `id` (root cause) or `layout` (log layout)".into(),
+            "a rule needs `code` (catalog entry), `id` (root cause), `layout` (log layout) or `client` (client shape)"
+                .into(),
         ));
     };
     check(path, rule)
@@ -364,6 +382,7 @@ fn parse_builtin(path: &str, kind: &str, json: &str) -> Result<Rule, RuleError> 
     let rule = match kind {
         "code" => serde_json::from_str(json).map(Rule::Code),
         "layout" => serde_json::from_str(json).map(|r| Rule::Layout(Box::new(r))),
+        "client" => serde_json::from_str(json).map(Rule::Client),
         _ => serde_json::from_str(json).map(Rule::Cause),
     };
     let rule = rule.map_err(|e| RuleError {
@@ -383,6 +402,7 @@ fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
         Rule::Cause(cause) if cause.fix.trim().is_empty() => Some("fix is empty".into()),
         Rule::Cause(_) => None,
         Rule::Layout(layout) => layout.validate(stem).err(),
+        Rule::Client(client) => client.validate(stem).err(),
     };
     match problem {
         Some(message) => Err(RuleError {

@@ -253,7 +253,9 @@ fn emit(
         }
         for s in &l.signals {
             match s {
-                Signal::Outcome(o) if best_outcome.is_none_or(|b| rank(*o) < rank(b)) => best_outcome = Some(*o),
+                Signal::Outcome(o) if best_outcome.is_none_or(|b| o.specificity() < b.specificity()) => {
+                    best_outcome = Some(*o)
+                }
                 Signal::Outcome(_) => {}
                 s if !signals.contains(s) => signals.push(s.clone()),
                 _ => {}
@@ -302,19 +304,4 @@ fn emit(
         client: lines.iter().find_map(|l| l.client),
     });
     placed
-}
-
-/// Which outcome wins when one record says several things (lower wins): the most specific.
-fn rank(o: Outcome) -> u8 {
-    match o {
-        Outcome::ClientTimeout => 0,
-        Outcome::Redeemed => 1,
-        Outcome::Blocked => 2,
-        Outcome::Declined => 3,
-        Outcome::Expired => 4,
-        Outcome::SlowDown => 5,
-        Outcome::Pending => 6,
-        Outcome::Success => 7,
-        Outcome::OtherError => 8,
-    }
 }

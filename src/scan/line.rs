@@ -1,6 +1,7 @@
 //! Reads one candidate line: codes, ids, timestamp, worker, and what it says about a device code
 //! flow. Works on bytes; knows nothing about the lines around it (see `assemble`).
 
+use super::clients;
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::keywords::{self, has, has_ci, Dfa, Keywords};
 use super::record::Reader;
@@ -291,7 +292,7 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts, reader: &Reader) -> LineHit {
     hit.worker = head.worker;
     hit.error_level = head.error_level;
     hit.export_record = hit.head && export_key;
-    hit.client = keywords::client(kw);
+    hit.client = hit.client.or(keywords::client(kw));
     // Only lines that can become a flow's evidence need their (costly) redacted excerpt: a plain
     // error line with an ordinary code is counted, not quoted.
     let flow_line = !hit.keys.is_empty()
@@ -630,7 +631,7 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
     } else if has!(kw, "oauth2/") && values::names_token_endpoint(line) {
-        let status = values::http_status(line);
+        let status = values::http_status(line).or_else(|| values::status_field(line));
         // A URL in an error text or a discovery document is not a request.
         let request = has!(kw, "POST") || has!(kw, "Request URL") || has!(kw, "Sending token request") || device_grant;
         if request {
@@ -648,9 +649,21 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
     if has!(kw, "Attempted too soon") {
         hit.signals.push(Signal::TooSoon);
     }
-    if let Some(o) = outcome(line, kw, &hit.codes) {
+    // What a client family's own phrases tell (`rules/clients/`).
+    let said = clients::Phrases::builtin().read(line);
+    for s in said.signals {
+        let known = hit
+            .signals
+            .iter()
+            .any(|h| std::mem::discriminant(h) == std::mem::discriminant(&s));
+        if !known {
+            hit.signals.push(s);
+        }
+    }
+    if let Some(o) = outcome(line, kw, &hit.codes).or(said.outcome) {
         hit.signals.push(Signal::Outcome(o));
     }
+    hit.client = said.client;
 }
 
 /// Whether the line holds a key that a device code may follow (`device_code`, `devicecode`).

@@ -9,6 +9,7 @@
 //! read again and redacted ([`ScanOutput::excerpt`]).
 
 pub mod assemble;
+pub mod clients;
 pub mod codes;
 pub mod export;
 pub mod keywords;

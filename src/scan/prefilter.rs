@@ -129,12 +129,20 @@ pub fn primary(mode: Mode) -> &'static AhoCorasick {
     static LOGS: OnceLock<AhoCorasick> = OnceLock::new();
     static EXPORT: OnceLock<AhoCorasick> = OnceLock::new();
     match mode {
-        Mode::Logs => LOGS.get_or_init(|| build(PRIMARY, false)),
+        Mode::Logs => LOGS.get_or_init(|| build(&with_client_phrases(PRIMARY), false)),
         Mode::Export => EXPORT.get_or_init(|| {
             let all: Vec<&str> = PRIMARY.iter().chain(EXTENDED).chain(CONTINUATION).copied().collect();
-            build(&all, true)
+            build(&with_client_phrases(&all), true)
         }),
     }
+}
+
+/// `literals` and the phrases of every client shape (`rules/clients/`): a line holding a
+/// client's phrase is always read.
+fn with_client_phrases<'a>(literals: &[&'a str]) -> Vec<&'a str> {
+    let mut all = literals.to_vec();
+    all.extend(super::clients::Phrases::builtin().literals());
+    all
 }
 
 /// A line that only continues the record above it (`Trace ID: ...`): no primary literal, and it

@@ -704,62 +704,106 @@ fn with_year(ms: i64, year: Option<i64>) -> i64 {
     time::days_from_civil(year, m, d) * DAY_MS + ms.rem_euclid(DAY_MS)
 }
 
-/// The raw value of `key` in a JSON line (a dotted key is tried whole, then as a path of nested
-/// objects): a string's contents without its quotes (still escaped), or a number or word.
+/// The raw value of `key` among a JSON object's own members (not those of objects nested in
+/// it; a dotted key is tried whole, then as a path through nested objects): a string's contents
+/// without its quotes (still escaped), or a number or word. Objects and arrays give `None`.
 pub fn json_value<'a>(line: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    value_after_key(line, 0, key).or_else(|| {
-        let mut from = 0;
-        let mut parts = key.split('.').peekable();
-        if parts.clone().count() < 2 {
-            return None;
-        }
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                return value_after_key(line, from, part);
-            }
-            from = key_end(line, from, part)?;
-        }
-        None
+    let object = trim_to_object(line)?;
+    member(object, key.as_bytes())
+        .or_else(|| {
+            let (first, rest) = key.split_once('.')?;
+            let inner = member_raw(object, first.as_bytes())?;
+            (inner.first() == Some(&b'{')).then_some(())?;
+            json_value(inner, rest)
+        })
+        .filter(|v| !matches!(v.first(), Some(b'{' | b'[')))
+}
+
+/// The line from its first `{` on.
+fn trim_to_object(line: &[u8]) -> Option<&[u8]> {
+    let at = line.iter().position(|&b| !is_blank(b))?;
+    (line[at] == b'{').then(|| &line[at..])
+}
+
+/// A member's value, unquoted when it is a string.
+fn member<'a>(object: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let raw = member_raw(object, key)?;
+    Some(match raw.first() {
+        Some(b'"') => &raw[1..raw.len().saturating_sub(1).max(1)],
+        _ => raw,
     })
 }
 
-/// Past `"key"` and its colon, from `from` on.
-fn key_end(line: &[u8], from: usize, key: &str) -> Option<usize> {
-    let quoted = format!("\"{key}\"");
-    let mut at = from;
-    while let Some(i) = memchr::memmem::find(line.get(at..)?, quoted.as_bytes()) {
-        let after = at + i + quoted.len();
-        let colon = super::skip(line, after, is_blank);
-        if line.get(colon) == Some(&b':') {
-            return Some(super::skip(line, colon + 1, is_blank));
+/// The raw text of member `key`'s value in `object` (which starts with `{`), walking only the
+/// object's own members: strings are skipped whole, nested objects and arrays by their brackets.
+fn member_raw<'a>(object: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut i = 1;
+    loop {
+        i = super::skip(object, i, |b| is_blank(b) || b == b',');
+        if object.get(i)? != &b'"' {
+            return None;
         }
-        at = after;
+        let key_end = string_end(object, i)?;
+        let name = &object[i + 1..key_end - 1];
+        i = super::skip(object, key_end, is_blank);
+        if object.get(i)? != &b':' {
+            return None;
+        }
+        i = super::skip(object, i + 1, is_blank);
+        let value_end = value_end(object, i)?;
+        if name == key {
+            return Some(&object[i..value_end]);
+        }
+        i = value_end;
+    }
+}
+
+/// Past the string that starts (with its quote) at `at`.
+fn string_end(b: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
     }
     None
 }
 
-fn value_after_key<'a>(line: &'a [u8], from: usize, key: &str) -> Option<&'a [u8]> {
-    let v = key_end(line, from, key)?;
-    match line.get(v)? {
-        b'"' => {
-            let mut i = v + 1;
-            while i < line.len() {
-                match line[i] {
-                    b'\\' => i += 2,
-                    b'"' => return Some(&line[v + 1..i]),
-                    _ => i += 1,
+/// Past the value that starts at `at`: a string, an object or array (brackets matched outside
+/// strings), or a number or word. A value cut off by the line's end runs to it.
+fn value_end(b: &[u8], at: usize) -> Option<usize> {
+    match b.get(at)? {
+        b'"' => string_end(b, at).or(Some(b.len())),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            while i < b.len() {
+                match b[i] {
+                    b'"' => {
+                        i = string_end(b, i).unwrap_or(b.len());
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
                 }
+                i += 1;
             }
-            None
+            Some(b.len())
         }
-        b'{' | b'[' => None,
-        _ => {
-            let end = line[v..]
+        _ => Some(
+            b[at..]
                 .iter()
-                .position(|&b| matches!(b, b',' | b'}' | b']') || is_blank(b))
-                .map_or(line.len(), |n| v + n);
-            (end > v).then(|| &line[v..end])
-        }
+                .position(|&c| matches!(c, b',' | b'}' | b']') || is_blank(c))
+                .map_or(b.len(), |n| at + n),
+        ),
     }
 }
 
@@ -854,6 +898,12 @@ mod tests {
         assert_eq!(json_value(line, "process.thread.name"), Some(&b"main"[..]));
         assert_eq!(json_unescape(json_value(line, "msg").unwrap()), b"a \"b\"");
         assert_eq!(json_value(line, "missing"), None);
+        // Only the object's own members: a nested `name` is not the record's.
+        let line = br#"{"level":50,"err":{"name":"ResponseBodyError","a":[1,{"x":"}"}]},"app":"mail","name":"svc"}"#;
+        assert_eq!(json_value(line, "name"), Some(&b"svc"[..]));
+        assert_eq!(json_value(line, "app"), Some(&b"mail"[..]));
+        assert_eq!(json_value(line, "err.name"), Some(&b"ResponseBodyError"[..]));
+        assert_eq!(json_value(line, "err"), None);
     }
 
     #[test]

@@ -199,6 +199,31 @@ pub fn http_status(line: &[u8]) -> Option<u16> {
     })
 }
 
+/// The status a structured record gives its HTTP exchange: `"status":400`, `"statusCode": 400`,
+/// `status=400` (pino-http, axios and fetch wrappers, logfmt).
+pub fn status_field(line: &[u8]) -> Option<u16> {
+    const KEYS: [&[u8]; 5] = [
+        b"\"status\"",
+        b"\"statusCode\"",
+        b"\"status_code\"",
+        b" status=",
+        b" status_code=",
+    ];
+    KEYS.iter().find_map(|key| {
+        memmem::find_iter(line, key).find_map(|at| {
+            let mut i = skip(line, at + key.len(), is_blank);
+            if line.get(i) == Some(&b':') {
+                i = skip(line, i + 1, is_blank);
+            }
+            let digits = line.get(i..i + 3)?;
+            let ok = (b'1'..=b'5').contains(&digits[0])
+                && digits[1..].iter().all(u8::is_ascii_digit)
+                && !line.get(i + 3).is_some_and(u8::is_ascii_digit);
+            ok.then(|| super::codes::parse(digits) as u16)
+        })
+    })
+}
+
 /// Whether the line names the token endpoint: `oauth2/token` or `oauth2/v2.0/token`.
 pub fn names_token_endpoint(line: &[u8]) -> bool {
     memmem::find_iter(line, b"oauth2/").any(|at| {
