@@ -16,7 +16,7 @@ const SUMMARY_TOP: usize = 4;
 const SHORT_EVIDENCE: usize = 1;
 
 /// How many flow ids a finding lists without `--verbose`.
-const SHORT_FLOWS: usize = 4;
+const SHORT_FLOWS: usize = 3;
 
 /// How many codes and flows the tables list without `--top`.
 pub const DEFAULT_TOP: usize = 10;
@@ -86,7 +86,10 @@ fn severity_sgr(s: Severity) -> &'static str {
 }
 
 fn heading(out: &mut dyn Write, title: &str, style: Style<'_>) -> io::Result<()> {
-    writeln!(out, "{}", paint(style, "1", title))
+    for line in text::wrap(title, style.width as usize) {
+        writeln!(out, "{}", paint(style, "1", &line))?;
+    }
+    Ok(())
 }
 
 /// The label column of a finding block (`  evidence: `), and its width.
@@ -157,7 +160,7 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
         } else {
             String::new()
         };
-        writeln!(out, "{name}{}:{}{more}", e.path, e.line)?;
+        text::write_wrapped(out, &name, &rest, &format!("{}:{}{more}", e.path, e.line), width)?;
         let quote = "    ";
         let room = width.saturating_sub(LABEL + quote.len()).max(text::UNSPLIT_WORD);
         writeln!(out, "{rest}{quote}{}", text::excerpt(&e.excerpt, room))?;
@@ -188,7 +191,7 @@ const SHORT_STEP: usize = 180;
 /// sentence, and before any list it introduces).
 fn short_step(step: &str) -> String {
     let step = match step.find(": - ") {
-        Some(i) => &step[..=i],
+        Some(i) => return format!("{} …", &step[..=i]),
         None => step,
     };
     if step.chars().count() <= SHORT_STEP {
@@ -247,7 +250,7 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
         }
         format!("{} ({})", thousands(total as u64), parts.join(", "))
     };
-    writeln!(out, "{}{findings}", label("findings"))?;
+    text::write_wrapped(out, &label("findings"), &rest, &findings, width)?;
     if !groups.is_empty() {
         let causes: Vec<(String, u64)> = groups
             .iter()
@@ -316,9 +319,10 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
 }
 
 /// `+N more (--top)` after a section cut by `--top`.
-fn more(out: &mut dyn Write, left: usize, what: &str) -> io::Result<()> {
+fn more(out: &mut dyn Write, left: usize, what: &str, width: usize) -> io::Result<()> {
     if left > 0 {
-        writeln!(out, "+{} more {what} (--top N or --top all to list them)", thousands(left as u64))?;
+        let line = format!("+{} more {what} (--top N or --top all to list them)", thousands(left as u64));
+        text::write_wrapped(out, "", "", &line, width)?;
     }
     Ok(())
 }
@@ -337,12 +341,12 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             writeln!(out)?;
             finding(g, style, out)?;
         }
-        more(out, groups.len().saturating_sub(top), "causes")?;
+        more(out, groups.len().saturating_sub(top), "causes", width)?;
     }
 
     if !a.codes.is_empty() {
         writeln!(out)?;
-        heading(out, "AADSTS codes", style)?;
+        heading(out, "AADSTS codes (what each means and how to fix it: aadlint explain CODE)", style)?;
         let top = style.top.unwrap_or(DEFAULT_TOP);
         let mut t = Grid::new(vec![
             Column::token("Code"),
@@ -373,8 +377,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             ]);
         }
         t.write(out, width, style.color)?;
-        more(out, codes.len().saturating_sub(top), "codes")?;
-        writeln!(out, "Details and fixes: aadlint explain <code>")?;
+        more(out, codes.len().saturating_sub(top), "codes", width)?;
     }
 
     // Worst first: by the most serious finding, then in report order.
@@ -403,7 +406,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             Column::token("Outcome"),
             Column::number("Polls").optional(1),
             Column::token("Client").optional(2),
-            Column::list("Findings"),
+            Column::text("Findings"),
             Column::token("Start").optional(3),
         ]);
         for f in flows.iter().take(top) {
@@ -421,7 +424,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             ]);
         }
         t.write(out, width, style.color)?;
-        more(out, flows.len().saturating_sub(top), "flows")?;
+        more(out, flows.len().saturating_sub(top), "flows", width)?;
     }
     Ok(())
 }
@@ -452,7 +455,7 @@ mod tests {
         let short = short_step(&long);
         assert!(short.ends_with(" …") || short == long, "{short}");
         assert_eq!(short_step("Do this. Then that."), "Do this. Then that.");
-        assert_eq!(short_step("Use one of: - this; - that."), "Use one of:");
+        assert_eq!(short_step("Use one of: - this; - that."), "Use one of: …");
     }
 
     #[test]

@@ -21,7 +21,7 @@ fn take(s: &str, n: usize) -> &str {
 }
 
 /// `text` wrapped at word boundaries into lines of at most `width` columns. A word longer than
-/// `width` is split (only then). Runs of blanks count as one.
+/// `width` is split (only then), after punctuation when it can be. Runs of blanks count as one.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
@@ -41,8 +41,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(std::mem::take(&mut line));
                 continue;
             }
-            // The word alone is wider than a line: split it.
+            // The word alone is wider than a line: split it, after a `-`, `/`, `_`, `:` or `.`
+            // when there is one in the second half of the line.
             let head = take(word, width);
+            let head = match head.rfind(['-', '/', '_', ':', '.', ',']) {
+                Some(i) if i + 1 > width / 2 && i + 1 < word.len() => &head[..=i],
+                _ => head,
+            };
             lines.push(head.to_string());
             word = &word[head.len()..];
             if word.is_empty() {
@@ -141,7 +146,13 @@ pub fn excerpt(line: &str, width: usize) -> String {
     // Keep a short head (the time), then a window that starts a little before the marker.
     let head_len = keep_head.min(24).min(at);
     let head: String = chars[..head_len].iter().collect();
+    // The head ends at a blank (it is the time, or the start of the message).
+    let head = match head.rfind(char::is_whitespace) {
+        Some(i) if i >= 8 => &head[..i],
+        _ => head.as_str(),
+    };
     let head = head.trim_end();
+    let head_len = width_of(head);
     let room = width - width_of(head) - 3; // a blank and two ellipses at most
     // Start at the word that holds the marker.
     let word = chars[..at]
@@ -201,8 +212,6 @@ pub struct Column<'a> {
     pub whole: bool,
     /// Right-aligned (numbers).
     pub right: bool,
-    /// A list of tokens (ids): wraps between them, never inside one, however long.
-    pub list: bool,
     /// Prose cut to one line (with `…`) instead of wrapped.
     pub clip: bool,
     /// Columns with a higher number are dropped first when the width cannot hold them all; 0 is
@@ -217,7 +226,6 @@ impl<'a> Column<'a> {
             header,
             whole: false,
             right: false,
-            list: false,
             clip: false,
             drop: 0,
         }
@@ -236,14 +244,6 @@ impl<'a> Column<'a> {
         Column {
             right: true,
             ..Column::token(header)
-        }
-    }
-
-    /// A column of comma-separated tokens that wraps between tokens only.
-    pub fn list(header: &'a str) -> Column<'a> {
-        Column {
-            list: true,
-            ..Column::text(header)
         }
     }
 
@@ -266,6 +266,9 @@ pub struct Grid<'a> {
 }
 
 const GAP: usize = 2;
+
+/// The width a prose column should have before an optional column is kept beside it.
+const COMFORTABLE: usize = 40;
 
 impl<'a> Grid<'a> {
     /// An empty table with these columns.
@@ -299,7 +302,7 @@ impl<'a> Grid<'a> {
                     least = least.max(width_of(line));
                 } else {
                     let word = line.split_whitespace().map(width_of).max().unwrap_or(0);
-                    least = least.max(if col.list { word } else { word.min(UNSPLIT_WORD) });
+                    least = least.max(word.min(UNSPLIT_WORD));
                 }
             }
         }
@@ -314,8 +317,22 @@ impl<'a> Grid<'a> {
         let total = |kept: &[usize], pick: fn((usize, usize)) -> usize| -> usize {
             kept.iter().map(|&c| pick(sizes[c])).sum::<usize>() + GAP * kept.len().saturating_sub(1)
         };
-        // Drop optional columns, highest rank first, until the least widths fit.
-        while total(&kept, |s| s.1) > width {
+        // Drop optional columns, highest rank first, until the others fit comfortably: tokens
+        // whole, prose at least [`COMFORTABLE`] wide when it has that much.
+        let comfortable: Vec<usize> = (0..self.columns.len())
+            .map(|c| {
+                let (natural, least) = sizes[c];
+                if self.columns[c].whole {
+                    natural
+                } else {
+                    natural.min(COMFORTABLE).max(least)
+                }
+            })
+            .collect();
+        let wanted = |kept: &[usize]| -> usize {
+            kept.iter().map(|&c| comfortable[c]).sum::<usize>() + GAP * kept.len().saturating_sub(1)
+        };
+        while wanted(&kept) > width {
             let Some((pos, _)) = kept
                 .iter()
                 .enumerate()
@@ -364,10 +381,11 @@ impl<'a> Grid<'a> {
     }
 
     /// Rows as blocks, for widths too narrow for the columns.
+    /// Optional columns are left out.
     fn write_stacked(&self, out: &mut dyn Write, width: usize, bold: bool) -> io::Result<()> {
         let label = self.columns[1..].iter().map(|c| width_of(c.header)).max().unwrap_or(0) + 4;
         for row in &self.rows {
-            for line in row[0].lines() {
+            for line in row[0].lines().flat_map(|l| wrap(l, width)) {
                 if bold {
                     writeln!(out, "\x1b[1m{line}\x1b[0m")?;
                 } else {
@@ -375,7 +393,7 @@ impl<'a> Grid<'a> {
                 }
             }
             for (c, cell) in self.columns.iter().zip(row).skip(1) {
-                if cell.is_empty() {
+                if cell.is_empty() || c.drop > 0 {
                     continue;
                 }
                 let first = format!("  {:<w$}", format!("{}:", c.header), w = label - 2);
@@ -454,6 +472,7 @@ mod tests {
         let lines = wrap("one two three four five six seven", 10);
         assert_eq!(lines, ["one two", "three four", "five six", "seven"]);
         assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
+        assert_eq!(wrap("blocked-by-conditional-access", 20), ["blocked-by-", "conditional-access"]);
         assert_eq!(wrap("", 5), [""]);
     }
 
