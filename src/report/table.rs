@@ -152,15 +152,9 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
     } else {
         &f.evidence[..SHORT_EVIDENCE.min(f.evidence.len())]
     };
-    let hidden = f.evidence.len() - evidence.len();
     for (i, e) in evidence.iter().enumerate() {
         let name = if i == 0 { label("evidence") } else { rest.clone() };
-        let more = if i == 0 && hidden > 0 {
-            format!(" (+{hidden} more with --verbose)")
-        } else {
-            String::new()
-        };
-        text::write_wrapped(out, &name, &rest, &format!("{}:{}{more}", e.path, e.line), width)?;
+        text::write_wrapped(out, &name, &rest, &format!("{}:{}", e.path, e.line), width)?;
         let quote = "    ";
         let room = width.saturating_sub(LABEL + quote.len()).max(text::UNSPLIT_WORD);
         writeln!(out, "{rest}{quote}{}", text::excerpt(&e.excerpt, room))?;
@@ -185,7 +179,7 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
 }
 
 /// The longest first step shown without `--verbose`, in characters (about two lines).
-const SHORT_STEP: usize = 180;
+const SHORT_STEP: usize = 150;
 
 /// A first step cut to whole sentences of at most [`SHORT_STEP`] characters (at least one
 /// sentence, and before any list it introduces).

@@ -72,27 +72,31 @@ pub fn write_wrapped(out: &mut dyn Write, first: &str, rest: &str, text: &str, w
     Ok(())
 }
 
-/// Writes a code or list line (which must keep its blanks) cut into pieces of at most `width`
-/// columns, breaking at a blank where there is one; continuations are indented two more columns.
+/// Writes a code line (which must keep its blanks) cut into pieces of at most `width` columns,
+/// breaking at a blank where there is one; continuations line up four columns right of the
+/// line's own indentation.
 pub fn write_verbatim(out: &mut dyn Write, indent: &str, line: &str, width: usize) -> io::Result<()> {
-    let avail = width.saturating_sub(width_of(indent)).max(UNSPLIT_WORD);
-    let mut rest = line.trim_end();
-    let mut first = true;
-    while !rest.is_empty() {
-        let room = if first { avail } else { avail.saturating_sub(2).max(1) };
-        let lead = if first { "" } else { "  " };
-        if width_of(rest) <= room {
-            writeln!(out, "{indent}{lead}{rest}")?;
+    let line = line.trim_end();
+    let body = line.trim_start();
+    let own = &line[..line.len() - body.len()];
+    let first = format!("{indent}{own}");
+    let rest = format!("{first}    ");
+    let mut text = body;
+    let mut prefix = first.as_str();
+    while !text.is_empty() {
+        let room = width.saturating_sub(width_of(prefix)).max(UNSPLIT_WORD);
+        if width_of(text) <= room {
+            writeln!(out, "{prefix}{text}")?;
             break;
         }
-        let head = take(rest, room);
-        let cut = head
-            .rfind(' ')
-            .filter(|&i| i > 0 && head[..i].trim().len() > 0)
-            .unwrap_or(head.len());
-        writeln!(out, "{indent}{lead}{}", head[..cut].trim_end())?;
-        rest = rest[cut..].trim_start();
-        first = false;
+        let head = take(text, room);
+        let cut = match head.rfind(' ') {
+            Some(i) if !head[..i].trim().is_empty() => i,
+            _ => head.len(),
+        };
+        writeln!(out, "{prefix}{}", head[..cut].trim_end())?;
+        text = text[cut..].trim_start();
+        prefix = rest.as_str();
     }
     Ok(())
 }
