@@ -131,7 +131,7 @@ pub fn render(analysis: &Analysis, format: Format, style: Style<'_>, out: &mut d
     match format {
         Format::Table => table::render(analysis, style, out),
         Format::Concise => concise::render(analysis, style, out),
-        Format::Json => json::render(analysis, out),
+        Format::Json => json::render(analysis, style, out),
         Format::Sarif => sarif::render(analysis, style, out),
         Format::Github => github::render(analysis, style, out),
         Format::Azure => azure::render(analysis, style, out),

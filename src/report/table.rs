@@ -363,7 +363,11 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             };
             t.row(vec![
                 c.code.clone(),
-                thousands(c.failures),
+                if c.pending {
+                    "pending".to_string()
+                } else {
+                    thousands(c.failures)
+                },
                 thousands(c.occurrences + c.bare_occurrences),
                 c.fixed_by.clone(),
                 meaning,
