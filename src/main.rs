@@ -537,10 +537,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
-            emit(|out| {
-                clap_complete::generate(shell, &mut Cli::command(), "aadlint", out);
-                Ok(())
-            })?;
+            // clap_complete panics when its writer fails: it writes to memory, which cannot.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "aadlint", &mut script);
+            emit(|out| out.write_all(&script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: None } => {

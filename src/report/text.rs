@@ -143,8 +143,12 @@ pub fn excerpt(line: &str, width: usize) -> String {
         .map_or(0, |byte| line[..byte].chars().count());
     let keep_head = width * 2 / 5;
     if at + width / 3 <= width - 1 {
-        // The marker fits after the start of the line.
-        let s: String = chars[..width - 1].iter().collect();
+        // The marker fits after the start of the line: keep the start, end at a blank.
+        let end = (width.saturating_sub(17)..width - 1)
+            .rev()
+            .find(|&i| i > at && chars[i].is_whitespace())
+            .unwrap_or(width - 1);
+        let s: String = chars[..end].iter().collect();
         return format!("{}…", s.trim_end());
     }
     // Keep a short head (the time), then a window that starts a little before the marker.
@@ -168,6 +172,15 @@ pub fn excerpt(line: &str, width: usize) -> String {
     let start = (at - word).max(head_len);
     let end = (start + room).min(n);
     let start = if end == n { n.saturating_sub(room + 1).max(head_len) } else { start };
+    // Cut at a blank rather than inside a word (a code) when one is near the end.
+    let end = if end < n {
+        (end.saturating_sub(16)..end)
+            .rev()
+            .find(|&i| i > start && chars[i].is_whitespace())
+            .unwrap_or(end)
+    } else {
+        end
+    };
     let mid: String = chars[start..end].iter().collect();
     let tail = if end < n { "…" } else { "" };
     let joined = format!("{head} …{}{tail}", mid.trim());
