@@ -193,7 +193,7 @@ pub fn excerpt(line: &str, width: usize) -> String {
 }
 
 /// Words longer than this are shortened in the middle in excerpts that do not fit.
-const LONG_WORD: usize = 32;
+const LONG_WORD: usize = 40;
 
 /// `line` with every word over [`LONG_WORD`] characters (ids in URLs, base64, hashes) cut to its
 /// head and tail, unless it holds an AADSTS code.
