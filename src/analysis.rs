@@ -196,7 +196,9 @@ impl Analysis {
         let mut untimed: BTreeMap<(&'static str, &str), u64> = BTreeMap::new();
         for c in self.codes.iter().filter(|c| !c.pending) {
             for &(minute, n) in &c.per_minute {
-                *points.entry(("code", &c.code, minute.div_euclid(size) * size)).or_default() += n;
+                *points
+                    .entry(("code", &c.code, minute.div_euclid(size) * size))
+                    .or_default() += n;
             }
             if c.untimed > 0 {
                 *untimed.entry(("code", &c.code)).or_default() += c.untimed;
@@ -206,7 +208,9 @@ impl Analysis {
             match f.first_time {
                 Some(t) => {
                     let minute = t.0.div_euclid(60_000);
-                    *points.entry(("cause", &f.cause, minute.div_euclid(size) * size)).or_default() += 1;
+                    *points
+                        .entry(("cause", &f.cause, minute.div_euclid(size) * size))
+                        .or_default() += 1;
                 }
                 None => *untimed.entry(("cause", &f.cause)).or_default() += 1,
             }
@@ -452,7 +456,11 @@ mod tests {
         let ms = 1_795_773_854_420;
         assert_eq!(UtcTime(ms).rfc3339(), "2026-11-27T10:04:14.420Z");
         assert_eq!(UtcTime(YEARLESS_BEFORE).rfc3339(), "1971-01-02T00:00:00.000Z");
-        assert_eq!(UtcTime::from_millis(5_000), None, "a time without its year names no instant");
+        assert_eq!(
+            UtcTime::from_millis(5_000),
+            None,
+            "a time without its year names no instant"
+        );
         assert_eq!(UtcTime(951_782_400_000).rfc3339(), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -257,16 +257,16 @@ fn parse_top(s: &str) -> Result<usize, String> {
     if s.eq_ignore_ascii_case("all") {
         return Ok(usize::MAX);
     }
-    s.trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: expected a number or all"))
+    s.trim().parse().map_err(|_| format!("{s:?}: expected a number or all"))
 }
 
 /// `--bucket`: `1m`, `5m`, `15m`, `1h`, `1d` (any count of minutes, hours or days) as minutes.
 fn parse_bucket(s: &str) -> Result<u32, String> {
     let s = s.trim().to_ascii_lowercase();
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u32 = n.parse().map_err(|_| format!("{s:?}: expected a size such as 1m, 5m or 1h"))?;
+    let n: u32 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a size such as 1m, 5m or 1h"))?;
     let minutes = match unit {
         "m" | "min" => n,
         "h" => n.saturating_mul(60),
@@ -344,11 +344,7 @@ fn total_input_bytes(paths: &[String]) -> u64 {
 /// The width to lay text out in: the terminal's when `tty` (the stream is one), else
 /// `COLUMNS`, else [`report::DEFAULT_WIDTH`]. Never under [`MIN_COLUMNS`].
 fn layout_width(tty: bool) -> u16 {
-    let terminal = if tty {
-        comfy_table::Table::new().width()
-    } else {
-        None
-    };
+    let terminal = if tty { comfy_table::Table::new().width() } else { None };
     let columns = || {
         std::env::var("COLUMNS")
             .ok()

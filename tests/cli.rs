@@ -138,7 +138,10 @@ fn json_report_has_the_contract_shape() {
         assert!(w.get(key).is_some(), "workers_detail[] lacks {key}");
     }
     let flow = &v["flows"][0];
-    assert_eq!(flow["first_time_text"], flow["first_timestamp"], "the version-1 field stays");
+    assert_eq!(
+        flow["first_time_text"], flow["first_timestamp"],
+        "the version-1 field stays"
+    );
 }
 
 #[test]

@@ -36,7 +36,10 @@ fn regenerated(readme: &str) -> (String, usize) {
     let mut blocks = 0;
     while let Some(at) = rest.find(MARK) {
         let line_end = at + rest[at..].find('\n').expect("a line end after the marker");
-        let args = rest[at + MARK.len()..line_end].trim_end().trim_end_matches("-->").trim();
+        let args = rest[at + MARK.len()..line_end]
+            .trim_end()
+            .trim_end_matches("-->")
+            .trim();
         out.push_str(&rest[..=line_end]);
         rest = &rest[line_end + 1..];
         let fence_end = rest.find('\n').expect("a fence after the marker");
@@ -69,7 +72,11 @@ fn readme_samples_are_what_the_binary_prints() {
     }
     if fresh != readme {
         let (a, b): (Vec<&str>, Vec<&str>) = (readme.lines().collect(), fresh.lines().collect());
-        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let at = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
         panic!(
             "README.md's samples differ from the binary's output from line {}:\n  README: {:?}\n  binary: {:?}\nrun AADLINT_BLESS=1 cargo test --test readme",
             at + 1,

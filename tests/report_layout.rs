@@ -108,7 +108,10 @@ fn check_fits(text: &str, width: usize, doc: &serde_json::Value, what: &str) {
                     continue;
                 }
                 let first = line.split_whitespace().next().unwrap();
-                assert!(known.contains(first), "{what} at {width}: codes row starts with {first:?}");
+                assert!(
+                    known.contains(first),
+                    "{what} at {width}: codes row starts with {first:?}"
+                );
             }
         }
         for f in doc["findings"].as_array().unwrap() {
@@ -277,7 +280,11 @@ fn concise_is_one_line_per_result() {
 fn a_file_given_as_a_command_suggests_scan() {
     let r = run(aadlint(None).arg("fixtures/healthy"));
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("\"fixtures/healthy\" is not a command"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\"fixtures/healthy\" is not a command"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("aadlint scan fixtures/healthy"), "{}", r.stderr);
     // A typo of a command is still clap's error.
     let r = run(aadlint(None).arg("scna"));

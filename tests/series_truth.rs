@@ -33,9 +33,17 @@ fn minute_of(time: &str) -> i64 {
     // 2026-11-27T08:05:00.000Z
     let (date, clock) = time.split_once('T').unwrap();
     let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
-    let c: Vec<i64> = clock.trim_end_matches('Z').split([':', '.']).map(|x| x.parse().unwrap()).collect();
+    let c: Vec<i64> = clock
+        .trim_end_matches('Z')
+        .split([':', '.'])
+        .map(|x| x.parse().unwrap())
+        .collect();
     // Days from civil (Howard Hinnant).
-    let (y, m) = if d[1] <= 2 { (d[0] - 1, d[1] + 9) } else { (d[0], d[1] - 3) };
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + d[2] - 1;
@@ -106,7 +114,11 @@ fn the_series_of_a_generated_hour_equals_the_generators_counts() {
     for c in doc["codes"].as_array().unwrap() {
         let key = c["code"].as_str().unwrap();
         let sum: u64 = codes.get(key).map_or(0, |m| m.values().sum());
-        assert_eq!(sum + untimed(&doc, "code", key), c["failures"].as_u64().unwrap(), "{key}");
+        assert_eq!(
+            sum + untimed(&doc, "code", key),
+            c["failures"].as_u64().unwrap(),
+            "{key}"
+        );
         if c["pending"] == true {
             assert_eq!(c["failures"], 0, "{key}");
             assert!(c["events"].as_u64().unwrap() > 0, "{key}");

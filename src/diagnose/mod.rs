@@ -6,8 +6,8 @@ mod codes;
 pub mod timeline;
 
 use crate::analysis::{
-    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, UtcTime, WorkerInfo,
-    MAX_EVIDENCE, SCHEMA_VERSION,
+    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, UtcTime, WorkerInfo, MAX_EVIDENCE,
+    SCHEMA_VERSION,
 };
 use crate::correlate::Flow;
 use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
@@ -178,9 +178,7 @@ impl TimeSpan {
     /// timestamps in log order.
     fn of<'a>(events: impl Iterator<Item = &'a Event>) -> TimeSpan {
         let stamps: Vec<&crate::model::Timestamp> = events.filter_map(|e| e.timestamp.as_ref()).collect();
-        let timed = stamps
-            .iter()
-            .filter_map(|t| UtcTime::of(t).map(|u| (u, *t)));
+        let timed = stamps.iter().filter_map(|t| UtcTime::of(t).map(|u| (u, *t)));
         let earliest = timed.clone().min_by_key(|(u, _)| *u);
         let latest = timed.max_by_key(|(u, _)| *u);
         TimeSpan {

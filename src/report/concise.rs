@@ -28,7 +28,12 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         writeln!(out, "{at}: {}[{}] {message}", r.severity, r.rule_id)?;
     }
     for i in a.inputs.iter().filter(|i| i.error.is_some()) {
-        writeln!(out, "{}: error[unreadable] {}", i.path, i.error.as_deref().unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}: error[unreadable] {}",
+            i.path,
+            i.error.as_deref().unwrap_or_default()
+        )?;
     }
     let n = results.len();
     writeln!(out, "Found {n} result{}.", if n == 1 { "" } else { "s" })

@@ -28,7 +28,11 @@ fn wrap(text: &str, indent: &str, width: usize, out: &mut dyn Write) -> io::Resu
         let marker = body
             .split_once(' ')
             .map(|(m, _)| m)
-            .filter(|m| *m == "-" || *m == "*" || (m.ends_with('.') && m[..m.len() - 1].bytes().all(|b| b.is_ascii_digit()) && m.len() > 1))
+            .filter(|m| {
+                *m == "-"
+                    || *m == "*"
+                    || (m.ends_with('.') && m[..m.len() - 1].bytes().all(|b| b.is_ascii_digit()) && m.len() > 1)
+            })
             .map_or(0, |m| m.len() + 1);
         let lead = &para[..para.len() - body.len()];
         let rest = format!("{indent}{lead}{}", " ".repeat(marker));
@@ -71,13 +75,7 @@ pub fn explain_code(r: &CodeRule, width: usize, out: &mut dyn Write) -> io::Resu
         writeln!(out, "Causes and fixes")?;
         for (n, c) in r.causes.iter().enumerate() {
             writeln!(out)?;
-            text::write_wrapped(
-                out,
-                &format!("  {}. ", n + 1),
-                "     ",
-                &c.cause,
-                width.min(PROSE_MAX),
-            )?;
+            text::write_wrapped(out, &format!("  {}. ", n + 1), "     ", &c.cause, width.min(PROSE_MAX))?;
             writeln!(out, "     Fix:")?;
             wrap(&c.fix, "       ", width, out)?;
         }
@@ -212,7 +210,13 @@ pub fn oauth_error(name: &str) -> Option<&'static OauthError> {
 pub fn explain_oauth(e: &OauthError, catalog: &Catalog, width: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{} (OAuth error)", e.name)?;
     writeln!(out)?;
-    text::write_wrapped(out, "  ", "  ", &format!("{}.", capitalized(e.meaning)), width.min(PROSE_MAX))?;
+    text::write_wrapped(
+        out,
+        "  ",
+        "  ",
+        &format!("{}.", capitalized(e.meaning)),
+        width.min(PROSE_MAX),
+    )?;
     if !e.see_also.is_empty() {
         text::write_wrapped(
             out,
@@ -244,7 +248,11 @@ fn capitalized(s: &str) -> String {
 /// Lists every rule in tables that fit `width`: causes first, then the catalog.
 pub fn rules_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Root causes ({})", c.causes.len())?;
-    let mut t = Grid::new(vec![Column::token("Cause"), Column::token("Severity"), Column::text("Title")]);
+    let mut t = Grid::new(vec![
+        Column::token("Cause"),
+        Column::token("Severity"),
+        Column::text("Title"),
+    ]);
     for r in c.causes.values() {
         t.row(vec![r.id.clone(), r.severity.as_str().to_string(), r.title.clone()]);
     }

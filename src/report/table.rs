@@ -109,7 +109,12 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
     for (i, line) in lines.iter().enumerate() {
         if i == 0 && line.starts_with(&head) {
             let tail = &line[head.len()..];
-            writeln!(out, "{}{}", paint(style, severity_sgr(f.severity), &head), paint(style, "1", tail))?;
+            writeln!(
+                out,
+                "{}{}",
+                paint(style, severity_sgr(f.severity), &head),
+                paint(style, "1", tail)
+            )?;
         } else {
             writeln!(out, "{}", paint(style, "1", line))?;
         }
@@ -117,10 +122,17 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
     // The flows: one, or how many share the cause and which.
     let n = g.findings.len();
     let ids: Vec<&str> = g.findings.iter().map(|x| x.flow.as_str()).collect();
-    let shown = if style.verbose { ids.len() } else { SHORT_FLOWS.min(ids.len()) };
+    let shown = if style.verbose {
+        ids.len()
+    } else {
+        SHORT_FLOWS.min(ids.len())
+    };
     let mut list = ids[..shown].join(", ");
     if shown < ids.len() {
-        list.push_str(&format!(", +{} more (--verbose)", thousands((ids.len() - shown) as u64)));
+        list.push_str(&format!(
+            ", +{} more (--verbose)",
+            thousands((ids.len() - shown) as u64)
+        ));
     }
     if n == 1 {
         text::write_wrapped(out, &label("flow"), &rest, &list, width)?;
@@ -239,7 +251,11 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
             (s.findings.info, "info", Severity::Info),
         ] {
             if n > 0 {
-                parts.push(paint(style, severity_sgr(sev), &format!("{} {name}", thousands(n as u64))));
+                parts.push(paint(
+                    style,
+                    severity_sgr(sev),
+                    &format!("{} {name}", thousands(n as u64)),
+                ));
             }
         }
         format!("{} ({})", thousands(total as u64), parts.join(", "))
@@ -285,7 +301,11 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
             line.push_str(&format!(
                 "; {} without findings{}",
                 thousands(healthy as u64),
-                if style.all_flows { "" } else { " (listed with --all-flows)" }
+                if style.all_flows {
+                    ""
+                } else {
+                    " (listed with --all-flows)"
+                }
             ));
         }
         text::write_wrapped(out, &label("flows"), &rest, &line, width)?;
@@ -315,7 +335,10 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
 /// `+N more (--top)` after a section cut by `--top`.
 fn more(out: &mut dyn Write, left: usize, what: &str, width: usize) -> io::Result<()> {
     if left > 0 {
-        let line = format!("+{} more {what} (--top N or --top all to list them)", thousands(left as u64));
+        let line = format!(
+            "+{} more {what} (--top N or --top all to list them)",
+            thousands(left as u64)
+        );
         text::write_wrapped(out, "", "", &line, width)?;
     }
     Ok(())
@@ -340,7 +363,11 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
 
     if !a.codes.is_empty() {
         writeln!(out)?;
-        heading(out, "AADSTS codes (what each means and how to fix it: aadlint explain CODE)", style)?;
+        heading(
+            out,
+            "AADSTS codes (what each means and how to fix it: aadlint explain CODE)",
+            style,
+        )?;
         let top = style.top.unwrap_or(DEFAULT_TOP);
         let mut t = Grid::new(vec![
             Column::token("Code"),

@@ -64,7 +64,9 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Writes `text` wrapped to `width`, the first line after `first`, the others after `rest`
 /// (both prefixes count towards the width).
 pub fn write_wrapped(out: &mut dyn Write, first: &str, rest: &str, text: &str, width: usize) -> io::Result<()> {
-    let avail = width.saturating_sub(width_of(first).max(width_of(rest))).max(UNSPLIT_WORD);
+    let avail = width
+        .saturating_sub(width_of(first).max(width_of(rest)))
+        .max(UNSPLIT_WORD);
     for (i, line) in wrap(text, avail).iter().enumerate() {
         let prefix = if i == 0 { first } else { rest };
         writeln!(out, "{}", format!("{prefix}{line}").trim_end())?;
@@ -162,7 +164,7 @@ pub fn excerpt(line: &str, width: usize) -> String {
     let head = head.trim_end();
     let head_len = width_of(head);
     let room = width - width_of(head) - 3; // a blank and two ellipses at most
-    // Start at the word that holds the marker.
+                                           // Start at the word that holds the marker.
     let word = chars[..at]
         .iter()
         .rev()
@@ -171,7 +173,11 @@ pub fn excerpt(line: &str, width: usize) -> String {
         .count();
     let start = (at - word).max(head_len);
     let end = (start + room).min(n);
-    let start = if end == n { n.saturating_sub(room + 1).max(head_len) } else { start };
+    let start = if end == n {
+        n.saturating_sub(room + 1).max(head_len)
+    } else {
+        start
+    };
     // Cut at a blank rather than inside a word (a code) when one is near the end.
     let end = if end < n {
         (end.saturating_sub(16)..end)
@@ -433,7 +439,11 @@ impl<'a> Grid<'a> {
             .zip(widths)
             .enumerate()
             .map(|(i, (&c, &w))| {
-                let cell = if cells.len() == kept.len() { &cells[i] } else { &cells[c] };
+                let cell = if cells.len() == kept.len() {
+                    &cells[i]
+                } else {
+                    &cells[c]
+                };
                 let col = &self.columns[c];
                 let mut lines: Vec<String> = cell.lines().flat_map(|l| wrap(l, w)).collect();
                 if col.clip && lines.len() > 1 {
@@ -489,7 +499,10 @@ mod tests {
         let lines = wrap("one two three four five six seven", 10);
         assert_eq!(lines, ["one two", "three four", "five six", "seven"]);
         assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
-        assert_eq!(wrap("blocked-by-conditional-access", 20), ["blocked-by-", "conditional-access"]);
+        assert_eq!(
+            wrap("blocked-by-conditional-access", 20),
+            ["blocked-by-", "conditional-access"]
+        );
         assert_eq!(wrap("", 5), [""]);
     }
 

@@ -65,7 +65,10 @@ impl Tallies {
         };
         t.failures += u64::from(new_failure);
         if new_failure {
-            let millis = m.timestamp.as_deref().and_then(|s| super::time::find(s.as_bytes())?.millis);
+            let millis = m
+                .timestamp
+                .as_deref()
+                .and_then(|s| super::time::find(s.as_bytes())?.millis);
             match millis {
                 Some(ms) => *t.per_minute.entry(ms.div_euclid(60_000)).or_default() += 1,
                 None => t.untimed += 1,
