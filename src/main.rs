@@ -179,10 +179,9 @@ fn cause_group(name: &str) -> Option<&'static (&'static str, &'static str, &'sta
 /// A query as pasted: without surrounding blanks, quotes, brackets and trailing punctuation
 /// (`AADSTS50076:`, `"invalid_grant",`).
 fn clean_query(q: &str) -> &str {
-    q.trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>'))
-        .trim_end_matches(|c: char| matches!(c, ':' | ';' | ',' | '.' | '!' | '?' | '"' | '\'' | ')' | ']'))
-        .trim()
+    const OPENING: [char; 7] = ['"', '\'', '`', '(', '[', '{', '<'];
+    const CLOSING: [char; 13] = [':', ';', ',', '.', '!', '?', '"', '\'', '`', ')', ']', '}', '>'];
+    q.trim().trim_start_matches(OPENING).trim_end_matches(CLOSING).trim()
 }
 
 fn parse_fail_on(values: &[String], catalog: &Catalog) -> Result<Vec<FailOn>, String> {
@@ -602,6 +601,49 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn pasted_queries_lose_their_punctuation() {
+        assert_eq!(clean_query("AADSTS50076:"), "AADSTS50076");
+        assert_eq!(clean_query(" \"invalid_grant\", "), "invalid_grant");
+        assert_eq!(clean_query("(70016)."), "70016");
+        assert_eq!(clean_query("polled-after-success"), "polled-after-success");
+    }
+
+    #[test]
+    fn bucket_and_top_values() {
+        assert_eq!(parse_bucket("1m"), Ok(1));
+        assert_eq!(parse_bucket("5M"), Ok(5));
+        assert_eq!(parse_bucket("1h"), Ok(60));
+        assert_eq!(parse_bucket("1d"), Ok(1440));
+        assert!(parse_bucket("0m").is_err());
+        assert!(parse_bucket("5s").is_err());
+        assert!(parse_bucket("m").is_err());
+        assert_eq!(parse_top("3"), Ok(3));
+        assert_eq!(parse_top("ALL"), Ok(usize::MAX));
+        assert!(parse_top("many").is_err());
+    }
+
+    #[test]
+    fn a_path_in_place_of_a_command_gets_a_hint() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let hint = scan_hint(&args(&["aadlint", "app.log", "--format", "json"])).unwrap();
+        assert!(hint.contains("aadlint scan app.log --format json"), "{hint}");
+        assert_eq!(scan_hint(&args(&["aadlint", "scna"])), None, "a typo is not a path");
+        assert_eq!(scan_hint(&args(&["aadlint", "--nope"])), None);
+    }
+
+    #[test]
+    fn fail_on_keeps_what_was_written() {
+        let catalog = Catalog::builtin();
+        let rules = parse_fail_on(&["Reused-Device-Code".to_string()], catalog).unwrap();
+        assert_eq!(rules.len(), 3);
+        assert!(rules.iter().all(|r| r.written == "Reused-Device-Code"));
+        let rules = parse_fail_on(&["ERROR".to_string(), "aadsts50076:".to_string()], catalog).unwrap();
+        assert_eq!(rules[0].want, Want::Severity(Severity::Error));
+        assert_eq!(rules[1].want, Want::Code("AADSTS50076".to_string()));
+        assert!(parse_fail_on(&["nonsense".to_string()], catalog).is_err());
     }
 
     #[test]

@@ -144,7 +144,7 @@ pub fn excerpt(line: &str, width: usize) -> String {
         .find_map(|m| line.find(m))
         .map_or(0, |byte| line[..byte].chars().count());
     let keep_head = width * 2 / 5;
-    if at + width / 3 <= width - 1 {
+    if at + width / 3 < width {
         // The marker fits after the start of the line: keep the start, end at a blank.
         let end = (width.saturating_sub(17)..width - 1)
             .rev()
