@@ -340,19 +340,30 @@ fn total_input_bytes(paths: &[String]) -> u64 {
         .sum()
 }
 
-/// The width to lay text out in: the terminal's when `tty` (the stream is one), else
-/// `COLUMNS`, else [`report::DEFAULT_WIDTH`]. Never under [`MIN_COLUMNS`].
-fn layout_width(tty: bool) -> u16 {
-    let terminal = if tty { comfy_table::Table::new().width() } else { None };
+/// The width of the terminal standard output (or, with `stderr`, standard error) is, if it is one.
+fn terminal_width(stderr: bool) -> Option<u16> {
+    let mut probe = comfy_table::Table::new();
+    if stderr {
+        probe.use_stderr();
+    }
+    probe.width().filter(|&w| w > 0)
+}
+
+/// The width to lay out what goes to standard output in: the terminal's when it is one
+/// (`stdout_tty`), else `COLUMNS`, else the terminal's that standard error shows (`aadlint ... |
+/// less`), else [`report::DEFAULT_WIDTH`]. Never under [`MIN_COLUMNS`].
+fn layout_width(stdout_tty: bool) -> u16 {
     let columns = || {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.trim().parse::<u16>().ok())
             .filter(|&c| c > 0)
     };
-    terminal
-        .filter(|&w| w > 0)
+    stdout_tty
+        .then(|| terminal_width(false))
+        .flatten()
         .or_else(columns)
+        .or_else(|| terminal_width(true))
         .unwrap_or(report::DEFAULT_WIDTH)
         .max(MIN_COLUMNS)
 }
@@ -409,7 +420,8 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         total_input_bytes(&args.paths)
     });
     let analysis = if let Some(total) = total {
-        let bar = progress_bar(total, layout_width(true));
+        let width = terminal_width(true).unwrap_or(report::DEFAULT_WIDTH).max(MIN_COLUMNS);
+        let bar = progress_bar(total, width);
         let analysis = aadlint::analyze_with(&args.paths, &catalog, &options, &|read| {
             if bar.length().is_some_and(|len| read > len) {
                 bar.set_length(read); // gzip: more bytes come out than the file holds
