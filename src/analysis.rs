@@ -18,7 +18,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 const YEARLESS_BEFORE: i64 = 366 * 86_400_000;
 
 /// An instant, in milliseconds since the Unix epoch, UTC. Serialised as RFC 3339
-/// (`2026-11-27T10:04:14.420Z`).
+/// (`2026-11-27T10:04:14.420Z`, or `2026-11-27T10:04:14Z` on a whole second).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UtcTime(pub i64);
 
@@ -34,18 +34,9 @@ impl UtcTime {
         (millis >= YEARLESS_BEFORE).then_some(UtcTime(millis))
     }
 
-    /// RFC 3339 in UTC with milliseconds: `2026-11-27T10:04:14.420Z`.
+    /// RFC 3339 in UTC: `2026-11-27T10:04:14.420Z` (the fraction only when there is one).
     pub fn rfc3339(self) -> String {
-        let days = self.0.div_euclid(86_400_000);
-        let ms = self.0.rem_euclid(86_400_000);
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            ms / 3_600_000,
-            ms / 60_000 % 60,
-            ms / 1000 % 60,
-            ms % 1000
-        )
+        crate::scan::time::rfc3339(self.0)
     }
 }
 
@@ -53,20 +44,6 @@ impl Serialize for UtcTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.rfc3339())
     }
-}
-
-/// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Who wrote a line, field by field (the object form of a worker label).
@@ -455,12 +432,12 @@ mod tests {
         // 2026-11-27 10:04:14.420 UTC.
         let ms = 1_795_773_854_420;
         assert_eq!(UtcTime(ms).rfc3339(), "2026-11-27T10:04:14.420Z");
-        assert_eq!(UtcTime(YEARLESS_BEFORE).rfc3339(), "1971-01-02T00:00:00.000Z");
+        assert_eq!(UtcTime(YEARLESS_BEFORE).rfc3339(), "1971-01-02T00:00:00Z");
         assert_eq!(
             UtcTime::from_millis(5_000),
             None,
             "a time without its year names no instant"
         );
-        assert_eq!(UtcTime(951_782_400_000).rfc3339(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(UtcTime(951_782_400_000).rfc3339(), "2000-02-29T00:00:00Z");
     }
 }

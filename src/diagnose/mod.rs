@@ -201,7 +201,7 @@ pub fn worker_info(w: &Worker, paths: &[String]) -> WorkerInfo {
     WorkerInfo {
         input: paths[w.source as usize].clone(),
         host: w.host.clone(),
-        process: None,
+        process: w.app.clone(),
         pid: w.pid.clone(),
         thread: w.thread.clone(),
         label: worker_label(w, paths),
