@@ -533,8 +533,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Layouts { format, rules } => {
             let catalog = load_catalog(rules.as_ref())?;
+            let width = layout_width(io::stdout().is_terminal()).into();
             match format {
-                RulesFormat::Table => emit(|out| report::layouts_table(&catalog, out))?,
+                RulesFormat::Table => emit(|out| report::layouts_table(&catalog, width, out))?,
                 RulesFormat::Json => emit(|out| report::layouts_json(&catalog, out))?,
             }
             Ok(ExitCode::SUCCESS)

@@ -365,6 +365,7 @@ fn explain_and_rules_fit_the_width() {
             vec!["explain", "AADSTS70020"],
             vec!["explain", "device-code-in-automation"],
             vec!["rules"],
+            vec!["layouts"],
         ] {
             let r = run(aadlint(Some(width)).args(&args));
             assert_eq!(r.code, Some(0));
@@ -398,6 +399,7 @@ fn a_closed_pipe_is_quiet_in_every_command() {
     for args in [
         &["rules", "--format", "json"][..],
         &["rules"],
+        &["layouts", "--format", "json"],
         &["schema"],
         &["explain", "polled-after-success"],
         &["scan", "fixtures/clients", "-q"],
