@@ -22,9 +22,9 @@ const SHORT_FLOWS: usize = 3;
 pub const DEFAULT_TOP: usize = 10;
 
 /// Findings of one cause, worst first; each group is shown once.
-pub(super) struct Group<'a> {
+struct Group<'a> {
     /// The findings, in report order (by flow).
-    pub findings: Vec<&'a Finding>,
+    findings: Vec<&'a Finding>,
 }
 
 impl<'a> Group<'a> {
@@ -35,7 +35,7 @@ impl<'a> Group<'a> {
 
 /// The findings grouped by cause, worst first: by severity, then by how many flows show the
 /// cause, then by cause id.
-pub(super) fn groups(a: &Analysis) -> Vec<Group<'_>> {
+fn groups(a: &Analysis) -> Vec<Group<'_>> {
     let mut by_cause: BTreeMap<(&str, Severity), Vec<&Finding>> = BTreeMap::new();
     for f in &a.findings {
         by_cause.entry((f.cause.as_str(), f.severity)).or_default().push(f);
@@ -52,7 +52,7 @@ pub(super) fn groups(a: &Analysis) -> Vec<Group<'_>> {
 }
 
 /// `1234567` as `1,234,567`.
-pub(super) fn thousands(n: u64) -> String {
+fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -244,18 +244,15 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
     let findings = if total == 0 {
         "no root cause found".to_string()
     } else {
+        // No colour inside text that is wrapped: escape codes would count as columns.
         let mut parts = Vec::new();
-        for (n, name, sev) in [
-            (s.findings.error, "error", Severity::Error),
-            (s.findings.warning, "warning", Severity::Warning),
-            (s.findings.info, "info", Severity::Info),
+        for (n, name) in [
+            (s.findings.error, "error"),
+            (s.findings.warning, "warning"),
+            (s.findings.info, "info"),
         ] {
             if n > 0 {
-                parts.push(paint(
-                    style,
-                    severity_sgr(sev),
-                    &format!("{} {name}", thousands(n as u64)),
-                ));
+                parts.push(format!("{} {name}", thousands(n as u64)));
             }
         }
         format!("{} ({})", thousands(total as u64), parts.join(", "))
@@ -455,7 +452,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
 }
 
 /// `12.3 MiB`.
-pub(super) fn human_bytes(n: u64) -> String {
+fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut unit = 0;
