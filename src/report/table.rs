@@ -292,8 +292,8 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
         }
         outcomes.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
         let healthy = a.flows.iter().filter(|f| f.findings.is_empty()).count();
-        let list: Vec<String> = outcomes.iter().map(|(o, n)| format!("{} {o}", thousands(*n))).collect();
-        let mut line = format!("{}: {}", thousands(a.flows.len() as u64), list.join(", "));
+        let list: Vec<String> = outcomes.iter().map(|(o, n)| format!("{o} {}", thousands(*n))).collect();
+        let mut line = format!("{} ({})", thousands(a.flows.len() as u64), list.join(", "));
         if healthy > 0 {
             line.push_str(&format!(
                 "; {} without findings{}",
