@@ -104,7 +104,7 @@ struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     /// Output format (any case).
-    #[arg(long, short, alias = "output-format", value_enum, ignore_case = true, default_value_t = Format::Table)]
+    #[arg(long, short, visible_alias = "output-format", value_enum, ignore_case = true, default_value_t = Format::Table)]
     format: Format,
     /// Show at most N causes, codes and flows in each section of the table, or `all` (default:
     /// every cause, 10 codes, 10 flows).

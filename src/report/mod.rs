@@ -42,7 +42,7 @@ pub const REPORT_SCHEMA: &str = include_str!("../../schema/report.schema.json");
 /// Output formats of `aadlint scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Readable tables (the default).
+    /// The report to read: summary, findings worst first, codes, flows with findings (the default).
     Table,
     /// One line per finding and error code, `path:line: severity[id] message`.
     Concise,
