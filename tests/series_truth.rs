@@ -181,13 +181,9 @@ fn the_series_of_a_generated_hour_counts_every_failure_at_its_minute_or_untimed(
     }
 }
 
-/// Exactly the generator's failures per minute, none untimed. Passed before the record layer
-/// (1d1bf9d); since then the JSON-lines records of the generated log (`{"timestamp": "...", ...}`,
-/// read with the `pino` or `timestamp` layout) reach the tally without their time, so about a
-/// quarter of these failures are untimed. Run with `--ignored` once the scanner gives them their
-/// time again.
+/// Exactly the generator's failures per minute, none untimed: every stand-alone failure is read
+/// with its time, whatever the shape of its record.
 #[test]
-#[ignore = "the record layer leaves JSON-lines failures without their time (see the doc comment)"]
 fn the_series_of_a_generated_hour_equals_the_generators_counts() {
     let (_dir, _path, truth, doc) = hour();
     let codes = points(&doc, "code");
