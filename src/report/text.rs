@@ -158,13 +158,14 @@ pub fn excerpt(line: &str, width: usize) -> String {
     let head: String = chars[..head_len].iter().collect();
     // The head ends at a blank (it is the time, or the start of the message).
     let head = match head.rfind(char::is_whitespace) {
-        Some(i) if i >= 8 => &head[..i],
+        Some(i) if i > 0 => &head[..i],
         _ => head.as_str(),
     };
     let head = head.trim_end();
     let head_len = width_of(head);
-    let room = width - width_of(head) - 3; // a blank and two ellipses at most
-                                           // Start at the word that holds the marker.
+    // A blank and two ellipses at most besides the head.
+    let room = width - width_of(head) - 3;
+    // Start at the word that holds the marker.
     let word = chars[..at]
         .iter()
         .rev()
@@ -174,7 +175,11 @@ pub fn excerpt(line: &str, width: usize) -> String {
     let start = (at - word).max(head_len);
     let end = (start + room).min(n);
     let start = if end == n {
-        n.saturating_sub(room + 1).max(head_len)
+        // The end of the line is in view: fill the room before the marker, from a word start.
+        let fill = n.saturating_sub(room + 1).max(head_len);
+        (fill..=(fill + 16).min(at))
+            .find(|&i| i > 0 && chars[i - 1].is_whitespace())
+            .unwrap_or(fill)
     } else {
         start
     };
