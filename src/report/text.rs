@@ -153,16 +153,27 @@ pub fn excerpt(line: &str, width: usize) -> String {
         let s: String = chars[..end].iter().collect();
         return format!("{}…", s.trim_end());
     }
-    // Keep a short head (the time), then a window that starts a little before the marker.
-    let head_len = keep_head.min(24).min(at);
-    let head: String = chars[..head_len].iter().collect();
-    // The head ends at a blank (it is the time, or the start of the message).
-    let head = match head.rfind(char::is_whitespace) {
-        Some(i) if i > 0 => &head[..i],
-        _ => head.as_str(),
+    // Keep a short head, the line's time when it has one near its start (else its first words),
+    // then a window that starts at the marker.
+    let (head, head_len) = match crate::scan::time::locate(line.as_bytes()) {
+        Some((range, _)) if line[..range.start].chars().count() < 40 && range.end <= line.len() => {
+            let end = line[..range.end].chars().count();
+            (line[range].to_string(), end.min(at))
+        }
+        _ => {
+            let len = keep_head.min(24).min(at);
+            let head: String = chars[..len].iter().collect();
+            // The head ends at a blank.
+            let head = match head.rfind(char::is_whitespace) {
+                Some(i) if i > 0 => head[..i].to_string(),
+                _ => head,
+            };
+            let head = head.trim_end().to_string();
+            let len = width_of(&head);
+            (head, len)
+        }
     };
-    let head = head.trim_end();
-    let head_len = width_of(head);
+    let head = head.as_str();
     // A blank and two ellipses at most besides the head.
     let room = width - width_of(head) - 3;
     // Start at the word that holds the marker.
