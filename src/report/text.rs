@@ -173,9 +173,15 @@ pub fn excerpt(line: &str, width: usize) -> String {
             (head, len)
         }
     };
+    // A head that leaves less than half the width to the part that matters is left out.
+    let (head, head_len) = if width_of(&head) * 2 > width {
+        (String::new(), 0)
+    } else {
+        (head, head_len)
+    };
     let head = head.as_str();
     // A blank and two ellipses at most besides the head.
-    let room = width - width_of(head) - 3;
+    let room = width.saturating_sub(width_of(head) + 3).max(1);
     // Start at the word that holds the marker.
     let word = chars[..at]
         .iter()
@@ -205,7 +211,11 @@ pub fn excerpt(line: &str, width: usize) -> String {
     };
     let mid: String = chars[start..end].iter().collect();
     let tail = if end < n { "…" } else { "" };
-    let joined = format!("{head} …{}{tail}", mid.trim());
+    let joined = if head.is_empty() {
+        format!("…{}{tail}", mid.trim())
+    } else {
+        format!("{head} …{}{tail}", mid.trim())
+    };
     if width_of(&joined) > width {
         let cut: String = joined.chars().take(width - 1).collect();
         format!("{cut}…")
@@ -520,6 +530,18 @@ mod tests {
             ["blocked-by-", "conditional-access"]
         );
         assert_eq!(wrap("", 5), [""]);
+    }
+
+    #[test]
+    fn excerpt_fits_any_width() {
+        let line = format!(
+            "{{\"timestamp\": \"2026-11-27T10:48:01.010000+00:00\", \"msg\": {}, \"error\": \"AADSTS90120\"}}",
+            "y ".repeat(100)
+        );
+        for width in 1..120 {
+            let cut = excerpt(&line, width);
+            assert!(width_of(&cut) <= width.max(8), "{width}: {cut}");
+        }
     }
 
     #[test]
