@@ -274,12 +274,21 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
     let code_line = if a.codes.is_empty() {
         "no AADSTS code found".to_string()
     } else {
-        format!(
-            "{} in {}: {}",
+        let mut line = format!(
+            "{} in {}",
             count(s.failures, "failure", "failures"),
-            count(a.codes.len(), "code", "codes"),
-            top_list(&codes, SUMMARY_TOP)
-        )
+            count(a.codes.len(), "code", "codes")
+        );
+        if !codes.is_empty() {
+            line.push_str(&format!(": {}", top_list(&codes, SUMMARY_TOP)));
+        }
+        if s.pending > 0 {
+            line.push_str(&format!(
+                "; {} (authorization_pending: not a failure)",
+                count(s.pending, "pending response", "pending responses")
+            ));
+        }
+        line
     };
     text::write_wrapped(out, &label("codes"), &rest, &code_line, width)?;
     if !a.flows.is_empty() {
