@@ -21,6 +21,8 @@ pub struct Poll {
     pub outcome: Option<Outcome>,
     /// The HTTP status, when the log shows it.
     pub status: Option<u16>,
+    /// When its answer was logged, if apart from the request.
+    pub answered_millis: Option<i64>,
 }
 
 impl Poll {
@@ -87,6 +89,7 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
                             millis,
                             outcome: None,
                             status: *status,
+                            answered_millis: None,
                         });
                     }
                 }
@@ -139,10 +142,13 @@ fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis
         if unanswered {
             p.outcome = Some(o);
             p.response.get_or_insert(i);
+            p.answered_millis = millis;
             return;
         }
-        if p.effective_outcome() == Some(o) && (o == Outcome::Success || close(p.millis, millis)) {
-            // The same response printed again (message, JSON body, exception chain).
+        let answered = p.answered_millis.or(p.millis);
+        if p.effective_outcome() == Some(o) && (o == Outcome::Success || close(answered, millis)) {
+            // The same response printed again (message, JSON body, exception chain; CLI for
+            // Microsoft 365 prints the error body, then msal-node says `Authorization pending`).
             return;
         }
     }
@@ -153,5 +159,6 @@ fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis
         millis,
         outcome: Some(o),
         status: None,
+        answered_millis: millis,
     });
 }

@@ -262,7 +262,22 @@ fn emit(
             }
         }
     }
-    signals.extend(best_outcome.map(Signal::Outcome));
+    // A "keep polling" answer logged before the next request in one record (a client's
+    // `Authorization pending` line, then the body of its next poll) answers the poll before, not
+    // that one. (A final answer followed by a request body is one exchange dumped: MSAL's token
+    // cache event quotes the request that got the tokens.)
+    let first_line_with = |want: fn(&Signal) -> bool| lines.iter().position(|l| l.signals.iter().any(want));
+    let answer_first = match (
+        first_line_with(|s| matches!(s, Signal::Outcome(_))),
+        first_line_with(|s| matches!(s, Signal::Poll { .. })),
+    ) {
+        (Some(answer), Some(request)) => answer < request,
+        _ => false,
+    };
+    match best_outcome.map(Signal::Outcome) {
+        Some(o @ Signal::Outcome(Outcome::Pending | Outcome::SlowDown)) if answer_first => signals.insert(0, o),
+        o => signals.extend(o),
+    }
     let placed = (frame, head_worker.app.clone(), zoned);
     if signals.is_empty() && keys.is_empty() && codes.is_empty() {
         return placed;

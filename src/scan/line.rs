@@ -617,7 +617,8 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         || has!(kw, "verification_uri")
         || has!(kw, "verification_url")
         // A sign-in export record of a device code sign-in.
-        || has!(kw, "\"deviceCode\"")
+        || (has!(kw, "\"deviceCode\"")
+            && (is_key(line, b"\"deviceCode\"") || contains!(line, "\"authenticationProtocol\"")))
         || has!(kw, "\"deviceCodeFlow\"");
     if (devicecode && values::names_devicecode_endpoint(line))
         || prompt
@@ -664,6 +665,16 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         hit.signals.push(Signal::Outcome(o));
     }
     hit.client = said.client;
+}
+
+/// Whether `quoted` stands on the line as a JSON key (a colon follows it), not as a value
+/// (`"authType": "deviceCode"` says how a session signed in, not that a flow ran here; a sign-in
+/// export's `"authenticationProtocol": "deviceCode"` does say it).
+fn is_key(line: &[u8], quoted: &[u8]) -> bool {
+    memchr::memmem::find_iter(line, quoted).any(|at| {
+        let after = super::skip(line, at + quoted.len(), is_blank);
+        line.get(after) == Some(&b':')
+    })
 }
 
 /// Whether the line holds a key that a device code may follow (`device_code`, `devicecode`).
