@@ -1,8 +1,7 @@
 //! The `aadlint` command line: parses arguments, runs the pipeline, picks the exit code.
 
-use aadlint::analysis::Analysis;
-use aadlint::diagnose::causes::PRECEDENCE;
-use aadlint::model::Severity;
+use aadlint::config::{self, ignore, Config};
+use aadlint::gate;
 use aadlint::report::{self, Format, Style};
 use aadlint::rules::{Catalog, RuleRef};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -101,18 +100,33 @@ struct ScanArgs {
     /// Files, directories (searched recursively) or `-` for standard input. Gzip is detected.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format [default: the config file's `format`, else table].
+    #[arg(long, short, value_enum)]
+    format: Option<Format>,
     /// Exit 1 when a finding or code matches: a severity (error, warning, info: that level or
-    /// worse), a cause id, `reused-device-code`, or a code such as AADSTS50076. Repeatable,
-    /// comma-separated.
+    /// worse), a cause id, `reused-device-code`, or a code of the catalog such as AADSTS50076.
+    /// Repeatable, comma-separated; replaces the config file's `fail-on`. An empty or unknown
+    /// value is a usage error.
     #[arg(long, value_name = "WHAT", value_delimiter = ',')]
     fail_on: Vec<String>,
+    /// The config file [default: aadlint.toml or .aadlint.toml in the current directory or the
+    /// nearest parent that has one].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Read no config file.
+    #[arg(long)]
+    no_config: bool,
+    /// Suppress the findings and codes this baseline file lists (written by --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write every unsuppressed finding and code as an ignore entry to FILE (a baseline), then
+    /// report with them suppressed.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Scan threads (default: one per core). The report is identical at any count.
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
-    /// Extra or replacement rules (*.toml) to load.
+    /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
     /// Read every input's lines with this log layout first (`aadlint layouts` lists them),
@@ -134,69 +148,18 @@ struct ScanArgs {
     no_mmap: bool,
 }
 
-/// What `--fail-on` asks for.
-#[derive(Debug, PartialEq)]
-enum FailOn {
-    Severity(Severity),
-    Cause(String),
-    Code(String),
-}
-
-/// The causes `--fail-on reused-device-code` stands for.
-const REUSED_DEVICE_CODE: [&str; 3] = ["polled-after-success", "shared-across-workers", "stale-device-code"];
-
-fn parse_fail_on(values: &[String], catalog: &Catalog) -> Result<Vec<FailOn>, String> {
-    let mut out = Vec::new();
-    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        let lower = v.to_ascii_lowercase();
-        if let Some(s) = Severity::parse(&lower) {
-            out.push(FailOn::Severity(s));
-        } else if lower == "reused-device-code" {
-            out.extend(REUSED_DEVICE_CODE.iter().map(|c| FailOn::Cause(c.to_string())));
-        } else if PRECEDENCE.contains(&lower.as_str()) || catalog.causes.contains_key(&lower) {
-            out.push(FailOn::Cause(lower));
-        } else if let Some(RuleRef::Code(r)) = catalog.lookup(v) {
-            out.push(FailOn::Code(r.code.clone()));
-        } else if lower.starts_with("aadsts") && lower[6..].len() >= 5 && lower[6..].bytes().all(|b| b.is_ascii_digit())
-        {
-            out.push(FailOn::Code(v.to_ascii_uppercase()));
-        } else {
-            return Err(format!(
-                "--fail-on {v:?}: expected error, warning, info, reused-device-code, a cause id ({}) or an AADSTS code",
-                PRECEDENCE.join(", ")
-            ));
+/// The config file `--config` names, or the one found from the working directory, unless
+/// `--no-config`.
+fn load_config(args: &ScanArgs) -> Result<Option<Config>, String> {
+    let path = match (&args.config, args.no_config) {
+        (_, true) => return Ok(None),
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => {
+            let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+            config::discover(&cwd)?
         }
-    }
-    Ok(out)
-}
-
-/// The first thing in the report that `--fail-on` matches, described for stderr.
-fn failing(a: &Analysis, rules: &[FailOn]) -> Option<String> {
-    rules.iter().find_map(|r| match r {
-        FailOn::Severity(s) => a
-            .findings
-            .iter()
-            .find(|f| f.severity >= *s)
-            .map(|f| format!("{} {} in flow {} (--fail-on {s})", f.severity, f.cause, f.flow))
-            .or_else(|| {
-                a.codes
-                    .iter()
-                    .find(|c| c.severity >= *s)
-                    .map(|c| format!("{} {} (--fail-on {s})", c.severity, c.code))
-            }),
-        FailOn::Cause(c) => a
-            .findings
-            .iter()
-            .find(|f| &f.cause == c || f.follows.contains(c))
-            .map(|f| format!("{c} in flow {} (--fail-on {c})", f.flow)),
-        FailOn::Code(code) => a.codes.iter().find(|c| &c.code == code).map(|c| {
-            format!(
-                "{} seen {} time(s) (--fail-on {code})",
-                c.code,
-                c.occurrences + c.bare_occurrences
-            )
-        }),
-    })
+    };
+    path.map(|p| Config::load(&p)).transpose()
 }
 
 fn load_catalog(dir: Option<&PathBuf>) -> Result<std::borrow::Cow<'static, Catalog>, String> {
@@ -279,10 +242,30 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
     aadlint::input::set_mapping(!args.no_mmap);
+    let mut config = load_config(&args)?;
+    let rules = args
+        .rules
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.rules.clone()));
     // The rules are parsed while the scanner's patterns are built.
-    let (catalog, ()) = rayon::join(|| load_catalog(args.rules.as_ref()), aadlint::scan::prepare);
+    let (catalog, ()) = rayon::join(|| load_catalog(rules.as_ref()), aadlint::scan::prepare);
     let catalog = catalog?;
-    let fail_on = parse_fail_on(&args.fail_on, &catalog)?;
+    let fail_on = match &config {
+        Some(c) if args.fail_on.is_empty() && c.has_fail_on() => c.fail_on(&catalog)?,
+        _ => gate::parse_fail_on(&args.fail_on, &catalog, "--fail-on")?,
+    };
+    let mut ignores = match &mut config {
+        Some(c) => c.ignore_entries(&catalog)?,
+        None => Vec::new(),
+    };
+    if let Some(path) = &args.baseline {
+        ignores.extend(ignore::load_baseline(path, &catalog)?);
+    }
+    let format = args
+        .format
+        .or(config.as_ref().and_then(|c| c.format))
+        .unwrap_or(Format::Table);
+    let select = config.as_ref().map(|c| c.select.clone()).unwrap_or_default();
     let layouts = aadlint::scan::record::Layouts::of(&catalog);
     let layout = match &args.layout {
         None => None,
@@ -301,7 +284,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     });
     let analysis = if let Some(total) = total {
         let bar = progress_bar(total);
-        let analysis = aadlint::analyze_with(&args.paths, &catalog, &options, &|read| {
+        let analysis = aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|read| {
             if bar.length().is_some_and(|len| read > len) {
                 bar.set_length(read); // gzip: more bytes come out than the file holds
             }
@@ -313,15 +296,35 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         bar.finish_and_clear();
         analysis
     } else {
-        aadlint::analyze_with(&args.paths, &catalog, &options, &|_| {})
+        aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|_| {})
     };
+    let mut analysis = analysis;
+    let today = ignore::today();
+    ignore::apply(&mut analysis, &ignores, today);
+    if let Some(path) = &args.write_baseline {
+        let text = ignore::baseline(&analysis, "accepted when the baseline was written");
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        ignores.extend(ignore::load_baseline(path, &catalog)?);
+        ignore::apply(&mut analysis, &ignores, today);
+        if !args.quiet {
+            eprintln!("aadlint: wrote the baseline to {}", path.display());
+        }
+    }
+    for e in &analysis.expired_ignores {
+        eprintln!(
+            "aadlint: {}: the ignore entry expired on {} and suppresses nothing now ({})",
+            e.source,
+            e.expires.as_deref().unwrap_or_default(),
+            e.reason
+        );
+    }
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
     }
     // Colour and terminal width only when the table goes to a terminal.
     let tty = args.output.is_none() && io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = args.format.is_human_readable()
+    let color = format.is_human_readable()
         && match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -340,19 +343,19 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     };
     match &args.output {
         Some(path) => {
-            emit_to_file(path, |out| report::render(&analysis, args.format, style, out))?;
+            emit_to_file(path, |out| report::render(&analysis, format, style, out))?;
             if !args.quiet {
                 eprintln!(
                     "aadlint: wrote the {} report to {}",
-                    format_name(args.format),
+                    format_name(format),
                     path.display()
                 );
             }
         }
-        None => emit(|out| report::render(&analysis, args.format, style, out))?,
+        None => emit(|out| report::render(&analysis, format, style, out))?,
     }
 
-    let failed = failing(&analysis, &fail_on);
+    let failed = gate::failing(&analysis, &fail_on);
     if let (Some(reason), false) = (&failed, args.quiet) {
         eprintln!("aadlint: failing: {reason}");
     }

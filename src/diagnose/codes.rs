@@ -37,6 +37,7 @@ pub fn summarize(tallies: &Tallies, catalog: &Catalog, paths: &[String]) -> Vec<
                     })
                     .collect(),
                 locations_total: t.lines,
+                suppressed: None,
             }
         })
         .collect()

@@ -65,6 +65,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         failures: codes.iter().map(|c| c.failures as usize).sum(),
         flows: flow_summaries.len(),
         findings: counts,
+        suppressed: Default::default(),
     };
     let limits = Limits {
         max_events,
@@ -79,6 +80,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         flows: flow_summaries,
         findings,
         limits,
+        expired_ignores: Vec::new(),
     }
 }
 
@@ -142,6 +144,7 @@ fn finding(
         evidence,
         fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
         follows,
+        suppressed: None,
     }
 }
 

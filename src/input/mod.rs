@@ -14,7 +14,7 @@ mod walk;
 pub use mapped::set_enabled as set_mapping;
 pub use ranged::{RangedFile, ReadBuf, RANGE_SIZE};
 
-pub use walk::{expand, Planned};
+pub use walk::{expand, expand_selected, Planned, Select, DEFAULT_EXCLUDE};
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
