@@ -151,15 +151,16 @@ struct ScanArgs {
 /// The config file `--config` names, or the one found from the working directory, unless
 /// `--no-config`.
 fn load_config(args: &ScanArgs) -> Result<Option<Config>, String> {
-    let path = match (&args.config, args.no_config) {
-        (_, true) => return Ok(None),
-        (Some(path), false) => Some(path.clone()),
+    match (&args.config, args.no_config) {
+        (_, true) => Ok(None),
+        (Some(path), false) => Config::load(path).map(Some),
         (None, false) => {
             let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
             config::discover(&cwd)?
+                .map(|(path, shown)| Config::load_as(&path, &shown))
+                .transpose()
         }
-    };
-    path.map(|p| Config::load(&p)).transpose()
+    }
 }
 
 fn load_catalog(dir: Option<&PathBuf>) -> Result<std::borrow::Cow<'static, Catalog>, String> {

@@ -35,19 +35,39 @@ use std::path::{Path, PathBuf};
 /// The names a config file may have, in the order they are looked for in each directory.
 pub const FILE_NAMES: [&str; 2] = ["aadlint.toml", ".aadlint.toml"];
 
-/// `fail-on` as one string or a list.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(toml::Spanned<String>),
-    Many(Vec<toml::Spanned<String>>),
+/// `fail-on` as one string or a list, each value with where it is written.
+#[derive(Debug)]
+struct FailOnValues(Vec<toml::Spanned<String>>);
+
+impl<'de> Deserialize<'de> for FailOnValues {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Vec<toml::Spanned<String>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                // The one value takes the position of the key's value, set below.
+                Ok(vec![toml::Spanned::new(0..0, v.to_string())])
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<toml::Spanned<String>>()? {
+                    out.push(v);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(Visit).map(FailOnValues)
+    }
 }
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
-    fail_on: Option<OneOrMany>,
+    fail_on: Option<toml::Spanned<FailOnValues>>,
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     #[serde(default)]
@@ -89,13 +109,14 @@ pub struct Config {
 }
 
 /// Finds the config file for `dir`: the first `aadlint.toml` or `.aadlint.toml` in `dir` or one
-/// of its ancestors. Both names in one directory is an error: which one counts would be a guess.
-pub fn discover(dir: &Path) -> Result<Option<PathBuf>, String> {
-    for d in dir.ancestors() {
-        let found: Vec<PathBuf> = FILE_NAMES.iter().map(|n| d.join(n)).filter(|p| p.is_file()).collect();
+/// of its ancestors, and how to show it relative to `dir` (`aadlint.toml`, `../../aadlint.toml`).
+/// Both names in one directory is an error: which one counts would be a guess.
+pub fn discover(dir: &Path) -> Result<Option<(PathBuf, String)>, String> {
+    for (depth, d) in dir.ancestors().enumerate() {
+        let found: Vec<&str> = FILE_NAMES.iter().copied().filter(|n| d.join(n).is_file()).collect();
         match found.as_slice() {
             [] => continue,
-            [one] => return Ok(Some(one.clone())),
+            [one] => return Ok(Some((d.join(one), format!("{}{one}", "../".repeat(depth))))),
             _ => {
                 return Err(format!(
                     "both {} and {} are in {}: keep one",
@@ -113,9 +134,13 @@ impl Config {
     /// Reads and checks the file at `path` (everything but what needs the catalog: `fail-on` and
     /// `ignore`, see [`Config::fail_on`] and [`Config::ignore_entries`]).
     pub fn load(path: &Path) -> Result<Config, String> {
-        let shown = path.display().to_string();
+        Config::load_as(path, &path.display().to_string())
+    }
+
+    /// [`Config::load`], naming the file `shown` in messages.
+    pub fn load_as(path: &Path, shown: &str) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the config file {shown}: {e}"))?;
-        Config::parse(&shown, text, path.parent().unwrap_or(Path::new(".")))
+        Config::parse(shown, text, path.parent().unwrap_or(Path::new(".")))
     }
 
     /// Parses config text; `shown` names it in errors, relative paths are resolved against `dir`.
@@ -146,8 +171,17 @@ impl Config {
         }
         let fail_on = match raw.fail_on {
             None => Vec::new(),
-            Some(OneOrMany::One(v)) => vec![v],
-            Some(OneOrMany::Many(v)) => v,
+            Some(values) => {
+                let at = values.span();
+                let values = values.into_inner().0;
+                values
+                    .into_iter()
+                    .map(|v| match v.span() {
+                        s if s.is_empty() => toml::Spanned::new(at.clone(), v.into_inner()),
+                        _ => v,
+                    })
+                    .collect()
+            }
         };
         Ok(Config {
             path: shown.to_string(),
@@ -264,9 +298,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let deep = dir.path().join("a/b");
         std::fs::create_dir_all(&deep).unwrap();
-        assert_eq!(discover(&deep).unwrap().filter(|p| p.starts_with(dir.path())), None);
+        assert_eq!(
+            discover(&deep).unwrap().filter(|(p, _)| p.starts_with(dir.path())),
+            None
+        );
         std::fs::write(dir.path().join("a/.aadlint.toml"), "").unwrap();
-        assert_eq!(discover(&deep).unwrap(), Some(dir.path().join("a/.aadlint.toml")));
+        let found = (dir.path().join("a/.aadlint.toml"), "../.aadlint.toml".to_string());
+        assert_eq!(discover(&deep).unwrap(), Some(found));
         std::fs::write(dir.path().join("a/aadlint.toml"), "").unwrap();
         assert!(discover(&deep).unwrap_err().contains("keep one"));
     }

@@ -26,14 +26,23 @@ pub struct Select {
 }
 
 /// Files a directory walk skips unless the config file's `exclude` says otherwise: documents,
-/// label tables, configuration (`aadlint.toml`, rule files), pictures and archives that are not
-/// gzip logs.
-pub const DEFAULT_EXCLUDE: [&str; 16] = [
+/// label tables, configuration (`aadlint.toml`, rule files), source code, pictures and archives
+/// that are not gzip logs.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
     "*.md",
     "*.markdown",
     "*.rst",
     "*.tsv",
     "*.toml",
+    "*.py",
+    "*.rs",
+    "*.go",
+    "*.js",
+    "*.ts",
+    "*.java",
+    "*.cs",
+    "*.ps1",
+    "*.sh",
     "*.png",
     "*.jpg",
     "*.jpeg",

@@ -156,11 +156,11 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         writeln!(out, "{t}")?;
     }
 
-    if !a.findings.is_empty() {
+    if a.findings.iter().any(|f| f.suppressed.is_none()) {
         writeln!(out)?;
         heading(out, "Findings", style)?;
         let mut fixes_shown: Vec<&str> = Vec::new();
-        for f in &a.findings {
+        for f in a.findings.iter().filter(|f| f.suppressed.is_none()) {
             writeln!(out)?;
             finding(f, style, fixes_shown.contains(&f.cause.as_str()), out)?;
             fixes_shown.push(&f.cause);
@@ -187,6 +187,9 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         writeln!(out, "{}", super::unreadable(&i.path, i.error.as_deref()))?;
     }
     if let Some(note) = super::events_dropped(&a.limits) {
+        writeln!(out, "Note: {note}")?;
+    }
+    for note in super::suppression_notes(a) {
         writeln!(out, "Note: {note}")?;
     }
     Ok(())
