@@ -149,3 +149,176 @@ fn the_release_config_lists_every_platform_and_both_installers() {
     assert!(dockerfile.contains("ENTRYPOINT [\"aadlint\"]"));
     assert!(dockerfile.contains("FROM scratch"));
 }
+
+/// The script of the step named `name` in `action.yml` (`run: |` block of a `- name:` step).
+fn action_script(name: &str) -> String {
+    let action = read("action.yml");
+    let start = action
+        .find(&format!("    - name: {name}\n"))
+        .unwrap_or_else(|| panic!("action.yml has no step {name:?}"));
+    let step = &action[start..];
+    let run = step.find("      run: |\n").expect("a run block") + "      run: |\n".len();
+    step[run..]
+        .lines()
+        .take_while(|l| l.starts_with("        ") || l.is_empty())
+        .map(|l| format!("{}\n", l.get(8..).unwrap_or("")))
+        .collect()
+}
+
+/// The script of the Azure template step shown as `display`, with the agent's macros filled in.
+fn azure_script(display: &str, dir: &Path) -> String {
+    let template = read("ci/azure-pipelines/aadlint.yml");
+    let end = template
+        .find(&format!("    displayName: {display}\n"))
+        .unwrap_or_else(|| panic!("the template has no step {display:?}"));
+    let start = template[..end].rfind("  - bash: |\n").expect("a bash step") + "  - bash: |\n".len();
+    let shown = dir.display().to_string();
+    template[start..end]
+        .lines()
+        .map(|l| format!("{}\n", l.get(6..).unwrap_or("")))
+        .collect::<String>()
+        .replace("$(Build.ArtifactStagingDirectory)", &shown)
+        .replace("$(Agent.TempDirectory)", &shown)
+}
+
+/// Runs a step's script with bash in the repository, `aadlint` on PATH, and `env`; its exit code
+/// and standard output.
+fn run_step(script: &str, env: &[(&str, &str)]) -> (i32, String) {
+    run_step_in(&repo(), script, env)
+}
+
+/// [`run_step`] in `dir`.
+fn run_step_in(dir: &Path, script: &str, env: &[(&str, &str)]) -> (i32, String) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_aadlint"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["-e", "-c", script])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("CI")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+const TWO_LOGS: &str = "fixtures/clients/a1_msal_happy.log fixtures/clients/b1_msal_reuse_after_success.log";
+
+#[test]
+fn the_action_steps_gate_annotate_and_report() {
+    let gate = action_script("aadlint");
+    let (code, out) = run_step(
+        &gate,
+        &[
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_FAIL_ON", ""),
+            ("AADLINT_CONFIG", ""),
+        ],
+    );
+    assert_eq!(code, 0, "no fail-on, no config: annotations only");
+    assert!(
+        out.contains("::error file=fixtures/clients/b1_msal_reuse_after_success.log"),
+        "{out}"
+    );
+    let (code, _) = run_step(
+        &gate,
+        &[
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_FAIL_ON", "reused-device-code"),
+            ("AADLINT_CONFIG", ""),
+        ],
+    );
+    assert_eq!(code, 1);
+    let (code, _) = run_step(
+        &gate,
+        &[
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_FAIL_ON", "error"),
+            ("AADLINT_CONFIG", "no such.toml"),
+        ],
+    );
+    assert_eq!(
+        code, 2,
+        "a config path with a space stays one argument, and a missing file is an error"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let (code, _) = run_step(
+        &action_script("aadlint summary"),
+        &[
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_CONFIG", ""),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(&summary).unwrap().starts_with("## aadlint: "));
+    // A report step lets the gate's exit 1 through to the last step, but not an unreadable input.
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(&strict, "fail-on = \"error\"\n").unwrap();
+    let sarif = action_script("aadlint SARIF");
+    let log = repo().join("fixtures/clients/b1_msal_reuse_after_success.log");
+    let missing = repo().join("fixtures/clients/missing.log");
+    let config = strict.to_str().unwrap();
+    let env = [("AADLINT_PATHS", log.to_str().unwrap()), ("AADLINT_CONFIG", config)];
+    let (code, _) = run_step_in(dir.path(), &sarif, &env);
+    assert_eq!(code, 0, "the config's fail-on matches, and the step passes");
+    assert!(std::fs::read_to_string(dir.path().join("aadlint.sarif"))
+        .unwrap()
+        .contains("polled-after-success"));
+    let env = [("AADLINT_PATHS", missing.to_str().unwrap()), ("AADLINT_CONFIG", config)];
+    let (code, _) = run_step_in(dir.path(), &sarif, &env);
+    assert_eq!(code, 2, "an unreadable input fails the step");
+}
+
+#[test]
+fn the_azure_template_steps_gate_annotate_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = run_step(
+        &azure_script("aadlint", dir.path()),
+        &[
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_FAIL_ON", "reused-device-code"),
+            ("AADLINT_CONFIG", ""),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("##vso[task.logissue type=error;sourcepath=fixtures/clients/b1_msal_reuse_after_success.log"),
+        "{out}"
+    );
+    let (code, out) = run_step(
+        &azure_script("aadlint summary", dir.path()),
+        &[("AADLINT_PATHS", TWO_LOGS), ("AADLINT_CONFIG", "")],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("##vso[task.uploadsummary]"), "{out}");
+    assert!(std::fs::read_to_string(dir.path().join("aadlint.md"))
+        .unwrap()
+        .starts_with("## aadlint: "));
+    // The report step fails on an unreadable input (exit 2) instead of hiding it behind `echo`.
+    let (code, out) = run_step(
+        &azure_script("aadlint summary", dir.path()),
+        &[
+            ("AADLINT_PATHS", "fixtures/clients/missing.log"),
+            ("AADLINT_CONFIG", ""),
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(!out.contains("uploadsummary"));
+    let (code, _) = run_step(
+        &azure_script("aadlint SARIF", dir.path()),
+        &[("AADLINT_PATHS", TWO_LOGS), ("AADLINT_CONFIG", "")],
+    );
+    assert_eq!(code, 0);
+    let sarif = std::fs::read_to_string(dir.path().join("CodeAnalysisLogs/aadlint.sarif")).unwrap();
+    assert!(sarif.contains("\"version\": \"2.1.0\""));
+}
