@@ -23,8 +23,9 @@ sarif, github and azure carry every finding and every AADSTS code of severity er
 Exit codes:
   0  scanned; nothing matched --fail-on (or no --fail-on was given)
   1  a finding or code matched --fail-on
-  2  usage error, unknown rule, unreadable input (the rest is still scanned and reported),
-     or the report could not be written";
+  2  usage error (an empty or unknown --fail-on value, a bad config or baseline file), unknown
+     rule, unreadable input (the rest is still scanned and reported), or the report could not be
+     written";
 
 /// Diagnose Microsoft Entra ID (Azure AD) sign-in failures and device code flow bugs from logs.
 #[derive(Parser, Debug)]
@@ -43,7 +44,7 @@ enum Command {
     Explain {
         /// The code, symbolic name or cause id.
         query: String,
-        /// Extra or replacement rules (*.toml) to load.
+        /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
@@ -52,7 +53,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
-        /// Extra or replacement rules (*.toml) to load.
+        /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
@@ -160,6 +161,19 @@ fn load_config(args: &ScanArgs) -> Result<Option<Config>, String> {
                 .map(|(path, shown)| Config::load_as(&path, &shown))
                 .transpose()
         }
+    }
+}
+
+/// The rules folder: `--rules`, else the one the config file found from the working directory
+/// names (what `scan` would load).
+fn rules_dir(given: Option<PathBuf>) -> Result<Option<PathBuf>, String> {
+    if given.is_some() {
+        return Ok(given);
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    match config::discover(&cwd)? {
+        Some((path, shown)) => Ok(Config::load_as(&path, &shown)?.rules),
+        None => Ok(None),
     }
 }
 
@@ -311,7 +325,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             eprintln!("aadlint: wrote the baseline to {}", path.display());
         }
     }
-    for e in &analysis.expired_ignores {
+    for e in analysis.expired_ignores.iter().filter(|_| !args.quiet) {
         eprintln!(
             "aadlint: {}: the ignore entry expired on {} and suppresses nothing now ({})",
             e.source,
@@ -381,7 +395,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Explain { query, rules } => {
-            let catalog = load_catalog(rules.as_ref())?;
+            let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
             match catalog.lookup(&query) {
                 Some(RuleRef::Code(r)) => emit(|out| report::explain_code(r, out))?,
                 Some(RuleRef::Cause(r)) => emit(|out| report::explain_cause(r, out))?,
@@ -394,7 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { format, rules } => {
-            let catalog = load_catalog(rules.as_ref())?;
+            let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
             match format {
                 RulesFormat::Table => emit(|out| {
                     report::rules_table(&catalog, out)?;

@@ -383,3 +383,33 @@ fn ignore_entries_match_by_cause_client_path_and_worker() {
     assert!(!suppressed("path = \"other.log\"\n"));
     assert!(!suppressed("worker = \"nothing-like-it\"\n"));
 }
+
+#[test]
+fn the_config_files_rules_folder_serves_scan_explain_and_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("my-rules")).unwrap();
+    // A code the built-in catalog does not have, added by the project's rules folder.
+    let rule = "code = \"AADSTS9999901\"\nname = \"OurProxyRejected\"\nsummary = \"Our proxy rejected the sign-in\"\ncategory = \"service-side\"\nfixed_by = \"admin\"\nconditional_access = false\nseverity = \"error\"\n";
+    std::fs::write(dir.path().join("my-rules/AADSTS9999901.toml"), rule).unwrap();
+    std::fs::write(
+        dir.path().join("app.log"),
+        "2026-11-27 10:00:00 ERROR AADSTS9999901: proxy said no\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("aadlint.toml"),
+        "rules = \"my-rules\"\nfail-on = \"AADSTS9999901\"\n",
+    )
+    .unwrap();
+    aadlint_in(dir.path())
+        .args(["explain", "OurProxyRejected"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Our proxy rejected the sign-in"));
+    aadlint_in(dir.path()).args(["scan", "app.log"]).assert().code(1);
+    // Without the config file the code is unknown to the catalog, so naming it is a usage error.
+    aadlint_in(dir.path())
+        .args(["scan", "app.log", "--no-config", "--fail-on", "AADSTS9999901"])
+        .assert()
+        .code(2);
+}
