@@ -39,7 +39,7 @@ pub fn analyze(paths: &[String], catalog: &Catalog) -> Analysis {
 pub fn analyze_with_progress(paths: &[String], catalog: &Catalog, progress: &dyn Fn(u64)) -> Analysis {
     let options = scan::ScanOptions {
         layouts: scan::record::Layouts::of(catalog),
-        layout: None,
+        ..Default::default()
     };
     analyze_with(paths, catalog, &options, progress)
 }

@@ -292,7 +292,25 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             )
         })?),
     };
-    let options = aadlint::scan::ScanOptions { layouts, layout };
+    let mut layout_by_path = Vec::new();
+    for l in config.as_ref().map_or(&[][..], |c| &c.layouts[..]) {
+        let index = layouts.find(&l.name).ok_or_else(|| {
+            let known: Vec<&str> = layouts.names().collect();
+            let path = config.as_ref().map_or("", |c| c.path.as_str());
+            format!(
+                "{path}: [[layout]] name {:?}: no such layout; the layouts are: {}",
+                l.name,
+                known.join(", ")
+            )
+        })?;
+        layout_by_path.push((l.matcher(), index));
+    }
+    let options = aadlint::scan::ScanOptions {
+        layouts,
+        layout,
+        layout_by_path,
+        ..Default::default()
+    };
 
     let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
         total_input_bytes(&args.paths)
@@ -419,7 +437,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Layouts { format, rules } => {
-            let catalog = load_catalog(rules.as_ref())?;
+            let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
             match format {
                 RulesFormat::Table => emit(|out| report::layouts_table(&catalog, out))?,
                 RulesFormat::Json => emit(|out| report::layouts_json(&catalog, out))?,

@@ -261,8 +261,7 @@ fn a_baseline_of_the_fixtures_passes_the_gate_and_a_new_problem_still_fails() {
     std::fs::write(&log, text).unwrap();
     let out = scan(&["--baseline", "baseline.toml"]);
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("AADSTS50126"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aadlint: failing: "));
     let report = json_of(&out);
     let code = report["codes"]
         .as_array()
@@ -412,4 +411,63 @@ fn the_config_files_rules_folder_serves_scan_explain_and_the_gate() {
         .args(["scan", "app.log", "--no-config", "--fail-on", "AADSTS9999901"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn layout_entries_pick_the_layout_of_matching_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("fixtures/clients/a1_msal_happy.log"),
+        dir.path().join("a1.log"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("fixtures/clients/a2_azidentity_happy.log"),
+        dir.path().join("a2.log"),
+    )
+    .unwrap();
+    let layouts = |extra: &[&str]| -> Vec<(String, String)> {
+        let out = aadlint_in(dir.path())
+            .args(["scan", ".", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(&out)["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["path"].as_str().unwrap().into(),
+                    i["layout"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect()
+    };
+    let detected = layouts(&["--no-config"]);
+    assert_ne!(detected[0].1, "klog");
+    std::fs::write(
+        dir.path().join("aadlint.toml"),
+        "[[layout]]\npath = \"a1.*\"\nname = \"klog\"\n",
+    )
+    .unwrap();
+    let chosen = layouts(&[]);
+    assert_eq!(chosen[0], ("./a1.log".to_string(), "klog".to_string()));
+    assert_eq!(chosen[1], detected[1], "other inputs keep the detected layout");
+    // --layout on the command line wins over the file.
+    let forced = layouts(&["--layout", "syslog"]);
+    assert!(forced.iter().all(|(_, l)| l == "syslog"), "{forced:?}");
+    std::fs::write(
+        dir.path().join("aadlint.toml"),
+        "[[layout]]\npath = \"a1.*\"\nname = \"klogg\"\n",
+    )
+    .unwrap();
+    aadlint_in(dir.path())
+        .args(["scan", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "aadlint.toml: [[layout]] name \"klogg\": no such layout",
+        ));
 }

@@ -90,6 +90,15 @@ pub struct LayoutOverride {
     pub name: String,
 }
 
+impl LayoutOverride {
+    /// The compiled `path` glob (checked when the file was loaded).
+    pub fn matcher(&self) -> globset::GlobMatcher {
+        globset::Glob::new(&self.path)
+            .unwrap_or_else(|_| globset::Glob::new("").expect("the empty glob is valid"))
+            .compile_matcher()
+    }
+}
+
 /// A loaded config file.
 #[derive(Debug)]
 pub struct Config {
@@ -227,7 +236,7 @@ impl Config {
         let path = path.strip_prefix("./").unwrap_or(path);
         self.layouts
             .iter()
-            .find(|l| globset::Glob::new(&l.path).is_ok_and(|g| g.compile_matcher().is_match(path)))
+            .find(|l| l.matcher().is_match(path))
             .map(|l| l.name.as_str())
     }
 }
