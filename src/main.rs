@@ -257,7 +257,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
     aadlint::input::set_mapping(!args.no_mmap);
-    let mut config = load_config(&args)?;
+    let config = load_config(&args)?;
     let rules = args
         .rules
         .clone()
@@ -269,7 +269,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         Some(c) if args.fail_on.is_empty() && c.has_fail_on() => c.fail_on(&catalog)?,
         _ => gate::parse_fail_on(&args.fail_on, &catalog, "--fail-on")?,
     };
-    let mut ignores = match &mut config {
+    let mut ignores = match &config {
         Some(c) => c.ignore_entries(&catalog)?,
         None => Vec::new(),
     };

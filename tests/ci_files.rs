@@ -96,7 +96,7 @@ fn readme_snippets_are_the_shipped_files() {
 #[test]
 fn the_readme_config_example_is_valid() {
     let text = block_after(&read("README.md"), "<!-- config example -->");
-    let mut config = Config::parse("README.md", text, Path::new(".")).unwrap();
+    let config = Config::parse("README.md", text, Path::new(".")).unwrap();
     let catalog = aadlint::rules::Catalog::builtin();
     assert_eq!(
         config.fail_on(catalog).unwrap().len(),

@@ -12,13 +12,13 @@ use crate::analysis::{Analysis, IgnoreEntryRef};
 use crate::rules::Catalog;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A calendar date, `(year, month, day)`: compares in date order.
 pub type Date = (i32, u32, u32);
 
 /// One `[[ignore]]` entry as written in a file.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEntry {
     cause: Option<String>,
@@ -226,12 +226,9 @@ pub fn apply(analysis: &mut Analysis, entries: &[IgnoreEntry], today: Date) {
         .filter(|e| !e.active(today))
         .map(|e| e.reference.clone())
         .collect();
+    let clients = clients_by_flow(analysis);
     for f in &mut analysis.findings {
-        let client = analysis
-            .flows
-            .iter()
-            .find(|fl| fl.id == f.flow)
-            .and_then(|fl| fl.client.as_deref());
+        let client = clients.get(&f.flow).map(String::as_str);
         let path = f.evidence.first().map_or("", |e| e.path.as_str());
         f.suppressed = active
             .iter()
@@ -258,6 +255,15 @@ pub fn apply(analysis: &mut Analysis, entries: &[IgnoreEntry], today: Date) {
     analysis.summary.suppressed.codes = analysis.codes.iter().filter(|c| c.suppressed.is_some()).count();
 }
 
+/// The client library of each flow that has one, by flow id.
+fn clients_by_flow(analysis: &Analysis) -> HashMap<String, String> {
+    analysis
+        .flows
+        .iter()
+        .filter_map(|f| Some((f.id.clone(), f.client.clone()?)))
+        .collect()
+}
+
 /// A TOML basic string holding `s`.
 fn toml_string(s: &str) -> String {
     serde_json::to_string(s)
@@ -268,13 +274,10 @@ fn toml_string(s: &str) -> String {
 /// A baseline of `analysis`: one entry per unsuppressed finding (cause, client, input) and one per
 /// unsuppressed code and input it was seen in, sorted, each with `reason`.
 pub fn baseline(analysis: &Analysis, reason: &str) -> String {
+    let clients = clients_by_flow(analysis);
     let mut findings = BTreeSet::new();
     for f in analysis.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let client = analysis
-            .flows
-            .iter()
-            .find(|fl| fl.id == f.flow)
-            .and_then(|fl| fl.client.clone());
+        let client = clients.get(&f.flow).cloned();
         let path = f.evidence.first().map(|e| e.path.clone());
         findings.insert((f.cause.clone(), client, path));
     }

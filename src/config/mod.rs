@@ -221,13 +221,10 @@ impl Config {
     }
 
     /// The `[[ignore]]` entries, checked against `catalog`.
-    pub fn ignore_entries(&mut self, catalog: &Catalog) -> Result<Vec<IgnoreEntry>, String> {
-        std::mem::take(&mut self.raw_ignore)
-            .into_iter()
-            .map(|e| {
-                let offset = e.span().start;
-                IgnoreEntry::parse(e.into_inner(), &self.path, &self.text, offset, catalog)
-            })
+    pub fn ignore_entries(&self, catalog: &Catalog) -> Result<Vec<IgnoreEntry>, String> {
+        self.raw_ignore
+            .iter()
+            .map(|e| IgnoreEntry::parse(e.get_ref().clone(), &self.path, &self.text, e.span().start, catalog))
             .collect()
     }
 
@@ -251,7 +248,7 @@ mod tests {
 
     #[test]
     fn every_key_is_read() {
-        let mut c = parse(
+        let c = parse(
             "fail-on = [\"error\", \"AADSTS50076\"]\nformat = \"SARIF\"\nrules = \"r\"\ninclude = [\"*.log\"]\n\
              extend-exclude = [\"old/**\"]\n[[layout]]\npath = \"svc/*.jsonl\"\nname = \"msal-json\"\n\
              [[ignore]]\ncode = \"50076\"\nreason = \"MFA is expected\"\n",
