@@ -218,14 +218,24 @@ fn the_action_steps_gate_annotate_and_report() {
         &gate,
         &[
             ("AADLINT_PATHS", TWO_LOGS),
-            ("AADLINT_FAIL_ON", ""),
+            ("AADLINT_FAIL_ON", "config"),
             ("AADLINT_CONFIG", ""),
         ],
     );
-    assert_eq!(code, 0, "no fail-on, no config: annotations only");
+    assert_eq!(code, 0, "the default: the config file's fail-on, and there is none");
     assert!(
         out.contains("::error file=fixtures/clients/b1_msal_reuse_after_success.log"),
         "{out}"
+    );
+    let empty = [
+        ("AADLINT_PATHS", TWO_LOGS),
+        ("AADLINT_FAIL_ON", ""),
+        ("AADLINT_CONFIG", ""),
+    ];
+    assert_eq!(
+        run_step(&gate, &empty).0,
+        2,
+        "an empty fail-on (an unset variable) is an error"
     );
     let (code, _) = run_step(
         &gate,
@@ -282,6 +292,20 @@ fn the_action_steps_gate_annotate_and_report() {
 #[test]
 fn the_azure_template_steps_gate_annotate_and_report() {
     let dir = tempfile::tempdir().unwrap();
+    let gate = azure_script("aadlint", dir.path());
+    let env = |fail_on| {
+        [
+            ("AADLINT_PATHS", TWO_LOGS),
+            ("AADLINT_FAIL_ON", fail_on),
+            ("AADLINT_CONFIG", ""),
+        ]
+    };
+    assert_eq!(
+        run_step(&gate, &env("config")).0,
+        0,
+        "the default: no config file, no gate"
+    );
+    assert_eq!(run_step(&gate, &env("")).0, 2, "an empty failOn is an error");
     let (code, out) = run_step(
         &azure_script("aadlint", dir.path()),
         &[

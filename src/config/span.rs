@@ -15,4 +15,3 @@ pub fn toml_error(path: &str, text: &str, e: &toml::de::Error) -> String {
         None => format!("{path}: {}", e.message().trim()),
     }
 }
-
