@@ -12,7 +12,7 @@
 //!
 //! [[layout]]                       # the record layout of some inputs
 //! path = "services/*.jsonl"
-//! name = "msal-json"
+//! name = "structlog-json"
 //!
 //! [[ignore]]                       # see the `ignore` module
 //! cause = "device-code-in-automation"
@@ -250,14 +250,14 @@ mod tests {
     fn every_key_is_read() {
         let c = parse(
             "fail-on = [\"error\", \"AADSTS50076\"]\nformat = \"SARIF\"\nrules = \"r\"\ninclude = [\"*.log\"]\n\
-             extend-exclude = [\"old/**\"]\n[[layout]]\npath = \"svc/*.jsonl\"\nname = \"msal-json\"\n\
+             extend-exclude = [\"old/**\"]\n[[layout]]\npath = \"svc/*.jsonl\"\nname = \"structlog-json\"\n\
              [[ignore]]\ncode = \"50076\"\nreason = \"MFA is expected\"\n",
         )
         .unwrap();
         assert_eq!(c.format, Some(Format::Sarif));
         assert_eq!(c.rules.as_deref(), Some(Path::new("/repo/r")));
         assert_eq!(c.fail_on(Catalog::builtin()).unwrap().len(), 2);
-        assert_eq!(c.layout_for("./svc/a.jsonl"), Some("msal-json"));
+        assert_eq!(c.layout_for("./svc/a.jsonl"), Some("structlog-json"));
         assert_eq!(c.layout_for("svc/a.log"), None);
         assert_eq!(c.ignore_entries(Catalog::builtin()).unwrap().len(), 1);
         assert!(c.select.admits(Path::new("a.log"), Path::new("x/a.log")));
