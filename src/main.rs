@@ -269,10 +269,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         Some(c) if args.fail_on.is_empty() && c.has_fail_on() => c.fail_on(&catalog)?,
         _ => gate::parse_fail_on(&args.fail_on, &catalog, "--fail-on")?,
     };
-    let mut ignores = match &config {
+    let config_ignores = match &config {
         Some(c) => c.ignore_entries(&catalog)?,
         None => Vec::new(),
     };
+    let mut ignores = config_ignores.clone();
     if let Some(path) = &args.baseline {
         ignores.extend(ignore::load_baseline(path, &catalog)?);
     }
@@ -335,8 +336,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let today = ignore::today();
     ignore::apply(&mut analysis, &ignores, today);
     if let Some(path) = &args.write_baseline {
-        let text = ignore::baseline(&analysis, "accepted when the baseline was written");
+        // The --baseline being rewritten: what it suppresses is written again, with its reasons.
+        let old = args.baseline.as_ref().map(|p| format!("{}:", p.display()));
+        let rewritten = |r: &aadlint::analysis::IgnoreEntryRef| old.as_ref().is_some_and(|o| r.source.starts_with(o));
+        let text = ignore::baseline(&analysis, "accepted when the baseline was written", &rewritten);
         std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        ignores = config_ignores;
         ignores.extend(ignore::load_baseline(path, &catalog)?);
         ignore::apply(&mut analysis, &ignores, today);
         if !args.quiet {

@@ -471,3 +471,54 @@ fn layout_entries_pick_the_layout_of_matching_inputs() {
             "aadlint.toml: [[layout]] name \"klogg\": no such layout",
         ));
 }
+
+#[test]
+fn rewriting_a_baseline_keeps_reasons_and_leaves_the_config_files_entries_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join(REUSED), dir.path().join("a.log")).unwrap();
+    std::fs::copy(repo().join(BAD_PASSWORD), dir.path().join("b.log")).unwrap();
+    let run = |args: &[&str]| aadlint_in(dir.path()).args(["scan", ".", "-q"]).args(args).assert();
+    run(&["--write-baseline", "base.toml"]).code(0);
+    let path = dir.path().join("base.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let entry = "code = \"AADSTS50126\"\npath = \"b.log\"\nreason = \"accepted when the baseline was written\"\n";
+    assert!(text.contains(entry), "{text}");
+    let edited = text.replace(
+        entry,
+        "code = \"AADSTS50126\"\npath = \"b.log\"\nreason = \"the test tenant's locked account\"\nexpires = 2999-12-31\n",
+    );
+    std::fs::write(&path, edited).unwrap();
+    std::fs::write(
+        dir.path().join("aadlint.toml"),
+        "[[ignore]]\ncause = \"polled-after-success\"\nreason = \"known, fixed in the next release\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("fixtures/real/019_azcli-adal-multitenant-50076-suberror.log"),
+        dir.path().join("c.log"),
+    )
+    .unwrap();
+    run(&["--baseline", "base.toml", "--write-baseline", "base.toml"]).code(0);
+    let rewritten = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        rewritten.contains("path = \"b.log\"\nreason = \"the test tenant's locked account\"\nexpires = 2999-12-31\n"),
+        "{rewritten}"
+    );
+    assert!(
+        rewritten.contains("code = \"AADSTS50076\"\npath = \"c.log\""),
+        "the new problem is added"
+    );
+    assert!(
+        !rewritten.contains("polled-after-success"),
+        "the config file's entry covers it"
+    );
+    run(&["--baseline", "base.toml", "--fail-on", "info"]).code(0);
+    run(&[
+        "--no-config",
+        "--baseline",
+        "base.toml",
+        "--fail-on",
+        "polled-after-success",
+    ])
+    .code(1);
+}

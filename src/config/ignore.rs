@@ -12,7 +12,7 @@ use crate::analysis::{Analysis, IgnoreEntryRef};
 use crate::rules::Catalog;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A calendar date, `(year, month, day)`: compares in date order.
 pub type Date = (i32, u32, u32);
@@ -271,23 +271,36 @@ fn toml_string(s: &str) -> String {
         .replace('\u{7f}', "\\u007F")
 }
 
-/// A baseline of `analysis`: one entry per unsuppressed finding (cause, client, input) and one per
-/// unsuppressed code and input it was seen in, sorted, each with `reason`.
-pub fn baseline(analysis: &Analysis, reason: &str) -> String {
+/// A baseline of `analysis`: one entry per finding (cause, client, input) and one per code and
+/// input it was seen in, sorted. What another entry suppresses (the config file's) is left out;
+/// what an entry of the baseline being rewritten suppresses (`rewritten` says which) is written
+/// again with that entry's reason and expiry; anything else gets `reason`.
+pub fn baseline(analysis: &Analysis, reason: &str, rewritten: &dyn Fn(&IgnoreEntryRef) -> bool) -> String {
+    // The reason and expiry an item is written with, or `None` to leave it out.
+    let why = |suppressed: &Option<IgnoreEntryRef>| match suppressed {
+        None => Some((reason.to_string(), None)),
+        Some(r) if rewritten(r) => Some((r.reason.clone(), r.expires.clone())),
+        Some(_) => None,
+    };
     let clients = clients_by_flow(analysis);
-    let mut findings = BTreeSet::new();
-    for f in analysis.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let client = clients.get(&f.flow).cloned();
-        let path = f.evidence.first().map(|e| e.path.clone());
-        findings.insert((f.cause.clone(), client, path));
-    }
-    let mut codes = BTreeSet::new();
-    for c in analysis.codes.iter().filter(|c| c.suppressed.is_none()) {
-        for l in &c.locations {
-            codes.insert((c.code.clone(), l.path.clone()));
+    let mut findings = BTreeMap::new();
+    for f in &analysis.findings {
+        if let Some(why) = why(&f.suppressed) {
+            let client = clients.get(&f.flow).cloned();
+            let path = f.evidence.first().map(|e| e.path.clone());
+            findings.entry((f.cause.clone(), client, path)).or_insert(why);
         }
-        if c.locations.is_empty() {
-            codes.insert((c.code.clone(), String::new()));
+    }
+    let mut codes = BTreeMap::new();
+    for c in &analysis.codes {
+        if let Some(why) = why(&c.suppressed) {
+            let mut paths: Vec<String> = c.locations.iter().map(|l| l.path.clone()).collect();
+            if paths.is_empty() {
+                paths.push(String::new());
+            }
+            for path in paths {
+                codes.entry((c.code.clone(), path)).or_insert_with(|| why.clone());
+            }
         }
     }
     let mut out = String::from(
@@ -296,14 +309,19 @@ pub fn baseline(analysis: &Analysis, reason: &str) -> String {
          # they stay in the report, marked suppressed, and never fail --fail-on. Add `expires = YYYY-MM-DD`\n\
          # to an entry to have it stop matching after that day.\n",
     );
-    let reason = toml_string(reason);
     let path_line = |p: &str| {
         format!(
             "path = {}\n",
             toml_string(&globset::escape(p.strip_prefix("./").unwrap_or(p)))
         )
     };
-    for (cause, client, path) in &findings {
+    let tail = |(reason, expires): &(String, Option<String>)| {
+        let expires = expires
+            .as_ref()
+            .map_or_else(String::new, |d| format!("expires = {d}\n"));
+        format!("reason = {}\n{expires}", toml_string(reason))
+    };
+    for ((cause, client, path), why) in &findings {
         out.push_str(&format!("\n[[ignore]]\ncause = {}\n", toml_string(cause)));
         if let Some(client) = client {
             out.push_str(&format!("client = {}\n", toml_string(client)));
@@ -311,14 +329,14 @@ pub fn baseline(analysis: &Analysis, reason: &str) -> String {
         if let Some(path) = path {
             out.push_str(&path_line(path));
         }
-        out.push_str(&format!("reason = {reason}\n"));
+        out.push_str(&tail(why));
     }
-    for (code, path) in &codes {
+    for ((code, path), why) in &codes {
         out.push_str(&format!("\n[[ignore]]\ncode = {}\n", toml_string(code)));
         if !path.is_empty() {
             out.push_str(&path_line(path));
         }
-        out.push_str(&format!("reason = {reason}\n"));
+        out.push_str(&tail(why));
     }
     out
 }
