@@ -120,8 +120,8 @@ struct ScanArgs {
     /// Suppress the findings and codes this baseline file lists (written by --write-baseline).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Write every unsuppressed finding and code as an ignore entry to FILE (a baseline), then
-    /// report with them suppressed.
+    /// Write the findings and codes as ignore entries to FILE (a baseline), then report with them
+    /// suppressed. With --baseline, entries still in use keep their reason and expiry.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
     /// Scan threads (default: one per core). The report is identical at any count.

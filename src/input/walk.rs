@@ -26,9 +26,10 @@ pub struct Select {
 }
 
 /// Files a directory walk skips unless the config file's `exclude` says otherwise: documents,
-/// label tables, configuration (`aadlint.toml`, rule files), source code, pictures and archives
-/// that are not gzip logs.
+/// label tables, configuration (`aadlint.toml`, rule files, baselines), reports (`*.sarif`, which
+/// quote log lines), source code, pictures and archives that are not gzip logs.
 pub const DEFAULT_EXCLUDE: &[&str] = &[
+    "*.sarif",
     "*.md",
     "*.markdown",
     "*.rst",
