@@ -228,8 +228,8 @@ fn progress_total(stderr_tty: bool, quiet: bool, ci: bool, measure: impl FnOnce(
 }
 
 /// The size on disk of every file the paths name (directories walked; stdin counts 0).
-fn total_input_bytes(paths: &[String]) -> u64 {
-    aadlint::input::expand(paths)
+fn total_input_bytes(paths: &[String], select: &aadlint::input::Select) -> u64 {
+    aadlint::input::expand_selected(paths, select)
         .iter()
         .filter_map(|p| match &p.origin {
             aadlint::input::Origin::File(path) if p.error.is_none() => std::fs::metadata(path).ok(),
@@ -248,6 +248,80 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// How inputs are read: the layouts of `catalog`, `--layout`, and the config file's `[[layout]]`
+/// entries. An unknown layout name is an error that lists the layouts.
+fn scan_options(
+    catalog: &Catalog,
+    layout: Option<&str>,
+    config: Option<&Config>,
+) -> Result<aadlint::scan::ScanOptions, String> {
+    let layouts = aadlint::scan::record::Layouts::of(catalog);
+    let find = |name: &str, what: &str| {
+        layouts.find(name).ok_or_else(|| {
+            let known: Vec<&str> = layouts.names().collect();
+            format!(
+                "{what}: no layout named {name:?}; the layouts are: {}",
+                known.join(", ")
+            )
+        })
+    };
+    let layout = layout.map(|name| find(name, "--layout")).transpose()?;
+    let mut layout_by_path = Vec::new();
+    if let Some(c) = config {
+        for l in &c.layouts {
+            layout_by_path.push((l.matcher(), find(&l.name, &format!("{}: [[layout]] name", c.path))?));
+        }
+    }
+    Ok(aadlint::scan::ScanOptions {
+        layouts,
+        layout,
+        layout_by_path,
+        ..Default::default()
+    })
+}
+
+/// Applies the ignore entries (the config file's, then `--baseline`'s) to `analysis`; with
+/// `--write-baseline`, writes the baseline and applies it instead of `--baseline`.
+fn suppress(
+    analysis: &mut aadlint::analysis::Analysis,
+    args: &ScanArgs,
+    config: Option<&Config>,
+    catalog: &Catalog,
+) -> Result<(), String> {
+    let config_ignores = config
+        .map(|c| c.ignore_entries(catalog))
+        .transpose()?
+        .unwrap_or_default();
+    let mut ignores = config_ignores.clone();
+    if let Some(path) = &args.baseline {
+        ignores.extend(ignore::load_baseline(path, catalog)?);
+    }
+    let today = ignore::today();
+    ignore::apply(analysis, &ignores, today);
+    if let Some(path) = &args.write_baseline {
+        // The --baseline being rewritten: what it suppresses is written again, with its reasons.
+        let old = args.baseline.as_ref().map(|p| format!("{}:", p.display()));
+        let rewritten = |r: &aadlint::analysis::IgnoreEntryRef| old.as_ref().is_some_and(|o| r.source.starts_with(o));
+        let text = ignore::baseline(analysis, "accepted when the baseline was written", &rewritten);
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        ignores = config_ignores;
+        ignores.extend(ignore::load_baseline(path, catalog)?);
+        ignore::apply(analysis, &ignores, today);
+        if !args.quiet {
+            eprintln!("aadlint: wrote the baseline to {}", path.display());
+        }
+    }
+    for e in analysis.expired_ignores.iter().filter(|_| !args.quiet) {
+        eprintln!(
+            "aadlint: {}: the ignore entry expired on {} and suppresses nothing now ({})",
+            e.source,
+            e.expires.as_deref().unwrap_or_default(),
+            e.reason
+        );
+    }
+    Ok(())
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
@@ -269,52 +343,15 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         Some(c) if args.fail_on.is_empty() && c.has_fail_on() => c.fail_on(&catalog)?,
         _ => gate::parse_fail_on(&args.fail_on, &catalog, "--fail-on")?,
     };
-    let config_ignores = match &config {
-        Some(c) => c.ignore_entries(&catalog)?,
-        None => Vec::new(),
-    };
-    let mut ignores = config_ignores.clone();
-    if let Some(path) = &args.baseline {
-        ignores.extend(ignore::load_baseline(path, &catalog)?);
-    }
     let format = args
         .format
         .or(config.as_ref().and_then(|c| c.format))
         .unwrap_or(Format::Table);
     let select = config.as_ref().map(|c| c.select.clone()).unwrap_or_default();
-    let layouts = aadlint::scan::record::Layouts::of(&catalog);
-    let layout = match &args.layout {
-        None => None,
-        Some(name) => Some(layouts.find(name).ok_or_else(|| {
-            let known: Vec<&str> = layouts.names().collect();
-            format!(
-                "--layout: no layout named {name:?}; the layouts are: {}",
-                known.join(", ")
-            )
-        })?),
-    };
-    let mut layout_by_path = Vec::new();
-    for l in config.as_ref().map_or(&[][..], |c| &c.layouts[..]) {
-        let index = layouts.find(&l.name).ok_or_else(|| {
-            let known: Vec<&str> = layouts.names().collect();
-            let path = config.as_ref().map_or("", |c| c.path.as_str());
-            format!(
-                "{path}: [[layout]] name {:?}: no such layout; the layouts are: {}",
-                l.name,
-                known.join(", ")
-            )
-        })?;
-        layout_by_path.push((l.matcher(), index));
-    }
-    let options = aadlint::scan::ScanOptions {
-        layouts,
-        layout,
-        layout_by_path,
-        ..Default::default()
-    };
+    let options = scan_options(&catalog, args.layout.as_deref(), config.as_ref())?;
 
     let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
-        total_input_bytes(&args.paths)
+        total_input_bytes(&args.paths, &select)
     });
     let analysis = if let Some(total) = total {
         let bar = progress_bar(total);
@@ -333,29 +370,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|_| {})
     };
     let mut analysis = analysis;
-    let today = ignore::today();
-    ignore::apply(&mut analysis, &ignores, today);
-    if let Some(path) = &args.write_baseline {
-        // The --baseline being rewritten: what it suppresses is written again, with its reasons.
-        let old = args.baseline.as_ref().map(|p| format!("{}:", p.display()));
-        let rewritten = |r: &aadlint::analysis::IgnoreEntryRef| old.as_ref().is_some_and(|o| r.source.starts_with(o));
-        let text = ignore::baseline(&analysis, "accepted when the baseline was written", &rewritten);
-        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        ignores = config_ignores;
-        ignores.extend(ignore::load_baseline(path, &catalog)?);
-        ignore::apply(&mut analysis, &ignores, today);
-        if !args.quiet {
-            eprintln!("aadlint: wrote the baseline to {}", path.display());
-        }
-    }
-    for e in analysis.expired_ignores.iter().filter(|_| !args.quiet) {
-        eprintln!(
-            "aadlint: {}: the ignore entry expired on {} and suppresses nothing now ({})",
-            e.source,
-            e.expires.as_deref().unwrap_or_default(),
-            e.reason
-        );
-    }
+    suppress(&mut analysis, &args, config.as_ref(), &catalog)?;
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
     }

@@ -468,7 +468,7 @@ fn layout_entries_pick_the_layout_of_matching_inputs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "aadlint.toml: [[layout]] name \"klogg\": no such layout",
+            "aadlint.toml: [[layout]] name: no layout named \"klogg\"",
         ));
 }
 
