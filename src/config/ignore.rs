@@ -103,7 +103,12 @@ impl IgnoreEntry {
         let expires = raw
             .expires
             .map(|v| {
-                parse_date(&v).ok_or_else(|| err(format!("`expires` = {v:?}: expected a date such as 2026-12-31")))
+                parse_date(&v).ok_or_else(|| {
+                    let given = v
+                        .as_str()
+                        .map_or_else(|| format!("a {}", v.type_str()), |t| format!("{t:?}"));
+                    err(format!("`expires` is {given}: expected a date such as 2026-12-31"))
+                })
             })
             .transpose()?;
         let (line, _) = span::line_col(text, offset);
@@ -132,7 +137,7 @@ impl IgnoreEntry {
     }
 
     fn matches_finding(&self, cause: &str, client: Option<&str>, path: &str, workers: &[String]) -> bool {
-        self.target == Target::Cause(cause.to_string())
+        matches!(&self.target, Target::Cause(c) if c == cause)
             && self
                 .client
                 .as_deref()
@@ -145,7 +150,7 @@ impl IgnoreEntry {
     }
 
     fn matches_code(&self, code: &str, path: &str) -> bool {
-        self.target == Target::Code(code.to_string())
+        matches!(&self.target, Target::Code(c) if c == code)
             && self.client.is_none()
             && self.worker.is_none()
             && self.path_matches(path)
