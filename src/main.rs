@@ -339,8 +339,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     // The rules are parsed while the scanner's patterns are built.
     let (catalog, ()) = rayon::join(|| load_catalog(rules.as_ref()), aadlint::scan::prepare);
     let catalog = catalog?;
-    let fail_on = match &config {
-        Some(c) if args.fail_on.is_empty() && c.has_fail_on() => c.fail_on(&catalog)?,
+    // The file's fail-on is checked even when --fail-on replaces it: a broken file is an error.
+    let config_fail_on = config.as_ref().map(|c| c.fail_on(&catalog)).transpose()?;
+    let fail_on = match config_fail_on {
+        Some(values) if args.fail_on.is_empty() => values,
         _ => gate::parse_fail_on(&args.fail_on, &catalog, "--fail-on")?,
     };
     let format = args

@@ -159,6 +159,18 @@ fn config_errors_name_the_file_line_and_column() {
 }
 
 #[test]
+fn a_broken_config_fail_on_is_an_error_even_when_the_command_line_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join(REUSED), dir.path().join("app.log")).unwrap();
+    std::fs::write(dir.path().join("aadlint.toml"), "fail-on = \"eror\"\n").unwrap();
+    aadlint_in(dir.path())
+        .args(["scan", "app.log", "--fail-on", "error"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("aadlint.toml:1:11: fail-on \"eror\""));
+}
+
+#[test]
 fn folder_scans_skip_non_logs_and_follow_include_and_exclude() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");

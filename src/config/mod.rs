@@ -204,11 +204,6 @@ impl Config {
         })
     }
 
-    /// Whether the file sets `fail-on`.
-    pub fn has_fail_on(&self) -> bool {
-        !self.fail_on.is_empty()
-    }
-
     /// `fail-on`, checked against `catalog`; an invalid value is an error at its position.
     pub fn fail_on(&self, catalog: &Catalog) -> Result<Vec<FailOn>, String> {
         let mut out = Vec::new();
