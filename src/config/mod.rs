@@ -259,6 +259,9 @@ mod tests {
         assert!(!c.select.admits(Path::new("a.txt"), Path::new("x/a.txt")));
         assert!(!c.select.admits(Path::new("old/a.log"), Path::new("x/old/a.log")));
         assert!(!c.select.admits(Path::new("LABELS.tsv"), Path::new("x/LABELS.tsv")));
+        let under_logs = parse("include = [\"logs/*.log\"]\n").unwrap();
+        assert!(under_logs.select.admits(Path::new("a.log"), Path::new("./logs/a.log")));
+        assert!(!under_logs.select.admits(Path::new("a.log"), Path::new("./old/a.log")));
     }
 
     #[test]

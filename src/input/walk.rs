@@ -77,6 +77,7 @@ impl Select {
 
     /// Whether a file found at `relative` under a walked directory (reported as `shown`) is read.
     pub fn admits(&self, relative: &Path, shown: &Path) -> bool {
+        let shown = shown.strip_prefix(".").unwrap_or(shown);
         let hit = |set: &GlobSet| set.is_match(relative) || set.is_match(shown);
         self.include.as_ref().is_none_or(hit) && !hit(&self.exclude)
     }
