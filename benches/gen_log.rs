@@ -21,7 +21,8 @@ const USAGE: &str = "usage: gen_log [--size SIZE] [--density FRACTION] [--seed N
   --density  auth lines per line (default 0.005)
   --seed     u64 seed (default 1)
   --out      log file, - for stdout (default -)
-  --truth    where to write the truth JSON (default: none)";
+  --truth    where to write the truth JSON (default: none)
+  --pace     clock speed between application lines, ~N ms per line (default 1); 240 makes 2MiB span about an hour";
 
 struct Args {
     size: u64,
@@ -29,6 +30,7 @@ struct Args {
     seed: u64,
     out: String,
     truth: Option<String>,
+    pace: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 1,
         out: "-".into(),
         truth: None,
+        pace: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -76,6 +79,14 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => a.out = value()?,
             "--truth" => a.truth = Some(value()?),
+            "--pace" => {
+                let v = value()?;
+                a.pace = v
+                    .parse()
+                    .ok()
+                    .filter(|&p| p >= 1)
+                    .ok_or_else(|| format!("--pace {v:?}: expected a whole number of at least 1"))?;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -86,10 +97,10 @@ fn run(a: &Args) -> io::Result<synth::Truth> {
     if a.out == "-" {
         let stdout = io::stdout();
         let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());
-        synth::generate(&mut w, a.size, a.density, a.seed)
+        synth::generate_paced(&mut w, a.size, a.density, a.seed, a.pace)
     } else {
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&a.out)?);
-        synth::generate(&mut w, a.size, a.density, a.seed)
+        synth::generate_paced(&mut w, a.size, a.density, a.seed, a.pace)
     }
 }
 

@@ -31,6 +31,7 @@ fn main() {
         color: false,
         width: 100,
         root: None,
+        ..Default::default()
     };
     let mut json = Vec::new();
     aadlint::report::render(&analysis, aadlint::report::Format::Json, style, &mut json).expect("the report renders");

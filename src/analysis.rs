@@ -1,12 +1,67 @@
 //! The result of a run: one in-memory document that every renderer renders. Its serde form is
 //! the `--format json` contract (schema version [`SCHEMA_VERSION`]): fields may be added, never
 //! renamed.
+//!
+//! Version 2 changed what `codes[].failures` counts (pending states are not failures) and added
+//! RFC 3339 times, worker objects and the time series; the version-1 fields it replaces
+//! (`first_timestamp`, `last_timestamp`, `workers` as strings) stay for this version.
 
-use crate::model::{InputSummary, Severity};
-use serde::Serialize;
+use crate::model::{InputSummary, Severity, Timestamp};
+use serde::{Serialize, Serializer};
 
 /// Bumped on any breaking change of the JSON report.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Milliseconds in 366 days: a time before this lies in 1970, which is what the scanner gives a
+/// timestamp written without its year (syslog, klog). Such a time orders lines but names no
+/// instant.
+const YEARLESS_BEFORE: i64 = 366 * 86_400_000;
+
+/// An instant, in milliseconds since the Unix epoch, UTC. Serialised as RFC 3339
+/// (`2026-11-27T10:04:14.420Z`, or `2026-11-27T10:04:14Z` on a whole second).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UtcTime(pub i64);
+
+impl UtcTime {
+    /// The instant a log timestamp names, when its date (year included) is known.
+    pub fn of(t: &Timestamp) -> Option<UtcTime> {
+        t.millis.and_then(UtcTime::from_millis)
+    }
+
+    /// The instant `millis` after the epoch, unless it is a time without a year (see
+    /// [`YEARLESS_BEFORE`]).
+    pub fn from_millis(millis: i64) -> Option<UtcTime> {
+        (millis >= YEARLESS_BEFORE).then_some(UtcTime(millis))
+    }
+
+    /// RFC 3339 in UTC: `2026-11-27T10:04:14.420Z` (the fraction only when there is one).
+    pub fn rfc3339(self) -> String {
+        crate::scan::time::rfc3339(self.0)
+    }
+}
+
+impl Serialize for UtcTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// Who wrote a line, field by field (the object form of a worker label).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkerInfo {
+    /// The input the lines came from.
+    pub input: String,
+    /// Host, machine or pod name, when the lines name one.
+    pub host: Option<String>,
+    /// Process name, when the lines name one.
+    pub process: Option<String>,
+    /// Process id, when the lines name one.
+    pub pid: Option<String>,
+    /// Thread name or id, when the lines name one.
+    pub thread: Option<String>,
+    /// The same worker as one label (`app.log[pid 42 MainThread]`), as `workers` lists it.
+    pub label: String,
+}
 
 /// How many evidence lines a finding keeps.
 pub const MAX_EVIDENCE: usize = 8;
@@ -86,6 +141,111 @@ impl Analysis {
     }
 }
 
+/// Counts over time for dashboards: failures per code and findings per cause, per bucket.
+#[derive(Clone, Debug, Serialize)]
+pub struct Series {
+    /// The bucket size: `1m`, `5m`, `1h`, `1d`, ...
+    pub bucket: String,
+    /// The bucket size in seconds.
+    pub bucket_seconds: u64,
+    /// One point per kind, key and bucket with a count, by kind, key and time.
+    pub points: Vec<SeriesPoint>,
+    /// What could not be placed in time (no timestamp, or one without its date), per kind and
+    /// key.
+    pub untimed: Vec<SeriesTotal>,
+}
+
+/// A count in one bucket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeriesPoint {
+    /// The start of the bucket, RFC 3339 UTC; buckets are aligned on the epoch (a `1h` bucket
+    /// starts on the hour).
+    pub time: UtcTime,
+    /// `code` (failures of an AADSTS code) or `cause` (findings of a root cause).
+    pub kind: &'static str,
+    /// The code (`AADSTS50076`) or cause id.
+    pub key: String,
+    /// Failures of the code, or findings of the cause (by the time of their first line), that
+    /// fall in the bucket.
+    pub count: u64,
+}
+
+/// A count that has no time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeriesTotal {
+    /// `code` or `cause`.
+    pub kind: &'static str,
+    /// The code or cause id.
+    pub key: String,
+    /// Failures or findings without a known time.
+    pub count: u64,
+}
+
+/// `1m`, `5m`, `1h`, `1d` for a bucket of that many minutes.
+fn bucket_name(minutes: u32) -> String {
+    if minutes % 1440 == 0 {
+        format!("{}d", minutes / 1440)
+    } else if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes}m")
+    }
+}
+
+impl Analysis {
+    /// The time series at `bucket_minutes` per bucket: for every code its failures (pending
+    /// codes have none), for every cause its findings. Points plus untimed add up to
+    /// `codes[].failures` and to the findings of each cause.
+    pub fn series(&self, bucket_minutes: u32) -> Series {
+        use std::collections::BTreeMap;
+        let size = i64::from(bucket_minutes.max(1));
+        let mut points: BTreeMap<(&'static str, &str, i64), u64> = BTreeMap::new();
+        let mut untimed: BTreeMap<(&'static str, &str), u64> = BTreeMap::new();
+        for c in self.codes.iter().filter(|c| !c.pending) {
+            for &(minute, n) in &c.per_minute {
+                *points
+                    .entry(("code", &c.code, minute.div_euclid(size) * size))
+                    .or_default() += n;
+            }
+            if c.untimed > 0 {
+                *untimed.entry(("code", &c.code)).or_default() += c.untimed;
+            }
+        }
+        for f in &self.findings {
+            match f.first_time {
+                Some(t) => {
+                    let minute = t.0.div_euclid(60_000);
+                    *points
+                        .entry(("cause", &f.cause, minute.div_euclid(size) * size))
+                        .or_default() += 1;
+                }
+                None => *untimed.entry(("cause", &f.cause)).or_default() += 1,
+            }
+        }
+        Series {
+            bucket: bucket_name(bucket_minutes.max(1)),
+            bucket_seconds: size as u64 * 60,
+            points: points
+                .into_iter()
+                .map(|((kind, key, minute), count)| SeriesPoint {
+                    time: UtcTime(minute * 60_000),
+                    kind,
+                    key: key.to_string(),
+                    count,
+                })
+                .collect(),
+            untimed: untimed
+                .into_iter()
+                .map(|((kind, key), count)| SeriesTotal {
+                    kind,
+                    key: key.to_string(),
+                    count,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Name and version of the tool.
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
@@ -117,8 +277,11 @@ pub struct Summary {
     pub lines: u64,
     /// Distinct codes.
     pub codes: usize,
-    /// Distinct failures over all codes.
+    /// Distinct failures over all codes (the sum of `codes[].failures`: pending states excluded).
     pub failures: usize,
+    /// Distinct responses of pending states over all codes (AADSTS70016): normal steps of a
+    /// device code flow, not failures.
+    pub pending: usize,
     /// Device code flows.
     pub flows: usize,
     /// Findings, by severity (suppressed ones included).
@@ -158,7 +321,12 @@ pub struct CodeSummary {
     pub occurrences: u64,
     /// Mentions as bare numbers in an Entra context (`"error_codes":[...]`).
     pub bare_occurrences: u64,
-    /// Distinct failures: one failure printed several times counts once.
+    /// Distinct events: one failure (or pending response) printed several times counts once.
+    pub events: u64,
+    /// True for codes that report a pending state (AADSTS70016, `authorization_pending`): their
+    /// events are normal steps of a flow and count as no failure.
+    pub pending: bool,
+    /// Distinct failures: `events`, or 0 for a pending code.
     pub failures: u64,
     /// True when there were too many trace ids to remember them all: `failures` then counts
     /// each record once.
@@ -171,6 +339,13 @@ pub struct CodeSummary {
     pub locations: Vec<CodeLocation>,
     /// How many lines mention the code in all.
     pub locations_total: u64,
+    /// Events by the minute they happened (minutes since the Unix epoch, UTC), for the time
+    /// series; only minutes with a known date.
+    #[serde(skip)]
+    pub per_minute: Vec<(i64, u64)>,
+    /// Events whose time is unknown (no timestamp, or one without a year).
+    #[serde(skip)]
+    pub untimed: u64,
     /// The ignore entry that suppresses the code: it is reported but never fails `--fail-on`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<IgnoreEntryRef>,
@@ -187,8 +362,10 @@ pub struct CodeLocation {
     pub trace_id: Option<String>,
     /// Correlation id of the record.
     pub correlation_id: Option<String>,
-    /// Timestamp of the record.
+    /// Timestamp of the record, as written in the log.
     pub timestamp: Option<String>,
+    /// The same time in RFC 3339 UTC, when its date is known.
+    pub time: Option<UtcTime>,
 }
 
 /// One device code flow.
@@ -202,12 +379,22 @@ pub struct FlowSummary {
     pub identifier_kinds: Vec<&'static str>,
     /// The client library, when recognisable.
     pub client: Option<String>,
-    /// Who polled or authorized (input, host, pid, thread).
+    /// Who polled or authorized (input, host, pid, thread), as labels.
     pub workers: Vec<String>,
-    /// First timestamp.
+    /// The same workers as objects.
+    pub workers_detail: Vec<WorkerInfo>,
+    /// First timestamp as written (version 1; `first_time_text` since version 2).
     pub first_timestamp: Option<String>,
-    /// Last timestamp.
+    /// Last timestamp as written (version 1; `last_time_text` since version 2).
     pub last_timestamp: Option<String>,
+    /// The earliest time of the flow, RFC 3339 UTC, when its date is known.
+    pub first_time: Option<UtcTime>,
+    /// The latest time of the flow, RFC 3339 UTC, when its date is known.
+    pub last_time: Option<UtcTime>,
+    /// The earliest timestamp as written in the log.
+    pub first_time_text: Option<String>,
+    /// The latest timestamp as written in the log.
+    pub last_time_text: Option<String>,
     /// Where the flow starts.
     pub start: Evidence,
     /// Token requests made for the flow.
@@ -241,8 +428,18 @@ pub struct Finding {
     pub title: String,
     /// The flow id.
     pub flow: String,
-    /// Workers involved.
+    /// Workers involved, as labels.
     pub workers: Vec<String>,
+    /// The same workers as objects.
+    pub workers_detail: Vec<WorkerInfo>,
+    /// The earliest time of the lines that show it, RFC 3339 UTC, when its date is known.
+    pub first_time: Option<UtcTime>,
+    /// The latest time of the lines that show it, RFC 3339 UTC, when its date is known.
+    pub last_time: Option<UtcTime>,
+    /// The earliest timestamp of those lines as written in the log.
+    pub first_time_text: Option<String>,
+    /// The latest timestamp of those lines as written in the log.
+    pub last_time_text: Option<String>,
     /// What in the log shows it.
     pub message: String,
     /// Lines that show it.
@@ -254,4 +451,32 @@ pub struct Finding {
     /// The ignore entry that suppresses the finding: it is reported but never fails `--fail-on`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<IgnoreEntryRef>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_named_by_their_size() {
+        assert_eq!(bucket_name(1), "1m");
+        assert_eq!(bucket_name(5), "5m");
+        assert_eq!(bucket_name(60), "1h");
+        assert_eq!(bucket_name(90), "90m");
+        assert_eq!(bucket_name(1440), "1d");
+    }
+
+    #[test]
+    fn times_render_as_rfc3339_utc() {
+        // 2026-11-27 10:04:14.420 UTC.
+        let ms = 1_795_773_854_420;
+        assert_eq!(UtcTime(ms).rfc3339(), "2026-11-27T10:04:14.420Z");
+        assert_eq!(UtcTime(YEARLESS_BEFORE).rfc3339(), "1971-01-02T00:00:00Z");
+        assert_eq!(
+            UtcTime::from_millis(5_000),
+            None,
+            "a time without its year names no instant"
+        );
+        assert_eq!(UtcTime(951_782_400_000).rfc3339(), "2000-02-29T00:00:00Z");
+    }
 }

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 
 /// Exit codes and formats, shown under `aadlint scan --help`.
 const SCAN_AFTER_HELP: &str = "\
-Formats:
-  table     readable tables (default)
+Formats (--format, also --output-format; any case):
+  table     the report to read: summary, findings worst first, codes, flows with findings (default)
+  concise   one line per finding and error code: path:line: severity[id] message
   json      one versioned document; `aadlint schema` prints its JSON Schema
   sarif     SARIF 2.1.0 for GitHub code scanning (github/codeql-action/upload-sarif)
   github    GitHub Actions annotations (::error file=...,line=...,title=...::...)
@@ -40,9 +41,10 @@ enum Command {
     /// Scan logs: every AADSTS code, every device code flow, and the root cause of each failure.
     #[command(after_help = SCAN_AFTER_HELP)]
     Scan(ScanArgs),
-    /// Explain an AADSTS code (AADSTS90120, 90120, InvalidDeviceFlowRequest) or a root cause id.
+    /// Explain an AADSTS code (AADSTS90120, 90120, InvalidDeviceFlowRequest), a root cause id,
+    /// a cause group (reused-device-code) or an OAuth error (authorization_pending, expired_token).
     Explain {
-        /// The code, symbolic name or cause id.
+        /// The code, symbolic name, cause id, cause group or OAuth error name.
         query: String,
         /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
         #[arg(long, value_name = "DIR")]
@@ -51,7 +53,7 @@ enum Command {
     /// List every rule: the root causes and the AADSTS catalog.
     Rules {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
         /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
         #[arg(long, value_name = "DIR")]
@@ -61,9 +63,9 @@ enum Command {
     /// scanner reads: `rules/layouts/`, plus any from `--rules`.
     Layouts {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
-        /// Extra or replacement rules (*.toml) to load.
+        /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
@@ -101,9 +103,22 @@ struct ScanArgs {
     /// Files, directories (searched recursively) or `-` for standard input. Gzip is detected.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
-    /// Output format [default: the config file's `format`, else table].
-    #[arg(long, short, value_enum)]
+    /// Output format, any case [default: the config file's `format`, else table].
+    #[arg(long, short, visible_alias = "output-format", value_enum, ignore_case = true)]
     format: Option<Format>,
+    /// Show at most N causes, codes and flows in each section of the table, or `all` (default:
+    /// every cause, 10 codes, 10 flows).
+    #[arg(long, value_name = "N", value_parser = parse_top)]
+    top: Option<usize>,
+    /// List every device code flow in the table, not only those with findings.
+    #[arg(long)]
+    all_flows: bool,
+    /// Print whole fixes, every evidence line and every flow id of a finding.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Bucket size of the JSON time series: 1m, 5m, 15m, 1h or 1d.
+    #[arg(long, value_name = "SIZE", default_value = "1m", value_parser = parse_bucket)]
+    bucket: u32,
     /// Exit 1 when a finding or code matches: a severity (error, warning, info: that level or
     /// worse), a cause id, `reused-device-code`, or a code of the catalog such as AADSTS50076.
     /// Repeatable, comma-separated; replaces the config file's `fail-on`. An empty or unknown
@@ -147,6 +162,33 @@ struct ScanArgs {
     /// the same).
     #[arg(long)]
     no_mmap: bool,
+}
+
+/// `--top`: a count, or `all`.
+fn parse_top(s: &str) -> Result<usize, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(usize::MAX);
+    }
+    s.trim().parse().map_err(|_| format!("{s:?}: expected a number or all"))
+}
+
+/// `--bucket`: `1m`, `5m`, `15m`, `1h`, `1d` (any count of minutes, hours or days) as minutes.
+fn parse_bucket(s: &str) -> Result<u32, String> {
+    let s = s.trim().to_ascii_lowercase();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u32 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a size such as 1m, 5m or 1h"))?;
+    let minutes = match unit {
+        "m" | "min" => n,
+        "h" => n.saturating_mul(60),
+        "d" => n.saturating_mul(1440),
+        _ => return Err(format!("{s:?}: expected a size such as 1m, 5m or 1h")),
+    };
+    if minutes == 0 {
+        return Err("the bucket must be at least 1m".to_string());
+    }
+    Ok(minutes)
 }
 
 /// The config file `--config` names, or the one found from the working directory, unless
@@ -239,12 +281,53 @@ fn total_input_bytes(paths: &[String], select: &aadlint::input::Select) -> u64 {
         .sum()
 }
 
-/// A byte-counting bar on stderr, without colours (so NO_COLOR holds trivially).
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
+/// The width of the terminal standard output (or, with `stderr`, standard error) is, if it is one.
+fn terminal_width(stderr: bool) -> Option<u16> {
+    let mut probe = comfy_table::Table::new();
+    if stderr {
+        probe.use_stderr();
+    }
+    probe.width().filter(|&w| w > 0)
+}
+
+/// The width to lay out what goes to standard output in: the terminal's when it is one
+/// (`stdout_tty`), else `COLUMNS`, else the terminal's that standard error shows (`aadlint ... |
+/// less`), else [`report::DEFAULT_WIDTH`]. Never under [`MIN_COLUMNS`].
+fn layout_width(stdout_tty: bool) -> u16 {
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|&c| c > 0)
+    };
+    stdout_tty
+        .then(|| terminal_width(false))
+        .flatten()
+        .or_else(columns)
+        .or_else(|| terminal_width(true))
+        .unwrap_or(report::DEFAULT_WIDTH)
+        .max(MIN_COLUMNS)
+}
+
+/// The narrowest layout: below this, lines wrap in the terminal.
+const MIN_COLUMNS: u16 = 40;
+
+/// What the progress bar shows besides the bar, at most (`scanning ` before it, sizes, speed
+/// and time after it).
+const PROGRESS_TEXT: u16 = 60;
+
+/// A byte-counting bar on stderr that fits in `width` columns, without colours (so NO_COLOR
+/// holds trivially).
+fn progress_bar(total: u64, width: u16) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "scanning {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {msg}",
-    ) {
+    // The line must stay one line: a wrapped bar is redrawn as a new line at every tick.
+    let bar_len = width.saturating_sub(PROGRESS_TEXT + 1).clamp(5, 40);
+    let template = if width >= PROGRESS_TEXT + 6 {
+        format!("scanning {{bar:{bar_len}}} {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}} left)")
+    } else {
+        format!("{{bar:{}}} {{percent}}% {{eta}} left", width.saturating_sub(16).max(5))
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -356,15 +439,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         total_input_bytes(&args.paths, &select)
     });
     let analysis = if let Some(total) = total {
-        let bar = progress_bar(total);
+        let width = terminal_width(true).unwrap_or(report::DEFAULT_WIDTH).max(MIN_COLUMNS);
+        let bar = progress_bar(total, width);
         let analysis = aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|read| {
             if bar.length().is_some_and(|len| read > len) {
                 bar.set_length(read); // gzip: more bytes come out than the file holds
             }
             bar.set_position(read);
-            if bar.length() == Some(read) {
-                bar.set_message("correlating flows...");
-            }
         });
         bar.finish_and_clear();
         analysis
@@ -385,16 +466,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             ColorChoice::Never => false,
             ColorChoice::Auto => tty && !no_color,
         };
-    let width = if tty {
-        comfy_table::Table::new().width().unwrap_or(160)
-    } else {
-        160
-    };
+    let width = layout_width(tty);
     let root = std::env::current_dir().ok();
     let style = Style {
         color,
         width,
         root: root.as_deref(),
+        top: args.top,
+        all_flows: args.all_flows,
+        verbose: args.verbose,
+        bucket_minutes: args.bucket,
     };
     match &args.output {
         Some(path) => {
@@ -431,28 +512,44 @@ fn format_name(f: Format) -> String {
         .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
+/// `aadlint explain QUERY`: a code (by number or name), a cause, a cause group or an OAuth error,
+/// as written or pasted (`AADSTS50076:`).
+fn explain(catalog: &Catalog, query: &str, width: usize) -> Result<(), String> {
+    let q = gate::clean_query(query);
+    if let Some(rule) = catalog.lookup(q) {
+        return match rule {
+            RuleRef::Code(r) => emit(|out| report::explain_code(r, width, out)),
+            RuleRef::Cause(r) => emit(|out| report::explain_cause(r, width, out)),
+        };
+    }
+    if let Some((name, about, causes)) = gate::cause_group(q) {
+        let rules: Vec<_> = causes.iter().filter_map(|c| catalog.causes.get(*c)).collect();
+        return emit(|out| report::explain_group(name, about, &rules, width, out));
+    }
+    if let Some(e) = report::oauth_error(q) {
+        return emit(|out| report::explain_oauth(e, catalog, width, out));
+    }
+    Err(format!(
+        "no rule named {query:?}: try an AADSTS code (AADSTS90120 or 90120), a symbolic name, a cause id, reused-device-code, or an OAuth error such as expired_token; `aadlint rules` lists them all"
+    ))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Explain { query, rules } => {
             let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
-            match catalog.lookup(&query) {
-                Some(RuleRef::Code(r)) => emit(|out| report::explain_code(r, out))?,
-                Some(RuleRef::Cause(r)) => emit(|out| report::explain_cause(r, out))?,
-                None => {
-                    return Err(format!(
-                        "no rule named {query:?}: try an AADSTS code (AADSTS90120 or 90120), a symbolic name, or a cause id; `aadlint rules` lists them all"
-                    ))
-                }
-            }
+            let width = layout_width(io::stdout().is_terminal()).into();
+            explain(&catalog, &query, width)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { format, rules } => {
             let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
+            let width = layout_width(io::stdout().is_terminal()).into();
             match format {
                 RulesFormat::Table => emit(|out| {
-                    report::rules_table(&catalog, out)?;
-                    report::clients_table(&catalog, out)
+                    report::rules_table(&catalog, width, out)?;
+                    report::clients_table(&catalog, width, out)
                 })?,
                 RulesFormat::Json => emit(|out| report::rules_json(&catalog, out))?,
             }
@@ -460,8 +557,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Layouts { format, rules } => {
             let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
+            let width = layout_width(io::stdout().is_terminal()).into();
             match format {
-                RulesFormat::Table => emit(|out| report::layouts_table(&catalog, out))?,
+                RulesFormat::Table => emit(|out| report::layouts_table(&catalog, width, out))?,
                 RulesFormat::Json => emit(|out| report::layouts_json(&catalog, out))?,
             }
             Ok(ExitCode::SUCCESS)
@@ -471,10 +569,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
-            emit(|out| {
-                clap_complete::generate(shell, &mut Cli::command(), "aadlint", out);
-                Ok(())
-            })?;
+            // clap_complete panics when its writer fails: it writes to memory, which cannot.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "aadlint", &mut script);
+            emit(|out| out.write_all(&script))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: None } => {
@@ -490,8 +588,40 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// When the first argument is not a command but names a file (`aadlint app.log`), the command
+/// the user most likely meant.
+fn scan_hint(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if first.starts_with('-') {
+        return None;
+    }
+    let looks_like_path = Path::new(first).exists() || first.contains(['.', '/', '\\']) || first == "-";
+    looks_like_path.then(|| {
+        let rest: Vec<&str> = args[1..].iter().filter_map(|a| a.to_str()).collect();
+        format!(
+            "aadlint: {first:?} is not a command. To scan it, run:\n\n    aadlint scan {}\n",
+            rest.join(" ")
+        )
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
+                if let Some(hint) = scan_hint(&args) {
+                    eprintln!("{hint}");
+                    return ExitCode::from(2);
+                }
+            }
+            // Help and version go to stdout: a closed pipe there is not an error.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
@@ -508,6 +638,29 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bucket_and_top_values() {
+        assert_eq!(parse_bucket("1m"), Ok(1));
+        assert_eq!(parse_bucket("5M"), Ok(5));
+        assert_eq!(parse_bucket("1h"), Ok(60));
+        assert_eq!(parse_bucket("1d"), Ok(1440));
+        assert!(parse_bucket("0m").is_err());
+        assert!(parse_bucket("5s").is_err());
+        assert!(parse_bucket("m").is_err());
+        assert_eq!(parse_top("3"), Ok(3));
+        assert_eq!(parse_top("ALL"), Ok(usize::MAX));
+        assert!(parse_top("many").is_err());
+    }
+
+    #[test]
+    fn a_path_in_place_of_a_command_gets_a_hint() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let hint = scan_hint(&args(&["aadlint", "app.log", "--format", "json"])).unwrap();
+        assert!(hint.contains("aadlint scan app.log --format json"), "{hint}");
+        assert_eq!(scan_hint(&args(&["aadlint", "scna"])), None, "a typo is not a path");
+        assert_eq!(scan_hint(&args(&["aadlint", "--nope"])), None);
     }
 
     #[test]

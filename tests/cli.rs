@@ -102,7 +102,7 @@ fn missing_input_is_listed_in_json() {
 #[test]
 fn json_report_has_the_contract_shape() {
     let v = json(&["scan", REUSED]);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["tool"]["name"], "aadlint");
     assert_eq!(v["inputs"][0]["lines"], 60);
     let code = &v["codes"][0];
@@ -126,6 +126,22 @@ fn json_report_has_the_contract_shape() {
         assert!(f.get(key).is_some(), "findings[] lacks {key}");
     }
     assert_eq!(f["cause"], "polled-after-success");
+    // Version 2: times as RFC 3339 UTC next to the text as logged, workers as objects.
+    assert_eq!(code["locations"][0]["time"], "2026-11-27T10:04:37Z");
+    assert_eq!(f["first_time_text"], "2026-11-27 10:04:29,497");
+    assert_eq!(f["first_time"], "2026-11-27T10:04:29.497Z");
+    assert!(f["last_time"].as_str().unwrap() >= f["first_time"].as_str().unwrap());
+    let w = &f["workers_detail"][0];
+    assert_eq!(w["input"], REUSED);
+    assert_eq!(w["label"], f["workers"][0]);
+    for key in ["host", "process", "pid", "thread"] {
+        assert!(w.get(key).is_some(), "workers_detail[] lacks {key}");
+    }
+    let flow = &v["flows"][0];
+    assert_eq!(
+        flow["first_time_text"], flow["first_timestamp"],
+        "the version-1 field stays"
+    );
 }
 
 #[test]
@@ -304,7 +320,7 @@ fn empty_file_is_clean() {
         .args(["scan", empty.to_str().unwrap(), "--fail-on", "info"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("No AADSTS codes found"));
+        .stdout(predicate::str::contains("no AADSTS code found"));
 }
 
 #[test]

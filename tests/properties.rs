@@ -392,7 +392,7 @@ fn chunked_scan_agrees_with_analyze() {
                     c.code[6..].parse().unwrap(),
                     c.occurrences,
                     c.bare_occurrences,
-                    c.failures,
+                    c.events,
                     c.locations_total,
                 )
             })

@@ -107,6 +107,37 @@ fn symbolic_names_match_microsofts_table() {
     }
 }
 
+/// Every code has a name a reader can say: Microsoft's where its table gives one, else a short
+/// CamelCase name of ours that no other code has (Microsoft's own table repeats a few).
+#[test]
+fn every_code_has_a_name() {
+    let table = std::fs::read_to_string("tests/data/documented_codes.tsv").unwrap();
+    let microsofts: std::collections::BTreeSet<&str> =
+        table.lines().skip(1).filter_map(|l| l.split('\t').nth(1)).collect();
+    let mut ours = std::collections::BTreeMap::new();
+    for rule in catalog().codes.values() {
+        let name = &rule.name;
+        assert!(
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{}: name {name:?} is empty or not CamelCase",
+            rule.code
+        );
+        if microsofts.contains(name.as_str()) {
+            continue;
+        }
+        if let Some(other) = ours.insert(name.to_ascii_lowercase(), rule.code.clone()) {
+            panic!("{} and {other} are both named {name}", rule.code);
+        }
+    }
+    for name in ours.keys() {
+        assert!(
+            !microsofts.iter().any(|m| m.eq_ignore_ascii_case(name)),
+            "our name {name} is one of Microsoft's"
+        );
+    }
+}
+
 #[test]
 fn every_code_rule_is_well_formed() {
     let mut with_causes = 0;

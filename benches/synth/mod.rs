@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::io::{self, Write};
 
 /// Auth lines per line when the caller does not say.
@@ -150,6 +150,14 @@ pub struct Truth {
     pub codes: BTreeMap<String, CodeCount>,
     /// Every planted device code flow, in order of first line.
     pub flows: Vec<PlantedFlow>,
+    /// Per code, the failures of the stand-alone error records by minute (minutes since the Unix
+    /// epoch, UTC): each such record is one failure, at the time it is stamped with.
+    #[serde(default)]
+    pub standalone_failures: BTreeMap<String, BTreeMap<i64, u64>>,
+    /// Codes also mentioned outside stand-alone records (planted flows, long lines): their
+    /// failures per minute are not in `standalone_failures` alone.
+    #[serde(default)]
+    pub codes_elsewhere: BTreeSet<String>,
 }
 
 /// How often one code is mentioned.
@@ -1149,6 +1157,8 @@ struct Gen<'w, W: Write> {
     committed_auth: u64,
     next_huge: u64,
     written: u64,
+    /// Clock multiplier between application lines (see [`generate_paced`]).
+    pace: u64,
 }
 
 impl<'w, W: Write> Gen<'w, W> {
@@ -1198,6 +1208,10 @@ impl<'w, W: Write> Gen<'w, W> {
         let index = self.truth.flows.len();
         for &code in &planned.bare {
             self.bare(code);
+            self.truth.codes_elsewhere.insert(format!("AADSTS{code}"));
+        }
+        for (_, text) in &planned.recs {
+            note_codes(text, &mut self.truth.codes_elsewhere);
         }
         for (at, text) in planned.recs {
             self.committed_auth += bytecount::count(&text, b'\n') as u64;
@@ -1233,7 +1247,7 @@ impl<'w, W: Write> Gen<'w, W> {
             if density > 0.0 && self.committed_auth as f64 <= density * self.truth.lines as f64 {
                 self.start_auth();
             }
-            let dt = self.rng.below(3);
+            let dt = self.rng.below(3) * self.pace;
             if self.heap.peek().is_some_and(|Reverse(p)| p.at <= self.now + dt) {
                 self.emit_pending();
             } else {
@@ -1266,6 +1280,13 @@ impl<'w, W: Write> Gen<'w, W> {
     fn standalone(&mut self, t: u64) {
         let rng = &mut self.rng;
         let (code, error, text) = *rng.pick(&STANDALONE);
+        *self
+            .truth
+            .standalone_failures
+            .entry(format!("AADSTS{code}"))
+            .or_default()
+            .entry((t / 60_000) as i64)
+            .or_default() += 1;
         let pid = *rng.pick(&WEB_PIDS);
         let thread = rng.range(0, 16);
         let corr = rng.uuid();
@@ -1556,6 +1577,17 @@ impl<'w, W: Write> Gen<'w, W> {
         b.extend_from_slice(b"]}\n");
         for code in bare {
             self.bare(code);
+            self.truth.codes_elsewhere.insert(format!("AADSTS{code}"));
+        }
+    }
+}
+
+/// Adds every `AADSTS` code (5 to 7 digits) that `text` mentions to `codes`.
+fn note_codes(text: &[u8], codes: &mut BTreeSet<String>) {
+    for i in memchr::memmem::find_iter(text, b"AADSTS") {
+        let digits = text[i + 6..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if (5..=7).contains(&digits) {
+            codes.insert(String::from_utf8_lossy(&text[i..i + 6 + digits]).into_owned());
         }
     }
 }
@@ -1574,7 +1606,20 @@ fn count_prefixed(buf: &[u8], codes: &mut BTreeMap<String, CodeCount>) {
 /// Writes a synthetic log of about `size_bytes` bytes to `w` with `auth_density` auth lines per
 /// line, deterministically from `seed`, and returns what a correct scan reports.
 pub fn generate(w: &mut impl Write, size_bytes: u64, auth_density: f64, seed: u64) -> io::Result<Truth> {
+    generate_paced(w, size_bytes, auth_density, seed, 1)
+}
+
+/// [`generate`] with the clock running `pace` times faster between application lines (about
+/// `pace` ms per line instead of 1): a small log then spans hours (`pace` 1 is [`generate`]).
+pub fn generate_paced(
+    w: &mut impl Write,
+    size_bytes: u64,
+    auth_density: f64,
+    seed: u64,
+    pace: u64,
+) -> io::Result<Truth> {
     let mut g = Gen {
+        pace: pace.max(1),
         w,
         rng: Rng::new(seed),
         out: Vec::with_capacity(2 << 20),

@@ -390,6 +390,7 @@ pub fn report_text(analysis: &Analysis) -> String {
         color: false,
         width: 120,
         root: None,
+        ..Default::default()
     };
     for &format in <Format as clap::ValueEnum>::value_variants() {
         let mut buf = Vec::new();
@@ -554,9 +555,9 @@ pub fn fuzz_rules(data: &[u8]) {
                     match catalog.lookup(query) {
                         Some(RuleRef::Code(r)) => {
                             let _ = (r.number(), r.docs_url(), r.first_fix());
-                            explain_code(r, &mut out).expect("rendering into memory");
+                            explain_code(r, 100, &mut out).expect("rendering into memory");
                         }
-                        Some(RuleRef::Cause(r)) => explain_cause(r, &mut out).expect("rendering into memory"),
+                        Some(RuleRef::Cause(r)) => explain_cause(r, 100, &mut out).expect("rendering into memory"),
                         None => {}
                     }
                 }

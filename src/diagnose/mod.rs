@@ -6,7 +6,8 @@ mod codes;
 pub mod timeline;
 
 use crate::analysis::{
-    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, MAX_EVIDENCE, SCHEMA_VERSION,
+    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, UtcTime, WorkerInfo, MAX_EVIDENCE,
+    SCHEMA_VERSION,
 };
 use crate::correlate::Flow;
 use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
@@ -63,6 +64,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         lines: inputs.iter().map(|i| i.lines).sum(),
         codes: codes.len(),
         failures: codes.iter().map(|c| c.failures as usize).sum(),
+        pending: codes.iter().filter(|c| c.pending).map(|c| c.events as usize).sum(),
         flows: flow_summaries.len(),
         findings: counts,
         suppressed: Default::default(),
@@ -134,12 +136,20 @@ fn finding(
     }
     let mut workers: Vec<String> = d.workers.iter().map(|w| worker_label(w, paths)).collect();
     workers.dedup();
+    let mut workers_detail: Vec<WorkerInfo> = d.workers.iter().map(|w| worker_info(w, paths)).collect();
+    workers_detail.dedup();
+    let span = TimeSpan::of(d.events.iter().map(|&i| &events[i]));
     Finding {
         cause: d.cause.to_string(),
         severity: rule.map_or(Severity::Warning, |r| r.severity),
         title: rule.map_or_else(|| d.cause.to_string(), |r| r.title.clone()),
         flow: flow.id.clone(),
         workers,
+        workers_detail,
+        first_time: span.first,
+        last_time: span.last,
+        first_time_text: span.first_text,
+        last_time_text: span.last_text,
         message: d.message.clone(),
         evidence,
         fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
@@ -153,6 +163,51 @@ fn evidence_of(e: &Event, scan: &ScanOutput, paths: &[String]) -> Evidence {
         path: paths[e.source as usize].clone(),
         line: e.line,
         excerpt: scan.excerpt(e),
+    }
+}
+
+/// The earliest and latest times of some events: as instants where their dates are known, and
+/// as written in the log.
+#[derive(Default)]
+struct TimeSpan {
+    first: Option<UtcTime>,
+    last: Option<UtcTime>,
+    first_text: Option<String>,
+    last_text: Option<String>,
+}
+
+impl TimeSpan {
+    /// The span of `events`: by instant where the times are known, else the first and last
+    /// timestamps in log order.
+    fn of<'a>(events: impl Iterator<Item = &'a Event>) -> TimeSpan {
+        let stamps: Vec<&crate::model::Timestamp> = events.filter_map(|e| e.timestamp.as_ref()).collect();
+        let timed = stamps.iter().filter_map(|t| UtcTime::of(t).map(|u| (u, *t)));
+        let earliest = timed.clone().min_by_key(|(u, _)| *u);
+        let latest = timed.max_by_key(|(u, _)| *u);
+        TimeSpan {
+            first: earliest.map(|(u, _)| u),
+            last: latest.map(|(u, _)| u),
+            first_text: earliest
+                .map(|(_, t)| t)
+                .or_else(|| stamps.first().copied())
+                .map(|t| t.text.clone()),
+            last_text: latest
+                .map(|(_, t)| t)
+                .or_else(|| stamps.last().copied())
+                .map(|t| t.text.clone()),
+        }
+    }
+}
+
+/// A worker field by field.
+pub fn worker_info(w: &Worker, paths: &[String]) -> WorkerInfo {
+    WorkerInfo {
+        input: paths[w.source as usize].clone(),
+        host: w.host.clone(),
+        process: w.app.clone(),
+        pid: w.pid.clone(),
+        thread: w.thread.clone(),
+        label: worker_label(w, paths),
     }
 }
 
@@ -183,6 +238,7 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
     let members: Vec<&Event> = flow.events.iter().map(|&i| &scan.events[i]).collect();
     let mut seen: Vec<&Worker> = Vec::new();
     let mut workers: Vec<String> = Vec::new();
+    let mut workers_detail: Vec<WorkerInfo> = Vec::new();
     for e in &members {
         if seen.contains(&&e.worker) {
             continue;
@@ -191,8 +247,10 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
         let label = worker_label(&e.worker, paths);
         if !workers.contains(&label) {
             workers.push(label);
+            workers_detail.push(worker_info(&e.worker, paths));
         }
     }
+    let span = TimeSpan::of(members.iter().copied());
     let mut kinds: Vec<&'static str> = Vec::new();
     for (kind, name) in [
         (IdKind::DeviceCode, "device_code"),
@@ -214,6 +272,7 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
             .min_by_key(|c| CLIENTS.iter().position(|(_, name)| name == c))
             .map(str::to_string),
         workers,
+        workers_detail,
         first_timestamp: members
             .iter()
             .find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
@@ -221,6 +280,10 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
             .iter()
             .rev()
             .find_map(|e| e.timestamp.as_ref().map(|t| t.text.clone())),
+        first_time: span.first,
+        last_time: span.last,
+        first_time_text: span.first_text,
+        last_time_text: span.last_text,
         start: evidence_of(first, scan, paths),
         polls: t.polls.len() as u64,
         outcome: flow_end(t).as_str(),

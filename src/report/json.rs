@@ -1,10 +1,25 @@
-//! `--format json`: the [`Analysis`] as one pretty-printed JSON document.
+//! `--format json`: the [`Analysis`] as one pretty-printed JSON document, followed by its time
+//! series at the bucket size asked for ([`Style::bucket_minutes`]).
 
-use crate::analysis::Analysis;
+use super::Style;
+use crate::analysis::{Analysis, Series};
+use serde::Serialize;
 use std::io::{self, Write};
 
+/// The document: every field of the analysis, then `series`.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+    series: Series,
+}
+
 /// Writes the report as JSON, keys in declaration order, with a final newline.
-pub fn render(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, analysis).map_err(io::Error::other)?;
+pub fn render(analysis: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        analysis,
+        series: analysis.series(style.bucket_minutes),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;
     writeln!(out)
 }

@@ -1,6 +1,7 @@
 //! `aadlint layouts` and the client part of `aadlint rules`: the log layouts and client shapes the
 //! scanner reads.
 
+use super::text::{self, Column, Grid};
 use crate::rules::layout::FIELDS;
 use crate::rules::{Catalog, LayoutRule};
 use serde_json::json;
@@ -31,17 +32,30 @@ fn kind_of(rule: &LayoutRule) -> &'static str {
     }
 }
 
-/// One line per layout: its name, how it is read, the fields it gives and what writes it.
-pub fn layouts_table(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
+/// One row per layout, in a table that fits `width`: its name, how it is read, what writes it
+/// and the fields it gives.
+pub fn layouts_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Log layouts ({})", c.layouts.len())?;
+    let mut t = Grid::new(vec![
+        Column::token("Layout"),
+        Column::token("Kind").optional(1),
+        Column::text("What writes it, and its fields"),
+    ]);
     for r in c.layouts.values() {
-        writeln!(out, "  {:<24} {:<13} {}", r.layout, kind_of(r), r.summary)?;
-        writeln!(out, "  {:<24} {:<13} fields: {}", "", "", fields_of(r).join(", "))?;
+        t.row(vec![
+            r.layout.clone(),
+            kind_of(r).to_string(),
+            format!("{}\nfields: {}", r.summary, fields_of(r).join(", ")),
+        ]);
     }
+    t.write(out, width, false)?;
     writeln!(out)?;
-    writeln!(
+    text::write_wrapped(
         out,
-        "Each input's layout is detected from its first lines; `aadlint scan --layout NAME` forces one."
+        "",
+        "",
+        "Each input's layout is detected from its first lines; `aadlint scan --layout NAME` forces one.",
+        width,
     )
 }
 
@@ -53,17 +67,23 @@ pub fn layouts_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
         .map(|r| json!({"name": r.layout, "kind": kind_of(r), "summary": r.summary, "fields": fields_of(r), "wraps": r.wraps}))
         .collect();
     let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "layouts": layouts});
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;
     writeln!(out)
 }
 
-/// The client shapes (`rules/clients/`): each client, the steps its phrases tell.
-pub fn clients_table(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
+/// The client shapes (`rules/clients/`), in a table that fits `width`: each client, its name and
+/// the steps its phrases tell.
+pub fn clients_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Client shapes ({})", c.clients.len())?;
+    let mut t = Grid::new(vec![
+        Column::token("Client"),
+        Column::text("Name"),
+        Column::text("Steps its lines tell"),
+    ]);
     for r in c.clients.values() {
         let steps: Vec<&str> = r.phrases.keys().map(String::as_str).collect();
-        writeln!(out, "  {:<24} {:<32} {}", r.client, r.name, steps.join(", "))?;
+        t.row(vec![r.client.clone(), r.name.clone(), steps.join(", ")]);
     }
-    Ok(())
+    t.write(out, width, false)
 }

@@ -3,7 +3,8 @@
 //!
 //! | format | for | what |
 //! |---|---|---|
-//! | `table` | people | codes, flows, findings with evidence and fixes |
+//! | `table` | people | summary, findings worst first, codes, flows with findings |
+//! | `concise` | editors, grep | one `path:line: severity[id] message` line per finding and error code |
 //! | `json` | dashboards, scripts | the [`Analysis`] itself ([`REPORT_SCHEMA`] describes it) |
 //! | `sarif` | GitHub code scanning, SARIF viewers | SARIF 2.1.0 |
 //! | `github` | GitHub Actions logs | workflow commands (annotations) |
@@ -16,6 +17,7 @@
 
 mod azure;
 mod ci;
+mod concise;
 mod explain;
 mod github;
 mod json;
@@ -23,8 +25,11 @@ mod layouts;
 mod markdown;
 mod sarif;
 mod table;
+mod text;
 
-pub use explain::{explain_cause, explain_code, rules_json, rules_table};
+pub use explain::{
+    explain_cause, explain_code, explain_group, explain_oauth, oauth_error, rules_json, rules_table, OauthError,
+};
 pub use layouts::{clients_table, layouts_json, layouts_table};
 pub use sarif::SARIF_SCHEMA_URI;
 
@@ -38,8 +43,10 @@ pub const REPORT_SCHEMA: &str = include_str!("../../schema/report.schema.json");
 /// Output formats of `aadlint scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Readable tables (the default).
+    /// The report to read: summary, findings worst first, codes, flows with findings (the default).
     Table,
+    /// One line per finding and error code, `path:line: severity[id] message`.
+    Concise,
     /// One versioned JSON document (`aadlint schema` prints its JSON Schema).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning (upload-sarif) and SARIF viewers.
@@ -55,7 +62,7 @@ pub enum Format {
 impl Format {
     /// True for the formats people read in a terminal (colour and width apply).
     pub fn is_human_readable(self) -> bool {
-        matches!(self, Format::Table)
+        matches!(self, Format::Table | Format::Concise)
     }
 }
 
@@ -64,11 +71,45 @@ impl Format {
 pub struct Style<'a> {
     /// Use ANSI colours (only the table has any).
     pub color: bool,
-    /// Table width in columns.
+    /// Width in columns that the table report, its tables and excerpts fit.
     pub width: u16,
     /// The directory CI formats make absolute input paths relative to (the current directory);
     /// `None` keeps every path as given.
     pub root: Option<&'a Path>,
+    /// How many causes, codes and flows each section of the table shows (`--top`); `None`: all.
+    pub top: Option<usize>,
+    /// The table lists flows without findings too (`--all-flows`).
+    pub all_flows: bool,
+    /// Whole fixes, every evidence line and every flow id (`--verbose`).
+    pub verbose: bool,
+    /// Minutes per bucket of the JSON time series (`--bucket`).
+    pub bucket_minutes: u32,
+}
+
+impl Default for Style<'_> {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: DEFAULT_WIDTH,
+            root: None,
+            top: None,
+            all_flows: false,
+            verbose: false,
+            bucket_minutes: 1,
+        }
+    }
+}
+
+/// The width reports fit when the terminal's is unknown (piped, no `COLUMNS`).
+pub const DEFAULT_WIDTH: u16 = 100;
+
+/// A serde_json write error as the I/O error it wraps when it wraps one, so that a closed pipe
+/// stays a [`io::ErrorKind::BrokenPipe`] the caller can recognise.
+fn json_error(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    }
 }
 
 /// The sentence every format uses for an input that could not be read.
@@ -112,7 +153,8 @@ fn suppression_notes(a: &Analysis) -> Vec<String> {
 pub fn render(analysis: &Analysis, format: Format, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::render(analysis, style, out),
-        Format::Json => json::render(analysis, out),
+        Format::Concise => concise::render(analysis, style, out),
+        Format::Json => json::render(analysis, style, out),
         Format::Sarif => sarif::render(analysis, style, out),
         Format::Github => github::render(analysis, style, out),
         Format::Azure => azure::render(analysis, style, out),

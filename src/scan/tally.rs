@@ -28,6 +28,11 @@ pub struct CodeTally {
     pub locations: Vec<CodeMention>,
     /// Failures were counted without remembering every trace id.
     pub failures_approximate: bool,
+    /// Failures by the minute of their record's timestamp (minutes since the Unix epoch, or
+    /// since the start of a year the log does not name).
+    pub per_minute: BTreeMap<i64, u64>,
+    /// Failures whose record has no readable timestamp.
+    pub untimed: u64,
     trace_ids: HashSet<u64>,
     last_record: Option<u64>,
     last_line: Option<(u32, u64)>,
@@ -59,6 +64,16 @@ impl Tallies {
             None => t.last_record != Some(m.record),
         };
         t.failures += u64::from(new_failure);
+        if new_failure {
+            let millis = m
+                .timestamp
+                .as_deref()
+                .and_then(|s| super::time::find(s.as_bytes())?.millis);
+            match millis {
+                Some(ms) => *t.per_minute.entry(ms.div_euclid(60_000)).or_default() += 1,
+                None => t.untimed += 1,
+            }
+        }
         t.last_record = Some(m.record);
         if t.last_line != Some((m.source, m.line)) {
             t.last_line = Some((m.source, m.line));
