@@ -273,7 +273,7 @@ mod tests {
             ),
             (
                 "format = \"xml\"\n",
-                "aadlint.toml:1:10: format \"xml\": expected one of table, json",
+                "aadlint.toml:1:10: format \"xml\": expected one of table, concise, json",
             ),
             (
                 "fail-on = [\"error\", \"\"]\n",
