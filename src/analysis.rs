@@ -85,6 +85,36 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Caps that bound memory, and what they cut.
     pub limits: Limits,
+    /// Ignore entries (config file, baseline) that expired and so suppressed nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired_ignores: Vec<IgnoreEntryRef>,
+}
+
+/// Why a finding or code is suppressed: the ignore entry that matched it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IgnoreEntryRef {
+    /// Where the entry is written: `aadlint.toml:12` or `baseline.toml:40`.
+    pub source: String,
+    /// The entry's reason.
+    pub reason: String,
+    /// The last day the entry applies (`YYYY-MM-DD`), if it has one.
+    pub expires: Option<String>,
+}
+
+/// How many findings and codes ignore entries suppressed.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SuppressedCounts {
+    /// Findings suppressed.
+    pub findings: usize,
+    /// Codes suppressed.
+    pub codes: usize,
+}
+
+impl SuppressedCounts {
+    /// True when nothing was suppressed (the JSON then leaves the counts out).
+    pub fn is_empty(&self) -> bool {
+        self.findings == 0 && self.codes == 0
+    }
 }
 
 /// The caps that keep memory bounded on hostile input, and what they cut.
@@ -254,8 +284,11 @@ pub struct Summary {
     pub pending: usize,
     /// Device code flows.
     pub flows: usize,
-    /// Findings, by severity.
+    /// Findings, by severity (suppressed ones included).
     pub findings: SeverityCounts,
+    /// Findings and codes that ignore entries suppressed (left out when there are none).
+    #[serde(skip_serializing_if = "SuppressedCounts::is_empty")]
+    pub suppressed: SuppressedCounts,
 }
 
 /// Counts per severity.
@@ -313,6 +346,9 @@ pub struct CodeSummary {
     /// Events whose time is unknown (no timestamp, or one without a year).
     #[serde(skip)]
     pub untimed: u64,
+    /// The ignore entry that suppresses the code: it is reported but never fails `--fail-on`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<IgnoreEntryRef>,
 }
 
 /// One line that mentions a code.
@@ -412,6 +448,9 @@ pub struct Finding {
     pub fix: String,
     /// Other causes seen in the same flow that follow from this one.
     pub follows: Vec<String>,
+    /// The ignore entry that suppresses the finding: it is reported but never fails `--fail-on`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<IgnoreEntryRef>,
 }
 
 #[cfg(test)]

@@ -10,13 +10,16 @@
 //! flow events in them (secrets become fingerprints there and go no further); [`correlate`] links
 //! events into flows; [`diagnose`] names root causes and summarises codes into an
 //! [`analysis::Analysis`]; [`report`] renders it. [`rules`] holds the catalog and cause data that
-//! `diagnose` and `aadlint explain` share; [`model`] the types the stages share.
+//! `diagnose` and `aadlint explain` share; [`model`] the types the stages share. [`config`] reads
+//! `aadlint.toml` and baselines (ignore entries); [`gate`] decides what fails `--fail-on`.
 
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod config;
 pub mod correlate;
 pub mod diagnose;
+pub mod gate;
 pub mod input;
 pub mod model;
 pub mod report;
@@ -36,7 +39,7 @@ pub fn analyze(paths: &[String], catalog: &Catalog) -> Analysis {
 pub fn analyze_with_progress(paths: &[String], catalog: &Catalog, progress: &dyn Fn(u64)) -> Analysis {
     let options = scan::ScanOptions {
         layouts: scan::record::Layouts::of(catalog),
-        layout: None,
+        ..Default::default()
     };
     analyze_with(paths, catalog, &options, progress)
 }
@@ -48,7 +51,18 @@ pub fn analyze_with(
     options: &scan::ScanOptions,
     progress: &dyn Fn(u64),
 ) -> Analysis {
-    let planned = input::expand(paths);
+    analyze_selected(paths, &input::Select::default(), catalog, options, progress)
+}
+
+/// [`analyze_with`], reading only the files inside directories that `select` admits.
+pub fn analyze_selected(
+    paths: &[String],
+    select: &input::Select,
+    catalog: &Catalog,
+    options: &scan::ScanOptions,
+    progress: &dyn Fn(u64),
+) -> Analysis {
+    let planned = input::expand_selected(paths, select);
     let scanned = scan::scan_inputs_with(&planned, options, progress);
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
     let flows = correlate::correlate(&scanned.events, &names);

@@ -713,3 +713,41 @@ fn completions_and_man_page() {
     let scan_page = std::fs::read_to_string(out.join("aadlint-scan.1")).unwrap();
     assert!(scan_page.contains("fail\\-on") && scan_page.contains("Exit codes"));
 }
+
+#[test]
+fn a_report_with_suppressions_and_expired_entries_validates_against_the_report_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        repo.join("fixtures/clients/b1_msal_reuse_after_success.log"),
+        dir.path().join("a.log"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("fixtures/real/043_python-traceback-shareplum-50126-tuple.log"),
+        dir.path().join("b.log"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("aadlint.toml"),
+        "[[ignore]]\ncause = \"polled-after-success\"\nreason = \"known\"\n\n\
+         [[ignore]]\ncode = \"AADSTS50126\"\nreason = \"test account\"\nexpires = 2999-12-31\n\n\
+         [[ignore]]\ncode = \"AADSTS90120\"\nreason = \"old\"\nexpires = 2001-01-01\n",
+    )
+    .unwrap();
+    let r = run(aadlint()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json"]));
+    assert_eq!(r.code, 0);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(doc["summary"]["suppressed"]["findings"].as_u64().unwrap() >= 1);
+    assert_eq!(doc["summary"]["suppressed"]["codes"], 1);
+    assert_eq!(doc["expired_ignores"][0]["expires"], "2001-01-01");
+    let schema = report_schema();
+    assert_valid(&validator(&schema), &doc, "a report with suppressions");
+    assert_valid(
+        &validator(&strict(&schema)),
+        &doc,
+        "a report with suppressions (strict)",
+    );
+}

@@ -128,6 +128,7 @@ fn unreadable_inputs_are_named_and_the_rest_is_scanned() {
 }
 
 #[test]
+#[cfg(unix)]
 fn permission_denied_is_named() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

@@ -60,6 +60,7 @@ pub fn summarize(tallies: &Tallies, catalog: &Catalog, paths: &[String]) -> Vec<
                         .filter(|(&minute, _)| UtcTime::from_millis(minute * 60_000).is_none())
                         .map(|(_, &n)| n)
                         .sum::<u64>(),
+                suppressed: None,
             }
         })
         .collect()

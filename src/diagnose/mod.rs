@@ -67,6 +67,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         pending: codes.iter().filter(|c| c.pending).map(|c| c.events as usize).sum(),
         flows: flow_summaries.len(),
         findings: counts,
+        suppressed: Default::default(),
     };
     let limits = Limits {
         max_events,
@@ -81,6 +82,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         flows: flow_summaries,
         findings,
         limits,
+        expired_ignores: Vec::new(),
     }
 }
 
@@ -152,6 +154,7 @@ fn finding(
         evidence,
         fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
         follows,
+        suppressed: None,
     }
 }
 

@@ -7,14 +7,24 @@
 //! stream that [`ChunkReader`] cuts into chunks after their last line end. Either way every chunk
 //! holds whole lines (a line longer than the largest chunk is cut, deterministically).
 
-mod mapped;
+#[cfg(any(not(unix), feature = "portable"))]
+mod portable;
 mod ranged;
+#[cfg(all(unix, not(feature = "portable")))]
+mod unix;
 mod walk;
 
-pub use mapped::set_enabled as set_mapping;
+/// The platform's positioned reads and mapped ranges: `unix.rs` (pread, mmap with a SIGBUS
+/// guard), or `portable.rs` (plain copies) elsewhere and with `--features portable`.
+#[cfg(any(not(unix), feature = "portable"))]
+use portable as os;
+#[cfg(all(unix, not(feature = "portable")))]
+use unix as os;
+
+pub use os::set_enabled as set_mapping;
 pub use ranged::{RangedFile, ReadBuf, RANGE_SIZE};
 
-pub use walk::{expand, Planned};
+pub use walk::{expand, expand_selected, Planned, Select, DEFAULT_EXCLUDE};
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -107,6 +117,9 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
         head = read_head(HEAD_BYTES)?;
     }
     if is_gzip(&head) {
+        // Reading the head may have moved the cursor (the portable path seeks).
+        let mut file = file;
+        io::Seek::rewind(&mut file)?;
         return stream(Box::new(file)).map(Source::Stream);
     }
     let mut newline = line_end(&head);

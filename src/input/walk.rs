@@ -1,6 +1,7 @@
 //! Expands the paths a user names into the list of inputs to read, in a deterministic order.
 
 use super::Origin;
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,10 +17,91 @@ pub struct Planned {
     pub error: Option<String>,
 }
 
+/// Globs that pick which files a directory walk reads. Files named on the command line are
+/// always read: the globs apply only to files found inside a directory.
+#[derive(Clone, Debug)]
+pub struct Select {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+/// Files a directory walk skips unless the config file's `exclude` says otherwise: documents,
+/// label tables, configuration (`aadlint.toml`, rule files, baselines), reports (`*.sarif`, which
+/// quote log lines), source code, pictures and archives that are not gzip logs.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    "*.sarif",
+    "*.md",
+    "*.markdown",
+    "*.rst",
+    "*.tsv",
+    "*.toml",
+    "*.py",
+    "*.rs",
+    "*.go",
+    "*.js",
+    "*.ts",
+    "*.java",
+    "*.cs",
+    "*.ps1",
+    "*.sh",
+    "*.png",
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.svg",
+    "*.pdf",
+    "*.zip",
+    "*.tar",
+    "*.7z",
+    "*.xz",
+    "*.zst",
+];
+
+impl Default for Select {
+    fn default() -> Self {
+        let exclude: Vec<String> = DEFAULT_EXCLUDE.iter().map(|g| g.to_string()).collect();
+        Select::new(None, &exclude).expect("the default globs are valid")
+    }
+}
+
+impl Select {
+    /// Reads files matching any of `include` (all files when `None`) and none of `exclude`. A
+    /// glob is matched against the path relative to the directory named on the command line and
+    /// against the path as reported; `*` also matches `/`.
+    pub fn new(include: Option<&[String]>, exclude: &[String]) -> Result<Select, String> {
+        Ok(Select {
+            include: include.map(build).transpose()?,
+            exclude: build(exclude)?,
+        })
+    }
+
+    /// Whether a file found at `relative` under a walked directory (reported as `shown`) is read.
+    pub fn admits(&self, relative: &Path, shown: &Path) -> bool {
+        let shown = shown.strip_prefix(".").unwrap_or(shown);
+        let hit = |set: &GlobSet| set.is_match(relative) || set.is_match(shown);
+        self.include.as_ref().is_none_or(hit) && !hit(&self.exclude)
+    }
+}
+
+/// One set of globs; an invalid glob is an error naming it.
+fn build(globs: &[String]) -> Result<GlobSet, String> {
+    let mut set = GlobSetBuilder::new();
+    for g in globs {
+        set.add(Glob::new(g).map_err(|e| format!("invalid glob {g:?}: {}", e.kind()))?);
+    }
+    set.build().map_err(|e| e.to_string())
+}
+
 /// Expands files, directories (recursively, sorted by name) and `-` into inputs. Paths that do
 /// not exist, loops of symbolic links and unreadable directories become inputs with an error;
-/// FIFOs, sockets and device files inside directories are skipped.
+/// FIFOs, sockets and device files inside directories are skipped, and so are files the default
+/// [`Select`] excludes.
 pub fn expand(paths: &[String]) -> Vec<Planned> {
+    expand_selected(paths, &Select::default())
+}
+
+/// [`expand`], reading only the files inside directories that `select` admits.
+pub fn expand_selected(paths: &[String], select: &Select) -> Vec<Planned> {
     let mut out = Vec::new();
     for p in paths {
         if p == "-" {
@@ -34,7 +116,7 @@ pub fn expand(paths: &[String]) -> Vec<Planned> {
         match fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => {
                 let mut seen = HashSet::new();
-                walk_dir(&path, &mut seen, &mut out);
+                walk_dir(&path, &path, select, &mut seen, &mut out);
             }
             // A named FIFO or device is read like a file: the user asked for it.
             Ok(_) => out.push(file(&path)),
@@ -56,7 +138,7 @@ fn file(path: &Path) -> Planned {
     }
 }
 
-fn walk_dir(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
+fn walk_dir(root: &Path, dir: &Path, select: &Select, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
     let error = |msg: String| Planned {
         display: dir.display().to_string(),
         origin: Origin::File(dir.to_path_buf()),
@@ -83,8 +165,12 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
             _ => fs::metadata(&path).map(|meta| meta.file_type()),
         };
         match kind {
-            Ok(kind) if kind.is_dir() => walk_dir(&path, seen, out),
-            Ok(kind) if kind.is_file() => out.push(file(&path)),
+            Ok(kind) if kind.is_dir() => walk_dir(root, &path, select, seen, out),
+            Ok(kind) if kind.is_file() => {
+                if select.admits(path.strip_prefix(root).unwrap_or(&path), &path) {
+                    out.push(file(&path));
+                }
+            }
             Ok(_) => {} // FIFO, socket or device: reading it could hang or never end.
             Err(e) => out.push(Planned {
                 display: path.display().to_string(),

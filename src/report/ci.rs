@@ -7,6 +7,8 @@
 //!   normal steps of many sign-ins and would flood an alert list; they stay in `json`,
 //!   `markdown` and `table`.
 //!
+//! Suppressed findings and codes (ignore entries, a baseline) are left out.
+//!
 //! Findings come first, in report order, then codes by number. Nothing here analyses anything:
 //! it selects and words fields of the [`Analysis`].
 
@@ -50,7 +52,7 @@ pub(crate) struct CiResult<'a> {
 /// Every result the CI formats carry, in their order.
 pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&Path>) -> Vec<CiResult<'a>> {
     let mut out = Vec::new();
-    for f in &a.findings {
+    for f in a.findings.iter().filter(|f| f.suppressed.is_none()) {
         let at = f
             .evidence
             .first()
@@ -74,7 +76,11 @@ pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&Path>) -> Vec<CiResult<
             subject: Subject::Finding(f),
         });
     }
-    for c in a.codes.iter().filter(|c| c.severity == Severity::Error) {
+    for c in a
+        .codes
+        .iter()
+        .filter(|c| c.severity == Severity::Error && c.suppressed.is_none())
+    {
         let location = c.locations.first().map_or(
             Location {
                 path: String::new(),

@@ -173,7 +173,8 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
     )?;
 
     let unreadable: Vec<_> = a.inputs.iter().filter(|i| i.error.is_some()).collect();
-    if !unreadable.is_empty() || a.limits.events_dropped > 0 {
+    let suppression = super::suppression_notes(a);
+    if !unreadable.is_empty() || a.limits.events_dropped > 0 || !suppression.is_empty() {
         writeln!(out)?;
         for i in unreadable {
             writeln!(
@@ -186,9 +187,12 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
         if let Some(note) = super::events_dropped(&a.limits) {
             writeln!(out, "- {}", text(&note))?;
         }
+        for note in suppression {
+            writeln!(out, "- {}", text(&note))?;
+        }
     }
 
-    if !a.findings.is_empty() {
+    if a.findings.iter().any(|f| f.suppressed.is_none()) {
         writeln!(out)?;
         writeln!(out, "### Findings")?;
         writeln!(out)?;
@@ -249,10 +253,10 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
 
     let mut causes_shown: Vec<&str> = Vec::new();
     let with_fix: Vec<_> = a.codes.iter().filter(|c| c.fix.is_some()).collect();
-    if !a.findings.is_empty() || !with_fix.is_empty() {
+    if a.findings.iter().any(|f| f.suppressed.is_none()) || !with_fix.is_empty() {
         writeln!(out)?;
         writeln!(out, "### Fixes")?;
-        for finding in &a.findings {
+        for finding in a.findings.iter().filter(|f| f.suppressed.is_none()) {
             if causes_shown.contains(&finding.cause.as_str()) {
                 continue;
             }

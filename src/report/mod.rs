@@ -12,7 +12,8 @@
 //! | `markdown` | `$GITHUB_STEP_SUMMARY`, PR comments | counts, tables, fixes |
 //!
 //! `sarif`, `github` and `azure` carry the same results: every finding and every AADSTS code of
-//! severity error (see the `ci` module).
+//! severity error (see the `ci` module). Findings and codes that ignore entries suppress are only
+//! counted outside `json`, which keeps them, marked.
 
 mod azure;
 mod ci;
@@ -124,6 +125,28 @@ fn events_dropped(limits: &crate::analysis::Limits) -> Option<String> {
             limits.events_dropped, limits.max_events
         )
     })
+}
+
+/// The sentences the table and markdown use for what ignore entries did: how many findings and
+/// codes they suppressed, and each expired entry.
+fn suppression_notes(a: &Analysis) -> Vec<String> {
+    let mut notes = Vec::new();
+    let n = &a.summary.suppressed;
+    if !n.is_empty() {
+        notes.push(format!(
+            "{} finding(s) and {} code(s) are suppressed by ignore entries or a baseline: they never fail --fail-on, suppressed findings are left out of this report, and the JSON report marks them all.",
+            n.findings, n.codes
+        ));
+    }
+    for e in &a.expired_ignores {
+        notes.push(format!(
+            "The ignore entry at {} expired on {} and no longer suppresses anything ({}).",
+            e.source,
+            e.expires.as_deref().unwrap_or_default(),
+            e.reason
+        ));
+    }
+    notes
 }
 
 /// Writes the report.

@@ -34,10 +34,10 @@ impl<'a> Group<'a> {
 }
 
 /// The findings grouped by cause, worst first: by severity, then by how many flows show the
-/// cause, then by cause id.
+/// cause, then by cause id. Suppressed findings are left out (the summary counts them).
 fn groups(a: &Analysis) -> Vec<Group<'_>> {
     let mut by_cause: BTreeMap<(&str, Severity), Vec<&Finding>> = BTreeMap::new();
-    for f in &a.findings {
+    for f in a.findings.iter().filter(|f| f.suppressed.is_none()) {
         by_cause.entry((f.cause.as_str(), f.severity)).or_default().push(f);
     }
     let mut groups: Vec<Group<'_>> = by_cause.into_values().map(|findings| Group { findings }).collect();
@@ -333,6 +333,9 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
         )?;
     }
     if let Some(note) = super::events_dropped(&a.limits) {
+        text::write_wrapped(out, &label("note"), &rest, &note, width)?;
+    }
+    for note in super::suppression_notes(a) {
         text::write_wrapped(out, &label("note"), &rest, &note, width)?;
     }
     Ok(())

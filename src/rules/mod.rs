@@ -443,8 +443,9 @@ fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Resul
     Ok(())
 }
 
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column of a byte offset (rule files here, config and baseline files in
+/// `config`).
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;

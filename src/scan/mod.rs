@@ -410,6 +410,12 @@ pub struct ScanOptions {
     pub layouts: std::sync::Arc<Layouts>,
     /// `--layout NAME`: the layout every input is read with first, whatever its lines say.
     pub layout: Option<usize>,
+    /// The config file's `[[layout]]` entries: inputs whose path (as reported) matches a glob are
+    /// read with its layout first, unless `layout` is set. The first matching glob wins.
+    pub layout_by_path: Vec<(globset::GlobMatcher, usize)>,
+    /// The layout `layout_by_path` picked for each input, by source: set when the scan starts
+    /// (whatever a caller puts here is replaced).
+    pub input_layouts: Vec<Option<usize>>,
 }
 
 impl Default for ScanOptions {
@@ -417,14 +423,34 @@ impl Default for ScanOptions {
         ScanOptions {
             layouts: Layouts::builtin().clone(),
             layout: None,
+            layout_by_path: Vec::new(),
+            input_layouts: Vec::new(),
         }
     }
 }
 
 impl ScanOptions {
-    /// The layouts ranked for an input that starts with `head`.
-    fn reader(&self, head: &[u8]) -> Reader {
-        self.layouts.detect(head, self.layout)
+    /// These options with `layout_by_path` resolved for each of `planned`.
+    fn for_inputs(&self, planned: &[Planned]) -> ScanOptions {
+        let pick = |p: &Planned| {
+            let path = p.display.strip_prefix("./").unwrap_or(&p.display);
+            self.layout_by_path
+                .iter()
+                .find(|(g, _)| g.is_match(path))
+                .map(|&(_, l)| l)
+        };
+        ScanOptions {
+            input_layouts: planned.iter().map(pick).collect(),
+            ..self.clone()
+        }
+    }
+
+    /// The layouts ranked for input `source`, which starts with `head`.
+    fn reader(&self, source: u32, head: &[u8]) -> Reader {
+        let chosen = self
+            .layout
+            .or_else(|| self.input_layouts.get(source as usize).copied().flatten());
+        self.layouts.detect(head, chosen)
     }
 }
 
@@ -442,6 +468,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
 
 /// [`scan_inputs`] with `options`, calling `progress` with the bytes scanned so far.
 pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &dyn Fn(u64)) -> ScanOutput {
+    let options = &options.for_inputs(planned);
     let max_events = std::env::var(MAX_EVENTS_VAR)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -478,7 +505,7 @@ pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &d
                     batch.add(source, file, options, &mut flight, &tx, &rx);
                     1
                 } else {
-                    let reader = options.reader(&head);
+                    let reader = options.reader(source, &head);
                     flight.collector.detected(source, &reader);
                     range_chunks(source, file, &head, reader, &mut flight, &tx, &rx)
                 }
@@ -514,7 +541,7 @@ fn scan_range(source: u32, index: u64, file: &input::RangedFile, shape: Shape, s
         file.scan_range(index, buf, |range| {
             let (mode, reader) = match &shape {
                 Shape::Known(mode, reader) => (*mode, reader.clone()),
-                Shape::Sniff(options) => (Mode::of(range.data), options.reader(range.data)),
+                Shape::Sniff(options) => (Mode::of(range.data), options.reader(source, range.data)),
             };
             let scan = scan_chunk_with(
                 range.data,
@@ -643,7 +670,7 @@ fn stream_chunks(
 ) -> u64 {
     let mut newline = b'\n';
     let mut mode = Mode::Logs;
-    let mut reader = options.reader(b"");
+    let mut reader = options.reader(source, b"");
     let mut count = 0u64;
     loop {
         let buf = flight.slot(rx);
@@ -652,7 +679,7 @@ fn stream_chunks(
                 if chunk.index == 0 {
                     newline = input::line_end(&chunk.data);
                     mode = Mode::of(&chunk.data);
-                    reader = options.reader(&chunk.data);
+                    reader = options.reader(source, &chunk.data);
                     flight.collector.detected(source, &reader);
                 }
                 count += 1;
