@@ -1,0 +1,66 @@
+//! `repeated-device-code-prompts`: the same program starts device code flow after device code
+//! flow for the same client although earlier ones returned tokens: it does not use its token
+//! cache (or has none), so every run asks a person to sign in again.
+//!
+//! "The same program" is the same input and host and the same client library; the process and
+//! thread may change (a helper started once per command, like kubelogin under kubectl). The log
+//! lines carry no scope or application id, so flows for different scopes of one client count
+//! as repeats.
+
+use super::{Cause, Detected, FlowFacts, FlowView, Precedence};
+use crate::model::{CauseId, Severity};
+
+/// How many earlier flows of the same program must have returned tokens.
+const EARLIER_SUCCESSES: usize = 2;
+
+/// The cause.
+pub struct RepeatedDeviceCodePrompts;
+
+impl Cause for RepeatedDeviceCodePrompts {
+    fn id(&self) -> CauseId {
+        CauseId::RepeatedDeviceCodePrompts
+    }
+
+    fn severity(&self) -> Severity {
+        Severity::Warning
+    }
+
+    fn precedence(&self) -> Precedence {
+        Precedence::Chain(110)
+    }
+
+    /// Reported once per program, on the flow that makes the repeats a pattern.
+    fn detect(&self, flow: &FlowView) -> Option<Detected> {
+        let this = &flow.flows[flow.index];
+        let line = |event: usize| flow.events[event].line;
+        let earlier: Vec<&FlowFacts> = flow.flows[..flow.index]
+            .iter()
+            .filter(|f| same_program(f, this))
+            .filter(|f| f.tokens.is_some_and(|t| line(t) < line(this.start)))
+            .collect();
+        if earlier.len() != EARLIER_SUCCESSES {
+            return None;
+        }
+        let series = flow.flows.iter().filter(|f| same_program(f, this)).count();
+        let client = this.client.unwrap_or("the same client");
+        let mut events: Vec<usize> = earlier
+            .iter()
+            .flat_map(|f| [f.start, f.tokens.unwrap_or(f.start)])
+            .collect();
+        events.push(this.start);
+        Some(Detected {
+            cause: self.id(),
+            message: format!(
+                "{series} device code flows were started with {client} by the same program; {} before this one had already returned tokens",
+                earlier.len()
+            ),
+            events,
+            workers: vec![this.worker.clone()],
+        })
+    }
+}
+
+/// Same input, same host, same client library.
+fn same_program(a: &FlowFacts, b: &FlowFacts) -> bool {
+    a.worker.source == b.worker.source && a.worker.host == b.worker.host && a.client == b.client
+}
