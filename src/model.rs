@@ -36,14 +36,14 @@ macro_rules! cause_ids {
 }
 
 cause_ids! {
-    /// The flow expired or got AADSTS70019/70020 long before its `expires_in`.
-    ExpiredEarly = "expired-early",
     /// Pending until expiry or a client timeout: nobody entered the code.
     AbandonedFlow = "abandoned-flow",
     /// A Conditional Access policy rejected the sign-in.
     BlockedByConditionalAccess = "blocked-by-conditional-access",
     /// A device code flow in a CI job or service.
     DeviceCodeInAutomation = "device-code-in-automation",
+    /// The flow expired or got AADSTS70019/70020 long before its `expires_in`.
+    ExpiredEarly = "expired-early",
     /// `authorization_pending` logged at ERROR level.
     PendingLoggedAsError = "pending-logged-as-error",
     /// Polled again after `authorization_declined`.
@@ -89,6 +89,13 @@ impl Ord for CauseId {
 impl PartialOrd for CauseId {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// `cause == "polled-after-success"`, as tests and callers holding text write it.
+impl PartialEq<&str> for CauseId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

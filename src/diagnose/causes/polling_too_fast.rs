@@ -13,20 +13,20 @@ const BACKOFF_CLIENTS: [&str; 2] = ["azidentity (Go)", "azcopy"];
 /// AADSTS50196: the server ended a request loop.
 const LOOP_DETECTED: u32 = 50196;
 /// Names of credentials and grants that are no device code flow: AADSTS50196 on their lines is
-/// the code's own problem (a retry loop), not a poll loop.
-const OTHER_CREDENTIALS: [&str; 14] = [
-    "UsernamePasswordCredential",
-    "ClientSecretCredential",
-    "ClientCertificateCredential",
-    "ManagedIdentityCredential",
-    "OnBehalfOfCredential",
+/// the code's own problem (a retry loop), not a poll loop. Name endings, because an excerpt may
+/// cut a long line's text before the code short (`…amePasswordCredential.get_token failed`).
+const OTHER_CREDENTIALS: [&str; 13] = [
+    "PasswordCredential",
+    "SecretCredential",
+    "CertificateCredential",
+    "IdentityCredential",
+    "BehalfOfCredential",
     "AuthorizationCodeCredential",
-    "InteractiveBrowserCredential",
-    "acquire_token_by_username_password",
-    "AcquireTokenByUsernamePassword",
-    "acquireTokenByUsernamePassword",
-    "acquire_token_for_client",
-    "AcquireTokenForClient",
+    "BrowserCredential",
+    "by_username_password",
+    "ByUsernamePassword",
+    "token_for_client",
+    "TokenForClient",
     "grant_type=password",
     "grant_type=client_credentials",
 ];
@@ -96,7 +96,8 @@ fn device_flow_besides_the_loop(flow: &FlowView) -> bool {
     })
 }
 
-/// Whether the loop lines name a credential or grant other than device code.
+/// Whether the loop lines name a credential or grant other than device code (in the excerpt
+/// reports quote, the same from a file and from a pipe).
 fn names_other_credential(flow: &FlowView, loops: &[usize]) -> bool {
     loops.iter().any(|&i| {
         let text = flow.scan.excerpt(&flow.events[i]);
