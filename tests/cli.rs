@@ -310,7 +310,9 @@ fn override_cause_without_a_detector_is_refused_with_its_position() {
             .assert()
             .code(2)
             .stdout("")
-            .stderr(predicate::str::is_match(r"made-up-cause\.toml:2:6: no detector for cause id .made-up-cause.").unwrap());
+            .stderr(
+                predicate::str::is_match(r"made-up-cause\.toml:2:6: no detector for cause id .made-up-cause.").unwrap(),
+            );
     }
 }
 

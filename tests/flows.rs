@@ -165,7 +165,11 @@ fn every_conditional_access_code_of_the_catalog_blocks_a_device_code_flow() {
         .filter(|r| r.conditional_access)
         .map(|r| r.number())
         .collect();
-    assert!(codes.len() >= 30, "only {} codes marked conditional_access", codes.len());
+    assert!(
+        codes.len() >= 30,
+        "only {} codes marked conditional_access",
+        codes.len()
+    );
     for code in codes {
         let path = dir.path().join(format!("ca-{code}.log"));
         std::fs::write(&path, device_code_flow_ending_in(code)).unwrap();
@@ -174,7 +178,11 @@ fn every_conditional_access_code_of_the_catalog_blocks_a_device_code_flow() {
         assert_eq!(a.flows[0].outcome, "blocked", "AADSTS{code}");
         let f = &a.findings[0];
         assert_eq!(f.cause, "blocked-by-conditional-access", "AADSTS{code}");
-        assert_eq!(f.evidence.last().map(|e| e.line), Some(14), "AADSTS{code}: the line of the code");
+        assert_eq!(
+            f.evidence.last().map(|e| e.line),
+            Some(14),
+            "AADSTS{code}: the line of the code"
+        );
     }
 }
 

@@ -210,7 +210,10 @@ fn every_cause_is_documented_and_has_fixtures() {
     );
     for rule in catalog().causes.values() {
         let id = rule.id.as_str();
-        assert!(rule.severity.is_none(), "{id}: the severity is the detector's (src/diagnose/causes/)");
+        assert!(
+            rule.severity.is_none(),
+            "{id}: the severity is the detector's (src/diagnose/causes/)"
+        );
         assert!(rule.title.len() <= 80 && !rule.title.ends_with('.'), "{id}: title");
         for text in [&rule.what_it_does, &rule.why_it_matters, &rule.fix, &rule.example] {
             assert!(!text.trim().is_empty(), "{id}: empty section");
