@@ -28,11 +28,12 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         .par_iter()
         .map(|flow| timeline::build(&flow.events, &scan.events, catalog))
         .collect();
-    let facts: Vec<FlowFacts> = flows
+    let mut facts: Vec<FlowFacts> = flows
         .iter()
         .zip(&timelines)
         .map(|(flow, t)| facts_of(flow, t, &scan.events))
         .collect();
+    causes::link_programs(&mut facts, &scan.events);
     let diagnosed: Vec<(FlowSummary, Vec<Finding>)> = flows
         .par_iter()
         .zip(&timelines)
@@ -329,6 +330,8 @@ fn facts_of(flow: &Flow, t: &Timeline, events: &[Event]) -> FlowFacts {
             .iter()
             .find(|p| p.effective_outcome() == Some(Outcome::Success))
             .map(causes::last_response),
+        program_flows: 0,
+        earlier_successes: 0,
     }
 }
 

@@ -25,7 +25,7 @@ use super::timeline::{Poll, Timeline};
 use crate::model::{CauseId, Event, Outcome, Severity, Worker};
 use crate::rules::{Catalog, CauseRule};
 use crate::scan::ScanOutput;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// RFC 8628's default polling interval, in seconds.
 pub const DEFAULT_INTERVAL_S: u32 = 5;
@@ -162,6 +162,43 @@ pub struct FlowFacts {
     pub start: usize,
     /// The first response that issued tokens, if any.
     pub tokens: Option<usize>,
+    /// How many flows the same program started in the run (see [`same_program`]).
+    pub program_flows: usize,
+    /// How many of the program's earlier flows had returned tokens before this one started.
+    pub earlier_successes: usize,
+}
+
+/// Whether two flows come from the same program: the same input and host and the same client
+/// library. The process and thread may differ (a helper started once per command).
+pub fn same_program(a: &FlowFacts, b: &FlowFacts) -> bool {
+    a.worker.source == b.worker.source && a.worker.host == b.worker.host && a.client == b.client
+}
+
+/// Fills [`FlowFacts::program_flows`] and [`FlowFacts::earlier_successes`] (flows in order).
+pub fn link_programs(facts: &mut [FlowFacts], events: &[Event]) {
+    type Program<'a> = (u32, Option<&'a str>, Option<&'static str>);
+    let mut programs: HashMap<Program, Vec<usize>> = HashMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        let key = (f.worker.source, f.worker.host.as_deref(), f.client);
+        programs.entry(key).or_default().push(i);
+    }
+    let mut counts = vec![(0, 0); facts.len()];
+    for flows in programs.values() {
+        // Lines (one input) of the tokens of the program's flows so far, sorted.
+        let mut tokens: Vec<u64> = Vec::new();
+        for &i in flows {
+            let start = events[facts[i].start].line;
+            counts[i] = (flows.len(), tokens.partition_point(|&l| l < start));
+            if let Some(t) = facts[i].tokens {
+                let line = events[t].line;
+                tokens.insert(tokens.partition_point(|&l| l < line), line);
+            }
+        }
+    }
+    for (f, (flows, earlier)) in facts.iter_mut().zip(counts) {
+        f.program_flows = flows;
+        f.earlier_successes = earlier;
+    }
 }
 
 /// What a detector sees: one flow, and the run around it.

@@ -2,12 +2,12 @@
 //! flow for the same client although earlier ones returned tokens: it does not use its token
 //! cache (or has none), so every run asks a person to sign in again.
 //!
-//! "The same program" is the same input and host and the same client library; the process and
-//! thread may change (a helper started once per command, like kubelogin under kubectl). The log
-//! lines carry no scope or application id, so flows for different scopes of one client count
-//! as repeats.
+//! "The same program" is [`same_program`]: the same input and host and the same client library;
+//! the process and thread may change (a helper started once per command, like kubelogin under
+//! kubectl). The log lines carry no scope or application id, so flows for different scopes of
+//! one client count as repeats.
 
-use super::{Cause, Detected, FlowFacts, FlowView, Precedence};
+use super::{same_program, Cause, Detected, FlowFacts, FlowView, Precedence};
 use crate::model::{CauseId, Severity};
 
 /// How many earlier flows of the same program must have returned tokens.
@@ -32,16 +32,15 @@ impl Cause for RepeatedDeviceCodePrompts {
     /// Reported once per program, on the flow that makes the repeats a pattern.
     fn detect(&self, flow: &FlowView) -> Option<Detected> {
         let this = &flow.flows[flow.index];
+        if this.earlier_successes != EARLIER_SUCCESSES {
+            return None;
+        }
         let line = |event: usize| flow.events[event].line;
         let earlier: Vec<&FlowFacts> = flow.flows[..flow.index]
             .iter()
             .filter(|f| same_program(f, this))
             .filter(|f| f.tokens.is_some_and(|t| line(t) < line(this.start)))
             .collect();
-        if earlier.len() != EARLIER_SUCCESSES {
-            return None;
-        }
-        let series = flow.flows.iter().filter(|f| same_program(f, this)).count();
         let client = this.client.unwrap_or("the same client");
         let mut events: Vec<usize> = earlier
             .iter()
@@ -51,16 +50,12 @@ impl Cause for RepeatedDeviceCodePrompts {
         Some(Detected {
             cause: self.id(),
             message: format!(
-                "{series} device code flows were started with {client} by the same program; {} before this one had already returned tokens",
+                "{} device code flows were started with {client} by the same program; {} before this one had already returned tokens",
+                this.program_flows,
                 earlier.len()
             ),
             events,
             workers: vec![this.worker.clone()],
         })
     }
-}
-
-/// Same input, same host, same client library.
-fn same_program(a: &FlowFacts, b: &FlowFacts) -> bool {
-    a.worker.source == b.worker.source && a.worker.host == b.worker.host && a.client == b.client
 }
