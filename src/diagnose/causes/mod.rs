@@ -168,18 +168,25 @@ pub struct FlowFacts {
     pub earlier_successes: usize,
 }
 
-/// Whether two flows come from the same program: the same input and host and the same client
-/// library. The process and thread may differ (a helper started once per command).
+/// Whether two flows come from the same program: the same input, host and process (when the log
+/// names them) and the same client library; the thread may differ. Processes of a pool each
+/// signing in once are not one program.
 pub fn same_program(a: &FlowFacts, b: &FlowFacts) -> bool {
-    a.worker.source == b.worker.source && a.worker.host == b.worker.host && a.client == b.client
+    let (x, y) = (&a.worker, &b.worker);
+    x.source == y.source && x.host == y.host && x.pid == y.pid && a.client == b.client
 }
 
 /// Fills [`FlowFacts::program_flows`] and [`FlowFacts::earlier_successes`] (flows in order).
 pub fn link_programs(facts: &mut [FlowFacts], events: &[Event]) {
-    type Program<'a> = (u32, Option<&'a str>, Option<&'static str>);
+    type Program<'a> = (u32, Option<&'a str>, Option<&'a str>, Option<&'static str>);
     let mut programs: HashMap<Program, Vec<usize>> = HashMap::new();
     for (i, f) in facts.iter().enumerate() {
-        let key = (f.worker.source, f.worker.host.as_deref(), f.client);
+        let key = (
+            f.worker.source,
+            f.worker.host.as_deref(),
+            f.worker.pid.as_deref(),
+            f.client,
+        );
         programs.entry(key).or_default().push(i);
     }
     let mut counts = vec![(0, 0); facts.len()];

@@ -2,10 +2,10 @@
 //! flow for the same client although earlier ones returned tokens: it does not use its token
 //! cache (or has none), so every run asks a person to sign in again.
 //!
-//! "The same program" is [`same_program`]: the same input and host and the same client library;
-//! the process and thread may change (a helper started once per command, like kubelogin under
-//! kubectl). The log lines carry no scope or application id, so flows for different scopes of
-//! one client count as repeats.
+//! "The same program" is [`same_program`]: the same input, host and process and the same client
+//! library. A helper started once per command (kubelogin under kubectl) is one program only when
+//! its lines name no process id. The log lines carry no scope or application id, so flows for
+//! different scopes of one client count as repeats.
 
 use super::{same_program, Cause, Detected, FlowFacts, FlowView, Precedence};
 use crate::model::{CauseId, Severity};
