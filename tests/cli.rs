@@ -317,6 +317,26 @@ fn override_cause_without_a_detector_is_refused_with_its_position() {
 }
 
 #[test]
+fn fail_on_takes_every_cause_the_registry_detects() {
+    let early = "fixtures/causes/expired-early/trigger-msal-seconds.log";
+    aadlint()
+        .args(["scan", early, "--fail-on", "Expired-Early", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expired-early in flow"));
+    // Nobody had the time to enter the code: the flow is not reported as abandoned.
+    aadlint()
+        .args(["scan", early, "--fail-on", "abandoned-flow", "--format", "json"])
+        .assert()
+        .code(0);
+    aadlint()
+        .args(["scan", HAPPY, "--fail-on", "made-up-cause"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("repeated-device-code-prompts"));
+}
+
+#[test]
 fn override_cause_can_change_its_severity() {
     let dir = tempfile::tempdir().unwrap();
     let builtin = std::fs::read_to_string("rules/causes/polled-after-success.toml").unwrap();
