@@ -5,7 +5,7 @@ fn main() {
     let out = aadlint::scan::scan_inputs(&planned);
     let names: Vec<String> = out.inputs.iter().map(|i| i.path.clone()).collect();
     for f in aadlint::correlate::correlate(&out.events, &names) {
-        let t = aadlint::diagnose::timeline::build(&f.events, &out.events);
+        let t = aadlint::diagnose::timeline::build(&f.events, &out.events, aadlint::rules::Catalog::builtin());
         println!("flow {} polls:", f.id);
         for p in &t.polls {
             println!(

@@ -6,7 +6,7 @@
 //! RFC 3339 times, worker objects and the time series; the version-1 fields it replaces
 //! (`first_timestamp`, `last_timestamp`, `workers` as strings) stay for this version.
 
-use crate::model::{InputSummary, Severity, Timestamp};
+use crate::model::{CauseId, InputSummary, Severity, Timestamp};
 use serde::{Serialize, Serializer};
 
 /// Bumped on any breaking change of the JSON report.
@@ -216,10 +216,10 @@ impl Analysis {
                 Some(t) => {
                     let minute = t.0.div_euclid(60_000);
                     *points
-                        .entry(("cause", &f.cause, minute.div_euclid(size) * size))
+                        .entry(("cause", f.cause.as_str(), minute.div_euclid(size) * size))
                         .or_default() += 1;
                 }
-                None => *untimed.entry(("cause", &f.cause)).or_default() += 1,
+                None => *untimed.entry(("cause", f.cause.as_str())).or_default() += 1,
             }
         }
         Series {
@@ -403,7 +403,7 @@ pub struct FlowSummary {
     /// when the log ends) or unknown (no poll in the log).
     pub outcome: &'static str,
     /// Cause ids found for this flow.
-    pub findings: Vec<String>,
+    pub findings: Vec<CauseId>,
 }
 
 /// A line that supports a finding.
@@ -421,7 +421,7 @@ pub struct Evidence {
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     /// The cause id (`polled-after-success`, ...).
-    pub cause: String,
+    pub cause: CauseId,
     /// How serious.
     pub severity: Severity,
     /// One line from the rule.
@@ -447,7 +447,7 @@ pub struct Finding {
     /// The fix from the rule.
     pub fix: String,
     /// Other causes seen in the same flow that follow from this one.
-    pub follows: Vec<String>,
+    pub follows: Vec<CauseId>,
     /// The ignore entry that suppresses the finding: it is reported but never fails `--fail-on`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<IgnoreEntryRef>,

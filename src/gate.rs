@@ -4,8 +4,8 @@
 //! fails. Suppressed findings and codes (ignore entries, a baseline) never match.
 
 use crate::analysis::Analysis;
-use crate::diagnose::causes::PRECEDENCE;
-use crate::model::Severity;
+use crate::diagnose::causes::{Group, CAUSES};
+use crate::model::{CauseId, Severity};
 use crate::rules::{Catalog, RuleRef};
 
 /// What one `--fail-on` value asks to fail on.
@@ -14,7 +14,7 @@ pub enum Want {
     /// A finding or code of this severity or worse.
     Severity(Severity),
     /// A finding of this cause (or one that follows from it).
-    Cause(String),
+    Cause(CauseId),
     /// An AADSTS code (`AADSTS50076`).
     Code(String),
 }
@@ -28,18 +28,6 @@ pub struct FailOn {
     pub written: String,
 }
 
-/// Named groups of causes that `--fail-on` and `explain` accept, with what they stand for.
-pub const CAUSE_GROUPS: [(&str, &str, &[&str]); 1] = [(
-    "reused-device-code",
-    "one device code used more than once: polled again after success, polled by several workers, or replayed from an earlier run",
-    &["polled-after-success", "shared-across-workers", "stale-device-code"],
-)];
-
-/// The causes a group name stands for.
-pub fn cause_group(name: &str) -> Option<&'static (&'static str, &'static str, &'static [&'static str])> {
-    CAUSE_GROUPS.iter().find(|(g, _, _)| g.eq_ignore_ascii_case(name))
-}
-
 /// A query as pasted: without surrounding blanks, quotes, brackets and trailing punctuation
 /// (`AADSTS50076:`, `"invalid_grant",`).
 pub fn clean_query(q: &str) -> &str {
@@ -48,19 +36,20 @@ pub fn clean_query(q: &str) -> &str {
     q.trim().trim_start_matches(OPENING).trim_end_matches(CLOSING).trim()
 }
 
-/// Every cause id the gate accepts: the built-in precedence order, then any other cause of the
-/// catalog (`pending-logged-as-error`, rules added with `--rules`), sorted.
+/// Every cause id the gate accepts, in order of precedence: the registered causes the catalog
+/// explains.
 pub fn cause_ids(catalog: &Catalog) -> Vec<String> {
-    let mut ids: Vec<String> = PRECEDENCE.iter().map(|c| c.to_string()).collect();
-    let mut rest: Vec<String> = catalog.causes.keys().filter(|k| !ids.contains(k)).cloned().collect();
-    rest.sort();
-    ids.extend(rest);
-    ids
+    CAUSES
+        .iter()
+        .map(|c| c.id())
+        .filter(|id| catalog.causes.contains_key(id))
+        .map(|id| id.to_string())
+        .collect()
 }
 
 /// What `--fail-on` accepts, for error messages.
 fn valid_values(catalog: &Catalog) -> String {
-    let groups: Vec<&str> = CAUSE_GROUPS.iter().map(|(g, _, _)| *g).collect();
+    let groups: Vec<&str> = Group::ALL.iter().map(|g| g.as_str()).collect();
     format!(
         "valid values: error, warning, info (that severity or worse); {}; a cause id ({}); \
          or one of the {} AADSTS codes of the catalog (AADSTS50076, 50076 or its name; `aadlint rules` lists them)",
@@ -93,12 +82,12 @@ pub fn parse_fail_on(values: &[String], catalog: &Catalog, what: &str) -> Result
         };
         if let Some(s) = Severity::parse(&lower) {
             push(&mut out, Want::Severity(s));
-        } else if let Some((_, _, causes)) = cause_group(&lower) {
-            for c in causes.iter() {
-                push(&mut out, Want::Cause(c.to_string()));
+        } else if let Some(group) = Group::parse(&lower) {
+            for c in group.causes() {
+                push(&mut out, Want::Cause(c));
             }
-        } else if PRECEDENCE.contains(&lower.as_str()) || catalog.causes.contains_key(&lower) {
-            push(&mut out, Want::Cause(lower));
+        } else if let Some(cause) = CauseId::parse(&lower).filter(|c| catalog.causes.contains_key(c)) {
+            push(&mut out, Want::Cause(cause));
         } else if let Some(RuleRef::Code(r)) = catalog.lookup(v) {
             push(&mut out, Want::Code(r.code.clone()));
         } else {
@@ -136,7 +125,7 @@ pub fn failing(a: &Analysis, rules: &[FailOn]) -> Option<String> {
                         .map(|c| format!("{} {} (--fail-on {written})", c.severity, c.code))
                 }),
             Want::Cause(c) => findings()
-                .find(|f| &f.cause == c || f.follows.contains(c))
+                .find(|f| f.cause == *c || f.follows.contains(c))
                 .map(|f| format!("{c} in flow {} (--fail-on {written})", f.flow)),
             Want::Code(code) => codes().find(|c| &c.code == code).map(|c| {
                 format!(
@@ -170,7 +159,7 @@ mod tests {
         assert_eq!(wants(&["reused-device-code"]).len(), 3);
         assert_eq!(
             wants(&["pending-logged-as-error"]),
-            vec![Want::Cause("pending-logged-as-error".into())]
+            vec![Want::Cause(CauseId::PendingLoggedAsError)]
         );
     }
 

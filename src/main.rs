@@ -1,6 +1,7 @@
 //! The `aadlint` command line: parses arguments, runs the pipeline, picks the exit code.
 
 use aadlint::config::{self, ignore, Config};
+use aadlint::diagnose::causes::Group;
 use aadlint::gate;
 use aadlint::report::{self, Format, Style};
 use aadlint::rules::{Catalog, RuleRef};
@@ -522,9 +523,9 @@ fn explain(catalog: &Catalog, query: &str, width: usize) -> Result<(), String> {
             RuleRef::Cause(r) => emit(|out| report::explain_cause(r, width, out)),
         };
     }
-    if let Some((name, about, causes)) = gate::cause_group(q) {
-        let rules: Vec<_> = causes.iter().filter_map(|c| catalog.causes.get(*c)).collect();
-        return emit(|out| report::explain_group(name, about, &rules, width, out));
+    if let Some(group) = Group::parse(q) {
+        let rules: Vec<_> = group.causes().iter().filter_map(|c| catalog.causes.get(c)).collect();
+        return emit(|out| report::explain_group(group.as_str(), group.about(), &rules, width, out));
     }
     if let Some(e) = report::oauth_error(q) {
         return emit(|out| report::explain_oauth(e, catalog, width, out));

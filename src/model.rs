@@ -7,8 +7,131 @@ use std::fmt;
 /// AADSTS codes that only a device code flow produces.
 pub const DEVICE_FLOW_CODES: [u32; 8] = [70016, 70018, 70019, 70020, 90119, 90120, 50134, 50196];
 
-/// Codes a Conditional Access policy raises when it blocks a sign-in.
+/// Conditional Access codes the scan marks as [`Outcome::Blocked`] and always quotes. The diagnosis
+/// does not rely on this short list: `conditional_access = true` in the catalog decides.
 pub const CONDITIONAL_ACCESS_CODES: [u32; 6] = [53003, 530033, 50097, 50005, 53000, 53001];
+
+/// Declares [`CauseId`]: one line per root cause, its variant and its kebab-case id.
+macro_rules! cause_ids {
+    ($($(#[doc = $doc:literal])* $variant:ident = $id:literal,)*) => {
+        /// A root cause aadlint detects (`rules/causes/<id>.toml` explains it,
+        /// `src/diagnose/causes/<id>.rs` detects it). Kebab-case in JSON and on the command line.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum CauseId {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl CauseId {
+            /// Every cause id, in declaration order.
+            pub const ALL: &'static [CauseId] = &[$(CauseId::$variant,)*];
+
+            /// The kebab-case id (`polled-after-success`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CauseId::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+cause_ids! {
+    /// Pending until expiry or a client timeout: nobody entered the code.
+    AbandonedFlow = "abandoned-flow",
+    /// A Conditional Access policy rejected the sign-in.
+    BlockedByConditionalAccess = "blocked-by-conditional-access",
+    /// A device code flow in a CI job or service.
+    DeviceCodeInAutomation = "device-code-in-automation",
+    /// The flow expired or got AADSTS70019/70020 long before its `expires_in`.
+    ExpiredEarly = "expired-early",
+    /// `authorization_pending` logged at ERROR level.
+    PendingLoggedAsError = "pending-logged-as-error",
+    /// Polled again after `authorization_declined`.
+    PolledAfterDecline = "polled-after-decline",
+    /// Polled again after the device code expired.
+    PolledAfterExpiry = "polled-after-expiry",
+    /// Polled again after tokens were issued.
+    PolledAfterSuccess = "polled-after-success",
+    /// Polled faster than the interval, or stopped with AADSTS50196.
+    PollingTooFast = "polling-too-fast",
+    /// New device code flows again and again although earlier ones returned tokens.
+    RepeatedDeviceCodePrompts = "repeated-device-code-prompts",
+    /// Several workers polled one device code at the same time.
+    SharedAcrossWorkers = "shared-across-workers",
+    /// A device code from an earlier run, used or expired, polled again.
+    StaleDeviceCode = "stale-device-code",
+    /// The user declined the sign-in.
+    UserDeclined = "user-declined",
+}
+
+impl CauseId {
+    /// The cause with this kebab-case id (case-insensitive).
+    pub fn parse(id: &str) -> Option<CauseId> {
+        CauseId::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// The ids joined by `sep`.
+    pub fn join(ids: &[CauseId], sep: &str) -> String {
+        ids.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(sep)
+    }
+}
+
+/// Ordered by id, as listings show causes.
+impl Ord for CauseId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for CauseId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// `cause == "polled-after-success"`, as tests and callers holding text write it.
+impl PartialEq<&str> for CauseId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for CauseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for CauseId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CauseId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        CauseId::parse(&id).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "no detector for cause id {id:?}: a rule file can explain only a cause aadlint detects ({})",
+                CauseId::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+}
+
+impl clap::ValueEnum for CauseId {
+    fn value_variants<'a>() -> &'a [Self] {
+        CauseId::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
 
 /// How serious a catalog code or a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]

@@ -279,7 +279,7 @@ fn rules_lists_everything() {
         .stdout(predicate::str::contains("shared-across-workers").and(predicate::str::contains("AADSTS9002332")));
     let out = aadlint().args(["rules", "--format", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["causes"].as_array().unwrap().len(), 11);
+    assert_eq!(v["causes"].as_array().unwrap().len(), 13);
     assert!(v["codes"].as_array().unwrap().len() >= 349);
 }
 
@@ -296,6 +296,58 @@ fn broken_override_rule_names_path_line_and_column() {
         .assert()
         .code(2)
         .stderr(predicate::str::is_match(r"AADSTS90120\.toml:2:\d+: ").unwrap());
+}
+
+#[test]
+fn override_cause_without_a_detector_is_refused_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = "title = \"Made up\"\nid = \"made-up-cause\"\nwhat_it_does = \"x\"\nwhy_it_matters = \"x\"\nfix = \"x\"\nexample = \"x\"\n";
+    std::fs::write(dir.path().join("made-up-cause.toml"), rule).unwrap();
+    for args in [vec!["rules"], vec!["explain", "made-up-cause"], vec!["scan", HAPPY]] {
+        aadlint()
+            .args(&args)
+            .args(["--rules", dir.path().to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                predicate::str::is_match(r"made-up-cause\.toml:2:6: no detector for cause id .made-up-cause.").unwrap(),
+            );
+    }
+}
+
+#[test]
+fn fail_on_takes_every_cause_the_registry_detects() {
+    let early = "fixtures/causes/expired-early/trigger-msal-seconds.log";
+    aadlint()
+        .args(["scan", early, "--fail-on", "Expired-Early", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expired-early in flow"));
+    // Nobody had the time to enter the code: the flow is not reported as abandoned.
+    aadlint()
+        .args(["scan", early, "--fail-on", "abandoned-flow", "--format", "json"])
+        .assert()
+        .code(0);
+    aadlint()
+        .args(["scan", HAPPY, "--fail-on", "made-up-cause"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("repeated-device-code-prompts"));
+}
+
+#[test]
+fn override_cause_can_change_its_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let builtin = std::fs::read_to_string("rules/causes/polled-after-success.toml").unwrap();
+    std::fs::write(
+        dir.path().join("polled-after-success.toml"),
+        format!("severity = \"info\"\n{builtin}"),
+    )
+    .unwrap();
+    let v = json(&["scan", REUSED, "--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(v["findings"][0]["cause"], "polled-after-success");
+    assert_eq!(v["findings"][0]["severity"], "info");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! client logs give the findings their labels expect.
 
 use aadlint::analysis::Analysis;
+use aadlint::model::CauseId;
 use aadlint::rules::Catalog;
 
 fn analyze(paths: &[&str]) -> Analysis {
@@ -14,7 +15,8 @@ fn analyze(paths: &[&str]) -> Analysis {
 fn causes(a: &Analysis) -> Vec<String> {
     a.findings
         .iter()
-        .flat_map(|f| std::iter::once(f.cause.clone()).chain(f.follows.iter().cloned()))
+        .flat_map(|f| std::iter::once(f.cause).chain(f.follows.iter().copied()))
+        .map(|c| c.to_string())
         .collect()
 }
 
@@ -127,7 +129,7 @@ fn shared_flow_names_both_workers_and_the_race_loser() {
     assert_eq!(f.cause, "shared-across-workers");
     assert_eq!(f.workers.len(), 2);
     assert!(f.workers.iter().any(|w| w.contains("pid 22804")) && f.workers.iter().any(|w| w.contains("pid 22798")));
-    assert!(f.follows.contains(&"polled-after-success".to_string()));
+    assert!(f.follows.contains(&CauseId::PolledAfterSuccess));
     assert!(f.evidence.iter().any(|e| e.excerpt.contains("90120")));
     assert_eq!(a.flows[0].id, "dc:7da483ef4f1b");
 }
@@ -143,4 +145,69 @@ fn flow_id_is_the_device_code_fingerprint_a_user_can_reproduce() {
     assert_eq!(a.flows[0].id, format!("dc:{digest}"));
     assert!(a.flows[0].identifiers.iter().any(|i| i.starts_with("uc:")));
     assert!(a.flows[0].identifiers.iter().any(|i| i.starts_with("corr:")));
+}
+
+/// The fixture `trigger-msal-53003.log` with its Conditional Access code replaced by `code`.
+fn device_code_flow_ending_in(code: u32) -> String {
+    let text = std::fs::read_to_string("fixtures/causes/blocked-by-conditional-access/trigger-msal-53003.log").unwrap();
+    let original = "AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.";
+    assert!(text.contains(original));
+    text.replace(original, &format!("AADSTS{code}: Sign-in was not allowed."))
+}
+
+#[test]
+fn every_conditional_access_code_of_the_catalog_blocks_a_device_code_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::builtin();
+    let codes: Vec<u32> = catalog
+        .codes
+        .values()
+        .filter(|r| r.conditional_access)
+        .map(|r| r.number())
+        .collect();
+    assert!(
+        codes.len() >= 30,
+        "only {} codes marked conditional_access",
+        codes.len()
+    );
+    for code in codes {
+        let path = dir.path().join(format!("ca-{code}.log"));
+        std::fs::write(&path, device_code_flow_ending_in(code)).unwrap();
+        let a = analyze(&[path.to_str().unwrap()]);
+        assert_eq!(a.flows.len(), 1, "AADSTS{code}");
+        assert_eq!(a.flows[0].outcome, "blocked", "AADSTS{code}");
+        let f = &a.findings[0];
+        assert_eq!(f.cause, "blocked-by-conditional-access", "AADSTS{code}");
+        assert_eq!(
+            f.evidence.last().map(|e| e.line),
+            Some(14),
+            "AADSTS{code}: the line of the code"
+        );
+    }
+}
+
+#[test]
+fn a_code_the_catalog_does_not_mark_is_no_block() {
+    let dir = tempfile::tempdir().unwrap();
+    // AADSTS50126 (wrong password) ends the flow as an error, not a Conditional Access block.
+    let path = dir.path().join("not-ca.log");
+    std::fs::write(&path, device_code_flow_ending_in(50126)).unwrap();
+    let a = analyze(&[path.to_str().unwrap()]);
+    assert_eq!(a.flows[0].outcome, "error");
+    assert!(a.findings.iter().all(|f| f.cause != "blocked-by-conditional-access"));
+    // An override that unmarks AADSTS53003 makes the original fixture no block either.
+    let rules = tempfile::tempdir().unwrap();
+    let builtin = std::fs::read_to_string("rules/aadsts/AADSTS53003.toml").unwrap();
+    std::fs::write(
+        rules.path().join("AADSTS53003.toml"),
+        builtin.replace("conditional_access = true", "conditional_access = false"),
+    )
+    .unwrap();
+    let catalog = Catalog::with_overrides(rules.path()).unwrap();
+    let a = aadlint::analyze(
+        &["fixtures/causes/blocked-by-conditional-access/trigger-msal-53003.log".to_string()],
+        &catalog,
+    );
+    assert_eq!(a.flows[0].outcome, "error");
+    assert!(a.findings.iter().all(|f| f.cause != "blocked-by-conditional-access"));
 }

@@ -1,12 +1,12 @@
-//! Properties over generated input (a seeded PRNG, so every run checks the same cases; set
-//! `AADLINT_PROPERTY_SEED` to explore others): arbitrary bytes never panic through
-//! `aadlint::analyze` and leak no secret, and where the input is cut into chunks never changes
-//! what the scan finds.
+//! Properties over generated input, with `proptest` (a fixed seed, so every run checks the same
+//! cases; set `PROPTEST_RNG_SEED` to explore others, `PROPTEST_CASES` to run more): arbitrary
+//! bytes never panic through `aadlint::analyze` and leak no secret, and where the input is cut
+//! into chunks never changes what the scan finds. A failure is shrunk to a small input, which is
+//! also written to `target/property-failures/` for replay.
 //!
 //! The chunking property runs `ChunkReader::with_sizes` + `scan_chunk` + `Assembler` the way
 //! `scan::scan_inputs` does (see `chunked_scan` in `fuzz/src/lib.rs`), because the pipeline has
 //! no hook to change its chunk sizes; a cross-check ties that harness to `aadlint::analyze`.
-//! A failing case is written to `target/property-failures/` for replay.
 
 #[allow(dead_code)]
 #[path = "../fuzz/src/lib.rs"]
@@ -15,40 +15,43 @@ mod fuzz_support;
 use aadlint::analysis::Analysis;
 use aadlint::input::{CHUNK_SIZE, CONTEXT_LINES, MAX_CHUNK};
 use fuzz_support::{check_chunk_reader, chunked_scan, known_leak, leaks, source_settings, ShortReader};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::{select, Index};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-/// SplitMix64: small, fast, and the same everywhere.
-struct Rng(u64);
+/// A runner for `cases` cases from a fixed seed (or `PROPTEST_RNG_SEED`).
+fn runner(cases: u32) -> TestRunner {
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x00AA_D15E_ED00_0001u64);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cases);
+    TestRunner::new(Config {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        max_shrink_iters: 200,
+        ..Config::default()
+    })
+}
 
-impl Rng {
-    fn new(salt: u64) -> Rng {
-        let seed = std::env::var("AADLINT_PROPERTY_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0x00AA_D15E_ED00_0001u64);
-        Rng(seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+/// Runs a property; a failure panics with proptest's minimal case.
+fn check<S: Strategy>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    if let Err(e) = runner(cases).run(&strategy, test) {
+        let text = e.to_string();
+        // The inputs are bytes: their Debug form can be long.
+        panic!("{}", text.chars().take(4000).collect::<String>());
     }
 }
 
@@ -57,7 +60,12 @@ fn repo() -> &'static Path {
 }
 
 /// Every line of every fixture (without its line end), for building realistic input.
-fn fixture_lines() -> Vec<Vec<u8>> {
+fn fixture_lines() -> &'static [Vec<u8>] {
+    static LINES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    LINES.get_or_init(read_fixture_lines)
+}
+
+fn read_fixture_lines() -> Vec<Vec<u8>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for entry in entries.flatten() {
@@ -112,85 +120,89 @@ const SNIPPETS: [&[u8]; 16] = [
     b"authorization_pending",
 ];
 
-/// Bytes with no structure, but biased towards line ends, NULs, digits and the literals the
+/// One piece of unstructured bytes, biased towards line ends, NULs, digits and the literals the
 /// scanner looks for.
-fn random_bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
-    let len = rng.below(max + 1);
-    let mut out = Vec::with_capacity(len + 64);
-    while out.len() < len {
-        match rng.below(10) {
-            0 => out.push(*rng.pick::<u8>(b"\n\r\0\t \"{}=:,")),
-            1 => out.extend_from_slice(rng.pick::<&[u8]>(&SNIPPETS)),
-            2..=4 => out.push(b'0' + rng.below(10) as u8),
-            _ => out.push(rng.next() as u8),
-        }
-    }
-    out
+fn byte_piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        1 => select(b"\n\r\0\t \"{}=:,".to_vec()).prop_map(|b| vec![b]),
+        1 => select(SNIPPETS.to_vec()).prop_map(<[u8]>::to_vec),
+        3 => (b'0'..=b'9').prop_map(|d| vec![d]),
+        5 => any::<u8>().prop_map(|b| vec![b]),
+    ]
 }
 
-/// Lines of real logs mixed with garbage: NUL runs, invalid UTF-8, CRLF and CR line ends,
-/// continuation lines on their own, and now and then a line longer than `scan::MAX_LINE`.
-fn mixed_input(rng: &mut Rng, lines: &[Vec<u8>], pieces: usize, long_lines: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    for _ in 0..rng.below(pieces) + 1 {
-        match rng.below(100) {
-            0..=54 => {
-                out.extend_from_slice(rng.pick::<Vec<u8>>(lines));
-                out.push(b'\n');
-            }
-            55..=62 => {
-                out.extend_from_slice(rng.pick::<Vec<u8>>(lines));
-                out.extend_from_slice(b"\r\n");
-            }
-            63..=70 => {
-                out.extend_from_slice(rng.pick::<&[u8]>(&SNIPPETS[8..11]));
-                out.push(b'\n');
-            }
-            71..=76 => {
-                let garbage = random_bytes(rng, 120);
-                out.extend(garbage.into_iter().filter(|&b| b != b'\n'));
-                out.push(b'\n');
-            }
-            77..=80 => out.extend(std::iter::repeat_n(0u8, rng.below(3000) + 1)),
-            81..=84 => {
-                // A line cut somewhere, glued to the next.
-                let line = rng.pick::<Vec<u8>>(lines);
-                out.extend_from_slice(&line[..rng.below(line.len() + 1)]);
-            }
-            85..=88 => out.extend(std::iter::repeat_n(b'\n', rng.below(20) + 1)),
-            89..=91 => {
-                let line = rng.pick::<Vec<u8>>(lines);
-                out.extend_from_slice(line);
-                out.push(b'\r');
-            }
-            92..=95 => {
-                out.extend_from_slice(rng.pick::<&[u8]>(&SNIPPETS));
-                out.push(b' ');
-                out.extend_from_slice(rng.pick::<Vec<u8>>(lines));
-                out.push(b'\n');
-            }
-            _ if long_lines => {
-                // A very long line with anchors inside, far apart.
-                let mut long = Vec::new();
-                while long.len() < 70_000 + rng.below(60_000) {
-                    if rng.chance(2) {
-                        long.extend_from_slice(rng.pick::<&[u8]>(&SNIPPETS));
-                        long.push(b' ');
-                    } else {
-                        long.extend(std::iter::repeat_n(b'a' + rng.below(26) as u8, rng.below(4000)));
-                        long.push(*rng.pick::<u8>(b" ,;&\"'."));
-                    }
-                }
-                out.extend_from_slice(&long);
-                out.push(b'\n');
-            }
-            _ => out.push(b'\n'),
+/// Bytes with no structure, about `max` long at most.
+fn random_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    vec(byte_piece(), 0..=max).prop_map(|pieces| pieces.concat())
+}
+
+/// A fixture line.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    select(fixture_lines())
+}
+
+/// A very long line with anchors inside, far apart.
+fn long_line() -> impl Strategy<Value = Vec<u8>> {
+    let run = (b'a'..=b'z', 0..4000usize, select(b" ,;&\"'.".to_vec())).prop_map(|(c, n, sep)| {
+        let mut run = vec![c; n];
+        run.push(sep);
+        run
+    });
+    let piece = prop_oneof![
+        1 => select(SNIPPETS.to_vec()).prop_map(|s| [s, b" "].concat()),
+        49 => run,
+    ];
+    vec(piece, 35..70).prop_map(|pieces| {
+        let mut long = pieces.concat();
+        while long.len() < 70_000 {
+            long.extend_from_slice(b"padding ");
         }
-    }
-    if rng.chance(30) && out.last() == Some(&b'\n') {
-        out.pop();
-    }
-    out
+        long.push(b'\n');
+        long
+    })
+}
+
+/// One piece of a mixed input: lines of real logs and garbage (NUL runs, invalid UTF-8, CRLF
+/// and CR line ends, lines cut short, continuation lines on their own), now and then a line
+/// longer than `scan::MAX_LINE`.
+fn mixed_piece(long_lines: bool) -> impl Strategy<Value = Vec<u8>> {
+    let long = if long_lines {
+        long_line().boxed()
+    } else {
+        Just(b"\n".to_vec()).boxed()
+    };
+    prop_oneof![
+        55 => line().prop_map(|l| [l.as_slice(), b"\n"].concat()),
+        8 => line().prop_map(|l| [l.as_slice(), b"\r\n"].concat()),
+        8 => select(SNIPPETS[8..11].to_vec()).prop_map(|s| [s, b"\n"].concat()),
+        6 => random_bytes(120).prop_map(|g| {
+            let mut g: Vec<u8> = g.into_iter().filter(|&b| b != b'\n').collect();
+            g.push(b'\n');
+            g
+        }),
+        4 => (1..=3000usize).prop_map(|n| vec![0u8; n]),
+        4 => (line(), any::<Index>()).prop_map(|(l, at)| l[..at.index(l.len() + 1)].to_vec()),
+        4 => (1..=20usize).prop_map(|n| vec![b'\n'; n]),
+        3 => line().prop_map(|l| [l.as_slice(), b"\r"].concat()),
+        4 => (select(SNIPPETS.to_vec()), line()).prop_map(|(s, l)| [s, b" ", l.as_slice(), b"\n"].concat()),
+        4 => long,
+    ]
+}
+
+/// Up to `pieces` pieces; three times in ten without the final line end.
+fn mixed_input(pieces: usize, long_lines: bool) -> impl Strategy<Value = Vec<u8>> {
+    (vec(mixed_piece(long_lines), 1..=pieces), 0..10u8).prop_map(|(pieces, cut)| {
+        let mut out = pieces.concat();
+        if cut < 3 && out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        out
+    })
+}
+
+/// Mixed input, one case in ten with very long lines.
+fn mixed_input_sometimes_long(pieces: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![9 => mixed_input(pieces, false), 1 => mixed_input(pieces, true)]
 }
 
 /// Keeps a failing input for replay and says where.
@@ -227,17 +239,21 @@ fn check_analyze(dir: &Path, name: &str, input: &[u8]) -> Analysis {
 #[test]
 fn arbitrary_bytes_never_panic_through_analyze() {
     let dir = tempfile::tempdir().unwrap();
+    check(80, random_bytes(4096), |input| {
+        check_analyze(dir.path(), "random.bin", &input);
+        Ok(())
+    });
+    check(60, mixed_input_sometimes_long(120), |input| {
+        check_analyze(dir.path(), "mixed.bin", &input);
+        Ok(())
+    });
+}
+
+/// Shapes random choice rarely makes.
+#[test]
+fn rare_shapes_never_panic_through_analyze() {
+    let dir = tempfile::tempdir().unwrap();
     let lines = fixture_lines();
-    let mut rng = Rng::new(1);
-    for case in 0..80 {
-        let input = random_bytes(&mut rng, 4096);
-        check_analyze(dir.path(), &format!("random-{case}.bin"), &input);
-    }
-    for case in 0..60 {
-        let input = mixed_input(&mut rng, &lines, 120, case % 10 == 0);
-        check_analyze(dir.path(), &format!("mixed-{case}.bin"), &input);
-    }
-    // Shapes random choice rarely makes.
     let mut nul_then_code = vec![0u8; 300_000];
     nul_then_code.extend_from_slice(b"\nERROR AADSTS50076\n");
     let mut one_long_line = b"2026-11-27T10:04:14Z ".to_vec();
@@ -295,34 +311,33 @@ fn has_short_chunk(input: &[u8], chunk_size: usize, max_chunk: usize) -> bool {
         .any(|c| c.data.iter().filter(|&&b| b == b'\n').count() <= CONTEXT_LINES)
 }
 
+/// Ways to cut an input: chunk size, largest chunk, and the sizes `read` hands out.
+fn cuts() -> impl Strategy<Value = Vec<(usize, usize, Vec<usize>)>> {
+    let reads = || vec(1..=300usize, 1..=4);
+    let fixed = [1usize, 2, 7, 64, 4096].map(|size| (Just(size), Just(1usize << 20), reads()));
+    (
+        fixed,
+        (1..=2000usize, Just(1usize << 20), reads()),
+        (1..=200usize, 1..=400usize, reads()),
+    )
+        .prop_map(|(fixed, any_size, small)| fixed.into_iter().chain([any_size, small]).collect())
+}
+
 fn check_chunking(many_lines_only: bool) {
-    let lines = fixture_lines();
-    let mut rng = Rng::new(2);
-    let mut compared = 0;
-    let mut failures: Vec<String> = Vec::new();
-    for case in 0..70 {
-        let input = if case % 7 == 6 {
-            random_bytes(&mut rng, 3000)
-        } else {
-            mixed_input(&mut rng, &lines, 80, case % 10 == 0)
-        };
+    let compared = AtomicUsize::new(0);
+    let input = prop_oneof![1 => random_bytes(3000), 6 => mixed_input_sometimes_long(80)];
+    check(70, (input, cuts()), |(input, cuts)| {
         let whole = chunked_scan(&input, input.len() + 1, input.len() + 1, &[usize::MAX]);
-        assert!(!whole.cut_mid_line);
-        let mut configs: Vec<(usize, usize)> =
-            vec![(1, 1 << 20), (2, 1 << 20), (7, 1 << 20), (64, 1 << 20), (4096, 1 << 20)];
-        configs.push((rng.below(2000) + 1, 1 << 20));
-        configs.push((rng.below(200) + 1, rng.below(400) + 1));
-        for (chunk_size, max_chunk) in configs {
-            let reads: Vec<usize> = (0..rng.below(4) + 1).map(|_| rng.below(300) + 1).collect();
-            let name = format!("chunking-{case}-{chunk_size}-{max_chunk}.bin");
-            let cut = match catch_unwind(AssertUnwindSafe(|| chunked_scan(&input, chunk_size, max_chunk, &reads))) {
-                Ok(d) => d,
-                Err(_) => panic!("chunked scan panicked on {}", keep_failure(&name, &input)),
-            };
-            assert_eq!(
+        prop_assert!(!whole.cut_mid_line);
+        for (chunk_size, max_chunk, reads) in cuts {
+            let name = format!("chunking-{chunk_size}-{max_chunk}.bin");
+            let cut = chunked_scan(&input, chunk_size, max_chunk, &reads);
+            prop_assert_eq!(
                 cut.lines,
                 whole.lines,
-                "line count with chunks of {chunk_size}/{max_chunk}: {}",
+                "line count with chunks of {}/{}: {}",
+                chunk_size,
+                max_chunk,
                 keep_failure(&name, &input)
             );
             if cut.cut_mid_line {
@@ -332,7 +347,7 @@ fn check_chunking(many_lines_only: bool) {
             if many_lines_only && has_short_chunk(&input, chunk_size, max_chunk) {
                 continue;
             }
-            compared += 1;
+            compared.fetch_add(1, Ordering::Relaxed);
             if cut != whole {
                 let path = keep_failure(&name, &input);
                 let what = if cut.tallies != whole.tallies {
@@ -342,31 +357,16 @@ fn check_chunking(many_lines_only: bool) {
                 } else {
                     "events"
                 };
-                failures.push(format!("{what} differ with chunks of {chunk_size}/{max_chunk}: {path}"));
+                let first_diff = cut.events.iter().zip(&whole.events).find(|(a, b)| a != b);
+                return Err(TestCaseError::fail(format!(
+                    "{what} differ with chunks of {chunk_size}/{max_chunk}: {path}\ntallies {:?}\n  vs whole {:?}\nfirst differing event {first_diff:#?}",
+                    cut.tallies, whole.tallies
+                )));
             }
         }
-    }
-    if let Some(first) = failures.first() {
-        let (path, rest) = first.rsplit_once(": ").unwrap();
-        let input = std::fs::read(rest).unwrap();
-        let whole = chunked_scan(&input, input.len() + 1, input.len() + 1, &[usize::MAX]);
-        let sizes: Vec<usize> = path
-            .rsplit_once("of ")
-            .unwrap()
-            .1
-            .split('/')
-            .map(|n| n.parse().unwrap())
-            .collect();
-        let cut = chunked_scan(&input, sizes[0], sizes[1], &[usize::MAX]);
-        let first_diff = cut.events.iter().zip(&whole.events).find(|(a, b)| a != b);
-        panic!(
-            "{} of {compared} cuts change the scan:\n{}\nfirst: tallies {:?}\n   vs whole {:?}\nfirst differing event {first_diff:#?}",
-            failures.len(),
-            failures.join("\n"),
-            cut.tallies,
-            whole.tallies,
-        );
-    }
+        Ok(())
+    });
+    let compared = compared.into_inner();
     assert!(
         compared > if many_lines_only { 50 } else { 300 },
         "only {compared} comparisons ran"
@@ -378,12 +378,9 @@ fn check_chunking(many_lines_only: bool) {
 #[test]
 fn chunked_scan_agrees_with_analyze() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = fixture_lines();
-    let mut rng = Rng::new(3);
-    for case in 0..25 {
-        let input = mixed_input(&mut rng, &lines, 150, false);
+    check(25, mixed_input(150, false), |input| {
         let digest = chunked_scan(&input, CHUNK_SIZE, MAX_CHUNK, &[usize::MAX]);
-        let analysis = check_analyze(dir.path(), &format!("agree-{case}.bin"), &input);
+        let analysis = check_analyze(dir.path(), "agree.bin", &input);
         let from_analysis: Vec<(u32, u64, u64, u64, u64)> = analysis
             .codes
             .iter()
@@ -397,42 +394,50 @@ fn chunked_scan_agrees_with_analyze() {
                 )
             })
             .collect();
-        let name = format!("agree-{case}.bin");
-        assert_eq!(digest.counts, from_analysis, "{}", keep_failure(&name, &input));
-        assert_eq!(
+        prop_assert_eq!(&digest.counts, &from_analysis, "{}", keep_failure("agree.bin", &input));
+        prop_assert_eq!(
             digest.lines,
             analysis.inputs[0].lines,
             "{}",
-            keep_failure(&name, &input)
+            keep_failure("agree.bin", &input)
         );
-        assert_eq!(digest.newline, source_settings(&input).0);
-    }
+        prop_assert_eq!(digest.newline, source_settings(&input).0);
+        Ok(())
+    });
 }
 
 /// The splitter alone, over random bytes, chunk sizes, short reads and interruptions.
 #[test]
 fn chunk_reader_invariants() {
-    let lines = fixture_lines();
-    let mut rng = Rng::new(4);
-    for case in 0..300 {
-        let input = if case % 2 == 0 {
-            random_bytes(&mut rng, 2000)
-        } else {
-            mixed_input(&mut rng, &lines, 20, false)
-        };
-        let chunk_size = rng.below(70);
-        let max_chunk = rng.below(300);
-        let reads: Vec<usize> = (0..rng.below(5) + 1).map(|_| rng.below(40)).collect();
-        let interrupt_every = rng.below(6);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            check_chunk_reader(&input, chunk_size, max_chunk, &reads, interrupt_every);
-            fuzz_support::check_chunk_reader_error(&input, chunk_size, max_chunk, &reads, rng.below(input.len() + 1));
-        }));
-        if result.is_err() {
-            panic!(
-                "ChunkReader with sizes {chunk_size}/{max_chunk}, reads {reads:?}: {}",
-                keep_failure(&format!("chunk-reader-{case}.bin"), &input)
-            );
-        }
-    }
+    let input = prop_oneof![random_bytes(2000), mixed_input(20, false)];
+    let shape = (
+        0..70usize,
+        0..300usize,
+        vec(0..40usize, 1..=5),
+        0..6usize,
+        any::<Index>(),
+    );
+    check(
+        300,
+        (input, shape),
+        |(input, (chunk_size, max_chunk, reads, interrupt_every, fail_at))| {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                check_chunk_reader(&input, chunk_size, max_chunk, &reads, interrupt_every);
+                fuzz_support::check_chunk_reader_error(
+                    &input,
+                    chunk_size,
+                    max_chunk,
+                    &reads,
+                    fail_at.index(input.len() + 1),
+                );
+            }));
+            match result {
+                Ok(()) => Ok(()),
+                Err(_) => Err(TestCaseError::fail(format!(
+                    "ChunkReader with sizes {chunk_size}/{max_chunk}, reads {reads:?}: {}",
+                    keep_failure("chunk-reader.bin", &input)
+                ))),
+            }
+        },
+    );
 }

@@ -71,7 +71,7 @@ impl IgnoreEntry {
         let target = match (raw.cause, raw.code) {
             (Some(cause), None) => {
                 let cause = cause.trim().to_ascii_lowercase();
-                if !catalog.causes.contains_key(&cause) {
+                if !crate::model::CauseId::parse(&cause).is_some_and(|id| catalog.causes.contains_key(&id)) {
                     return Err(err(format!(
                         "unknown cause {cause:?}; causes: {}",
                         crate::gate::cause_ids(catalog).join(", ")
@@ -237,7 +237,7 @@ pub fn apply(analysis: &mut Analysis, entries: &[IgnoreEntry], today: Date) {
         let path = f.evidence.first().map_or("", |e| e.path.as_str());
         f.suppressed = active
             .iter()
-            .find(|e| e.matches_finding(&f.cause, client, path, &f.workers))
+            .find(|e| e.matches_finding(f.cause.as_str(), client, path, &f.workers))
             .map(|e| e.reference.clone());
     }
     for c in &mut analysis.codes {
@@ -293,7 +293,7 @@ pub fn baseline(analysis: &Analysis, reason: &str, rewritten: &dyn Fn(&IgnoreEnt
         if let Some(why) = why(&f.suppressed) {
             let client = clients.get(&f.flow).cloned();
             let path = f.evidence.first().map(|e| e.path.clone());
-            findings.entry((f.cause.clone(), client, path)).or_insert(why);
+            findings.entry((f.cause.to_string(), client, path)).or_insert(why);
         }
     }
     let mut codes = BTreeMap::new();

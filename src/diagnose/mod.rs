@@ -10,11 +10,11 @@ use crate::analysis::{
     SCHEMA_VERSION,
 };
 use crate::correlate::Flow;
-use crate::model::{Event, FlowEnd, IdKind, Outcome, Severity, Worker};
+use crate::model::{CauseId, Event, FlowEnd, IdKind, Outcome, Severity, Worker};
 use crate::rules::Catalog;
 use crate::scan::line::CLIENTS;
 use crate::scan::ScanOutput;
-use causes::{Detected, PENDING_LOGGED_AS_ERROR, PRECEDENCE};
+use causes::{Detected, FlowFacts, FlowView, Precedence};
 use rayon::prelude::*;
 use timeline::Timeline;
 
@@ -22,16 +22,38 @@ use timeline::Timeline;
 pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
     let paths: Vec<String> = scan.inputs.iter().map(|i| i.path.clone()).collect();
     let codes = codes::summarize(&scan.tallies, catalog, &paths);
-    // Flows are diagnosed on every thread; collecting keeps their order.
+    // Flows are diagnosed on every thread; collecting keeps their order. Timelines and facts
+    // come first: some causes compare a flow with the flows before it.
+    let timelines: Vec<Timeline> = flows
+        .par_iter()
+        .map(|flow| timeline::build(&flow.events, &scan.events, catalog))
+        .collect();
+    let mut facts: Vec<FlowFacts> = flows
+        .iter()
+        .zip(&timelines)
+        .map(|(flow, t)| facts_of(flow, t, &scan.events))
+        .collect();
+    causes::link_programs(&mut facts, &scan.events);
     let diagnosed: Vec<(FlowSummary, Vec<Finding>)> = flows
         .par_iter()
-        .map(|flow| {
-            let t = timeline::build(&flow.events, &scan.events);
-            let detected = causes::detect(&t, &scan.events, &flow.events);
+        .zip(&timelines)
+        .enumerate()
+        .map(|(index, (flow, t))| {
+            let view = FlowView {
+                timeline: t,
+                events: &scan.events,
+                members: &flow.events,
+                catalog,
+                scan: &scan,
+                flows: &facts,
+                index,
+            };
+            let detected = causes::detect(&view);
             let flow_findings = name_findings(flow, detected, &scan, catalog, &paths);
-            (summarize_flow(flow, &t, &scan, &flow_findings, &paths), flow_findings)
+            (summarize_flow(flow, t, &scan, &flow_findings, &paths), flow_findings)
         })
         .collect();
+    drop(timelines);
     // What only the diagnosis needed (every event, the flows, the files kept open for excerpts)
     // is freed on the pool while the report is made and written.
     let ScanOutput {
@@ -94,13 +116,14 @@ fn name_findings(
     catalog: &Catalog,
     paths: &[String],
 ) -> Vec<Finding> {
-    let (separate, chain): (Vec<Detected>, Vec<Detected>) =
-        detected.into_iter().partition(|d| d.cause == PENDING_LOGGED_AS_ERROR);
+    let (separate, chain): (Vec<Detected>, Vec<Detected>) = detected
+        .into_iter()
+        .partition(|d| causes::cause(d.cause).precedence() == Precedence::Alone);
     let mut chain = chain;
-    chain.sort_by_key(|d| PRECEDENCE.iter().position(|c| *c == d.cause).unwrap_or(usize::MAX));
+    chain.sort_by_key(|d| causes::cause(d.cause).precedence());
     let mut out = Vec::new();
     if let Some(root) = chain.first() {
-        let mut follows: Vec<String> = chain[1..].iter().map(|d| d.cause.to_string()).collect();
+        let mut follows: Vec<CauseId> = chain[1..].iter().map(|d| d.cause).collect();
         follows.dedup();
         out.push(finding(root, follows, flow, scan, catalog, paths));
     }
@@ -114,13 +137,13 @@ fn name_findings(
 
 fn finding(
     d: &Detected,
-    follows: Vec<String>,
+    follows: Vec<CauseId>,
     flow: &Flow,
     scan: &ScanOutput,
     catalog: &Catalog,
     paths: &[String],
 ) -> Finding {
-    let rule = catalog.causes.get(d.cause);
+    let rule = catalog.causes.get(&d.cause);
     let events = &scan.events;
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut lines: Vec<usize> = d.events.clone();
@@ -140,8 +163,8 @@ fn finding(
     workers_detail.dedup();
     let span = TimeSpan::of(d.events.iter().map(|&i| &events[i]));
     Finding {
-        cause: d.cause.to_string(),
-        severity: rule.map_or(Severity::Warning, |r| r.severity),
+        cause: d.cause,
+        severity: rule.map_or_else(|| causes::cause(d.cause).severity(), causes::severity_of),
         title: rule.map_or_else(|| d.cause.to_string(), |r| r.title.clone()),
         flow: flow.id.clone(),
         workers,
@@ -266,11 +289,7 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
         id: flow.id.clone(),
         identifiers: flow.keys.iter().map(ToString::to_string).collect(),
         identifier_kinds: kinds,
-        client: members
-            .iter()
-            .filter_map(|e| e.client)
-            .min_by_key(|c| CLIENTS.iter().position(|(_, name)| name == c))
-            .map(str::to_string),
+        client: client_of(flow, &scan.events).map(str::to_string),
         workers,
         workers_detail,
         first_timestamp: members
@@ -287,7 +306,32 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
         start: evidence_of(first, scan, paths),
         polls: t.polls.len() as u64,
         outcome: flow_end(t).as_str(),
-        findings: findings.iter().map(|f| f.cause.clone()).collect(),
+        findings: findings.iter().map(|f| f.cause).collect(),
+    }
+}
+
+/// The client a flow names: the first in [`CLIENTS`] that any of its lines names.
+fn client_of(flow: &Flow, events: &[Event]) -> Option<&'static str> {
+    flow.events
+        .iter()
+        .filter_map(|&i| events[i].client)
+        .min_by_key(|c| CLIENTS.iter().position(|(_, name)| name == c))
+}
+
+/// What causes that span flows need to know of a flow.
+fn facts_of(flow: &Flow, t: &Timeline, events: &[Event]) -> FlowFacts {
+    let start = t.authorizations.first().copied().unwrap_or(flow.events[0]);
+    FlowFacts {
+        worker: events[start].worker.clone(),
+        client: client_of(flow, events),
+        start,
+        tokens: t
+            .polls
+            .iter()
+            .find(|p| p.effective_outcome() == Some(Outcome::Success))
+            .map(causes::last_response),
+        program_flows: 0,
+        earlier_successes: 0,
     }
 }
 

@@ -2,6 +2,7 @@
 //! response it got.
 
 use crate::model::{Event, Outcome, Signal, Worker};
+use crate::rules::Catalog;
 
 /// The gap within which a second report of the same poll counts as the same poll.
 const SAME_POLL_MS: i64 = 2_000;
@@ -56,8 +57,9 @@ pub struct Timeline {
     pub pending_errors: Vec<usize>,
 }
 
-/// Builds the timeline of a flow whose events are `members` (in order).
-pub fn build(members: &[usize], events: &[Event]) -> Timeline {
+/// Builds the timeline of a flow whose events are `members` (in order). The catalog decides
+/// which answers are Conditional Access blocks.
+pub fn build(members: &[usize], events: &[Event], catalog: &Catalog) -> Timeline {
     let mut t = Timeline::default();
     for &i in members {
         let e = &events[i];
@@ -94,7 +96,7 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
                     }
                 }
                 Signal::Outcome(Outcome::ClientTimeout) => t.client_gave_up.push(i),
-                Signal::Outcome(o) => record_outcome(&mut t.polls, e, i, *o, millis),
+                Signal::Outcome(o) => record_outcome(&mut t.polls, e, i, read_by_catalog(*o, e, catalog), millis),
                 Signal::TooSoon => t.too_soon.push(i),
                 Signal::Context => {}
             }
@@ -120,7 +122,32 @@ pub fn build(members: &[usize], events: &[Event]) -> Timeline {
         t.pending_errors = during;
         t.client_gave_up.extend(final_words);
     }
+    // A Conditional Access answer that the flow got past (tokens, or polling went on) was one
+    // step of the sign-in, such as an MFA interruption, not its end.
+    let mut superseded = false;
+    for p in t.polls.iter_mut().rev() {
+        if p.outcome == Some(Outcome::Blocked) && superseded {
+            p.outcome = Some(Outcome::OtherError);
+        }
+        superseded |= matches!(
+            p.effective_outcome(),
+            Some(Outcome::Success | Outcome::Pending | Outcome::SlowDown)
+        );
+    }
     t
+}
+
+/// An answer as the catalog reads it: one that carries a code marked `conditional_access` is a
+/// block (unless it says more specifically that the code was used up), and a block without such
+/// a code is only an error.
+fn read_by_catalog(outcome: Outcome, e: &Event, catalog: &Catalog) -> Outcome {
+    let blocks = e.codes.iter().any(|&c| catalog.is_conditional_access(c));
+    match outcome {
+        Outcome::Blocked if !blocks => Outcome::OtherError,
+        Outcome::Redeemed | Outcome::ClientTimeout => outcome,
+        _ if blocks => Outcome::Blocked,
+        _ => outcome,
+    }
 }
 
 fn last_poll_of<'a>(polls: &'a mut [Poll], worker: &Worker) -> Option<&'a mut Poll> {

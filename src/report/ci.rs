@@ -13,7 +13,7 @@
 //! it selects and words fields of the [`Analysis`].
 
 use crate::analysis::{Analysis, CodeSummary, Evidence, Finding};
-use crate::model::Severity;
+use crate::model::{CauseId, Severity};
 use std::path::Path;
 
 /// Where a CI result points.
@@ -68,7 +68,7 @@ pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&Path>) -> Vec<CiResult<
             },
         };
         out.push(CiResult {
-            rule_id: &f.cause,
+            rule_id: f.cause.as_str(),
             severity: f.severity,
             message: finding_message(f),
             location,
@@ -115,7 +115,7 @@ fn finding_message(f: &Finding) -> String {
     if !f.follows.is_empty() {
         m.push_str(&format!(
             " Also in this flow, as a consequence: {}.",
-            f.follows.join(", ")
+            CauseId::join(&f.follows, ", ")
         ));
     }
     m.push_str(&format!(" Details: aadlint explain {}.", f.cause));

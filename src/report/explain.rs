@@ -2,6 +2,7 @@
 //! scanner uses.
 
 use super::text::{self, Column, Grid};
+use crate::diagnose::causes::severity_of;
 use crate::rules::{Catalog, CauseRule, CodeRule, RuleRef};
 use serde_json::json;
 use std::io::{self, Write};
@@ -87,7 +88,7 @@ pub fn explain_code(r: &CodeRule, width: usize, out: &mut dyn Write) -> io::Resu
 
 /// Explains one root cause, clippy style: what it does, why it matters, example, fix.
 pub fn explain_cause(r: &CauseRule, width: usize, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{} ({})", r.id, r.severity)?;
+    writeln!(out, "{} ({})", r.id, severity_of(r))?;
     writeln!(out)?;
     text::write_wrapped(out, "  ", "  ", &r.title, width.min(PROSE_MAX))?;
     for (title, text) in [("What it does", &r.what_it_does), ("Why it matters", &r.why_it_matters)] {
@@ -254,7 +255,11 @@ pub fn rules_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Result
         Column::text("Title"),
     ]);
     for r in c.causes.values() {
-        t.row(vec![r.id.clone(), r.severity.as_str().to_string(), r.title.clone()]);
+        t.row(vec![
+            r.id.to_string(),
+            severity_of(r).as_str().to_string(),
+            r.title.clone(),
+        ]);
     }
     t.write(out, width, false)?;
     writeln!(out)?;
@@ -281,7 +286,7 @@ pub fn rules_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
         .values()
         .map(|r| {
             json!({
-                "id": r.id, "severity": r.severity, "title": r.title, "what_it_does": r.what_it_does.trim(),
+                "id": r.id, "severity": severity_of(r), "title": r.title, "what_it_does": r.what_it_does.trim(),
                 "why_it_matters": r.why_it_matters.trim(), "fix": r.fix.trim(), "related_codes": r.related_codes,
             })
         })

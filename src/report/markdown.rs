@@ -209,14 +209,14 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             };
             let mut seen = text(&finding.message);
             if !finding.follows.is_empty() {
-                let follows: Vec<String> = finding.follows.iter().map(|x| code(x)).collect();
+                let follows: Vec<String> = finding.follows.iter().map(|x| code(x.as_str())).collect();
                 seen.push_str(&format!(" (then: {})", follows.join(", ")));
             }
             writeln!(
                 out,
                 "| {} | {} | {} | {at} | {seen} |",
                 finding.severity,
-                code(&finding.cause),
+                code(finding.cause.as_str()),
                 code(&finding.flow)
             )?;
         }
@@ -260,13 +260,13 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             if causes_shown.contains(&finding.cause.as_str()) {
                 continue;
             }
-            causes_shown.push(&finding.cause);
+            causes_shown.push(finding.cause.as_str());
             writeln!(out)?;
             writeln!(
                 out,
                 "#### {} {}: {}",
                 marker(finding.severity),
-                code(&finding.cause),
+                code(finding.cause.as_str()),
                 text(&finding.title)
             )?;
             writeln!(out)?;

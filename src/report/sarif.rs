@@ -118,7 +118,7 @@ fn finding_rule(f: &Finding) -> Value {
     let fix = f.fix.trim();
     json!({
         "id": f.cause,
-        "name": pascal(&f.cause),
+        "name": pascal(f.cause.as_str()),
         "shortDescription": { "text": title },
         "fullDescription": { "text": at_most(format!(
             "{title} aadlint reports it for a device code flow when the log shows it; `aadlint explain {}` says what it looks for and why it breaks sign-in.",

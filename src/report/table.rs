@@ -5,7 +5,7 @@
 use super::text::{self, Column, Grid};
 use super::Style;
 use crate::analysis::{Analysis, Finding};
-use crate::model::Severity;
+use crate::model::{CauseId, Severity};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -155,7 +155,7 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
             out,
             &label("follows"),
             &rest,
-            &format!("{} (consequences of this cause)", f.follows.join(", ")),
+            &format!("{} (consequences of this cause)", CauseId::join(&f.follows, ", ")),
             width,
         )?;
     }
@@ -261,7 +261,7 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
     if !groups.is_empty() {
         let causes: Vec<(String, u64)> = groups
             .iter()
-            .map(|g| (g.first().cause.clone(), g.findings.len() as u64))
+            .map(|g| (g.first().cause.to_string(), g.findings.len() as u64))
             .collect();
         text::write_wrapped(out, &label("causes"), &rest, &top_list(&causes, SUMMARY_TOP), width)?;
     }
@@ -452,7 +452,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
                 if f.findings.is_empty() {
                     "-".to_string()
                 } else {
-                    f.findings.join(", ")
+                    CauseId::join(&f.findings, ", ")
                 },
                 format!("{}:{}", f.start.path, f.start.line),
             ]);

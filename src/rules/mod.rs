@@ -2,7 +2,7 @@
 //! (`rules/causes/`). Built-in rules are compiled in; `--rules DIR` adds or replaces rules at run
 //! time through the same loader.
 
-use crate::model::Severity;
+use crate::model::{CauseId, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -156,10 +156,11 @@ pub fn docs_url(code: u32) -> String {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CauseRule {
-    /// Kebab-case id, as in `findings[].cause`.
-    pub id: String,
-    /// How serious.
-    pub severity: Severity,
+    /// Kebab-case id, as in `findings[].cause`; only a cause aadlint detects loads.
+    pub id: CauseId,
+    /// Replaces the cause's own severity (the one its detector declares) when given.
+    #[serde(default)]
+    pub severity: Option<Severity>,
     /// One line.
     pub title: String,
     /// What aadlint looks for.
@@ -203,7 +204,7 @@ pub struct Catalog {
     /// AADSTS codes by number.
     pub codes: BTreeMap<u32, CodeRule>,
     /// Root causes by id.
-    pub causes: BTreeMap<String, CauseRule>,
+    pub causes: BTreeMap<CauseId, CauseRule>,
     /// Log layouts by name.
     pub layouts: BTreeMap<String, LayoutRule>,
     /// Client shapes by id.
@@ -273,9 +274,9 @@ impl Catalog {
             }
             Rule::Cause(rule) => {
                 if is_override {
-                    self.overridden.push(rule.id.clone());
+                    self.overridden.push(rule.id.to_string());
                 }
-                self.causes.insert(rule.id.clone(), rule);
+                self.causes.insert(rule.id, rule);
             }
             Rule::Client(rule) => {
                 if is_override {
@@ -294,6 +295,11 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether the catalog marks `code` as one a Conditional Access policy raises.
+    pub fn is_conditional_access(&self, code: u32) -> bool {
+        self.codes.get(&code).is_some_and(|r| r.conditional_access)
+    }
+
     /// Looks up `AADSTS90120`, `90120`, a symbolic name (`InvalidDeviceFlowRequest`) or a cause
     /// id, case-insensitively.
     pub fn lookup(&self, query: &str) -> Option<RuleRef<'_>> {
@@ -305,8 +311,7 @@ impl Catalog {
         if let Ok(n) = digits.parse::<u32>() {
             return self.codes.get(&n).map(RuleRef::Code);
         }
-        let lower = q.to_ascii_lowercase();
-        if let Some(rule) = self.causes.get(&lower) {
+        if let Some(rule) = CauseId::parse(q).and_then(|id| self.causes.get(&id)) {
             return Some(RuleRef::Cause(rule));
         }
         self.codes
@@ -398,7 +403,9 @@ fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let problem = match &rule {
         Rule::Code(code) => validate_code(code, stem).err(),
-        Rule::Cause(cause) if cause.id != stem => Some(format!("id {:?} must equal the file name {stem:?}", cause.id)),
+        Rule::Cause(cause) if cause.id.as_str() != stem => {
+            Some(format!("id {:?} must equal the file name {stem:?}", cause.id.as_str()))
+        }
         Rule::Cause(cause) if cause.fix.trim().is_empty() => Some("fix is empty".into()),
         Rule::Cause(_) => None,
         Rule::Layout(layout) => layout.validate(stem).err(),
