@@ -109,15 +109,15 @@ pub fn starts_record(line: &[u8], reader: &Reader) -> bool {
 
 /// [`starts_record`] for a line known not to be a continuation.
 pub fn opens_record(line: &[u8], reader: &Reader) -> bool {
-    if reader.read(line).is_some_and(|e| e.is_head()) {
-        return true;
-    }
     if trim_start(line).first() == Some(&b'{') {
+        if reader.read(line).is_some_and(|e| e.is_head()) {
+            return true;
+        }
         return contains!(line, "\"message\"")
             || contains!(line, "\"msg\"")
             || json_time_key(line) && patterns().json_ts.is_match(line);
     }
-    head_timestamp(line).is_some()
+    reader.layouts().reads_a_head(line) || head_timestamp(line).is_some()
 }
 
 /// Where the timestamp that starts a record in no known layout stands, and its time: near the
@@ -131,7 +131,7 @@ fn head_timestamp(line: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> 
 
 /// The record head a line is, when it starts a record.
 pub fn record_head(line: &[u8], lines_above: u64, reader: &Reader) -> Option<RecordHead> {
-    if super::prefilter::is_continuation(line) {
+    if !starts_record(line, reader) {
         return None;
     }
     // A line that starts a record is no continuation.

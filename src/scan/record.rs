@@ -103,7 +103,8 @@ struct Compiled {
 
 #[derive(Debug)]
 enum Read {
-    Text(Regex),
+    /// A pattern, and the group index of each of [`SLOTS`].
+    Text(Regex, [Option<usize>; 9]),
     Json(FieldKeys),
     Logfmt(FieldKeys),
 }
@@ -123,6 +124,9 @@ pub struct Layouts {
     text_set: RegexSet,
     /// Index in `list` of each pattern of `text_set`.
     text_index: Vec<usize>,
+    /// The text patterns that read an envelope (a time, a level, a worker): whether a line
+    /// starts a record is one pass over them.
+    head_set: RegexSet,
 }
 
 impl Layouts {
@@ -152,14 +156,19 @@ impl Layouts {
     pub fn compile<'a>(rules: impl IntoIterator<Item = &'a LayoutRule>) -> Layouts {
         let mut list = Vec::new();
         let mut patterns = Vec::new();
+        let mut head_patterns = Vec::new();
         let mut text_index = Vec::new();
         for rule in rules {
             let (read, richness) = if let Some(p) = &rule.pattern {
                 let re = super::ascii_regex(p);
-                let n = re.capture_names().flatten().filter(|n| !n.starts_with('_')).count();
+                let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
+                let n = slots[..7].iter().flatten().count();
+                if n > 0 {
+                    head_patterns.push(p.clone());
+                }
                 patterns.push(p.clone());
                 text_index.push(list.len());
-                (Read::Text(re), n)
+                (Read::Text(re, slots), n)
             } else if let Some(keys) = &rule.json {
                 (Read::Json(keys.clone()), richness(keys))
             } else if let Some(keys) = &rule.logfmt {
@@ -179,15 +188,24 @@ impl Layouts {
                 richness,
             });
         }
-        let text_set = regex::bytes::RegexSetBuilder::new(&patterns)
-            .unicode(false)
-            .build()
-            .expect("layout patterns were validated");
+        let set = |patterns: &[String]| {
+            regex::bytes::RegexSetBuilder::new(patterns)
+                .unicode(false)
+                .build()
+                .expect("layout patterns were validated")
+        };
         Layouts {
             list,
-            text_set,
+            text_set: set(&patterns),
             text_index,
+            head_set: set(&head_patterns),
         }
+    }
+
+    /// Whether a text layout reads an envelope from `line`: a cheaper question than
+    /// [`Reader::read`], asked of the lines around every candidate.
+    pub fn reads_a_head(&self, line: &[u8]) -> bool {
+        self.head_set.is_match(&line[..line.len().min(HEAD_BYTES)])
     }
 
     /// The names of the layouts, in their order.
@@ -228,7 +246,7 @@ impl Layouts {
                     .map(year_of);
             }
             for (i, layout) in self.list.iter().enumerate() {
-                if let Some(f) = self.fields(i, line) {
+                if let Some(f) = self.fields(i, &Line::new(line)) {
                     counts[i] += 1;
                     filled[i] += f.filled();
                     let inner = f.inner;
@@ -236,7 +254,7 @@ impl Layouts {
                         let mut best_inner = 0;
                         if let Some(inner) = inner {
                             for (j, l) in self.list.iter().enumerate() {
-                                if let Some(f) = self.fields(j, &inner).filter(|_| !l.wraps) {
+                                if let Some(f) = self.fields(j, &Line::new(&inner)).filter(|_| !l.wraps) {
                                     inner_counts[j] += 1;
                                     filled[j] += f.filled();
                                     best_inner = best_inner.max(f.filled());
@@ -304,48 +322,49 @@ impl Layouts {
     }
 
     /// The raw fields layout `i` reads from `line`, or `None` when the line is not in it.
-    fn fields(&self, i: usize, line: &[u8]) -> Option<Fields> {
+    fn fields(&self, i: usize, view: &Line) -> Option<Fields> {
+        let line = view.bytes;
         let head = &line[..line.len().min(HEAD_BYTES)];
         match &self.list[i].read {
-            Read::Text(re) => {
+            Read::Text(re, slots) => {
                 let caps = re.captures(head)?;
-                let get = |name: &str| caps.name(name).map(|m| text(m.as_bytes())).filter(|s| !s.is_empty());
-                let message_at = caps
-                    .name("message")
-                    .or_else(|| caps.name("inner"))
+                let group = |slot: usize| slots[slot].and_then(|g| caps.get(g));
+                let get = |slot: usize| group(slot).map(|m| text(m.as_bytes())).filter(|s| !s.is_empty());
+                let message_at = group(7)
+                    .or_else(|| group(8))
                     .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
                 Some(Fields {
-                    time: get("time"),
-                    level: get("level"),
-                    host: get("host"),
-                    app: get("app"),
-                    pid: get("pid"),
-                    thread: get("thread"),
-                    logger: get("logger"),
+                    time: get(0),
+                    level: get(1),
+                    host: get(2),
+                    app: get(3),
+                    pid: get(4),
+                    thread: get(5),
+                    logger: get(6),
                     message_at,
-                    inner: caps
-                        .name("inner")
+                    inner: group(8)
                         .map(|m| line[m.start()..].to_vec())
                         .or_else(|| self.list[i].wraps.then(|| line[message_at..].to_vec())),
                 })
             }
             Read::Json(keys) => {
-                let first = line.iter().position(|&b| !is_blank(b))?;
-                if line[first] != b'{' || !keys.require.iter().all(|k| json_value(line, k).is_some()) {
+                let members = view.members()?;
+                let value = |k: &String| members.value(k);
+                if !keys.require.iter().all(|k| value(k).is_some()) {
                     return None;
                 }
                 let get = |field: &str| {
                     keys.of(field)
                         .iter()
-                        .find_map(|k| json_value(line, k))
+                        .find_map(value)
                         .map(|v| text(&json_unescape(v)))
                         .filter(|s| !s.is_empty())
                 };
-                let message = keys.message.iter().find_map(|k| json_value(line, k));
+                let message = keys.message.iter().find_map(value);
                 let message_at = message.map_or(0, |m| m.as_ptr() as usize - line.as_ptr() as usize);
                 let any = FIELD_NAMES
                     .iter()
-                    .any(|f| keys.of(f).iter().any(|k| json_value(line, k).is_some()));
+                    .any(|f| keys.of(f).iter().any(|k| value(k).is_some()));
                 if !any {
                     return None;
                 }
@@ -395,6 +414,12 @@ impl Layouts {
 }
 
 const FIELD_NAMES: [&str; 7] = ["time", "level", "host", "app", "pid", "thread", "logger"];
+
+/// The captures a text layout's pattern may name: the envelope's fields, its message, and the
+/// wrapped line of a wrapper.
+const SLOTS: [&str; 9] = [
+    "time", "level", "host", "app", "pid", "thread", "logger", "message", "inner",
+];
 
 fn richness(keys: &FieldKeys) -> usize {
     FIELD_NAMES.iter().filter(|f| !keys.of(f).is_empty()).count() + keys.require.len()
@@ -494,6 +519,11 @@ impl Reader {
         self.order.first().map(|&i| self.layouts.name(i))
     }
 
+    /// The layouts it reads with.
+    pub fn layouts(&self) -> &Layouts {
+        &self.layouts
+    }
+
     /// Whether times without a year could be completed from a dated line.
     pub fn year(&self) -> Option<i64> {
         self.year
@@ -539,8 +569,9 @@ impl Reader {
     /// ranking per line keeps them from hiding the richer envelope of each line.
     fn first_reading(&self, line: &[u8], inner: bool) -> Option<(usize, Fields)> {
         let usable = |i: usize| !(inner && self.layouts.list[i].wraps);
+        let view = Line::new(line);
         if let Some(f) = self.forced.filter(|&f| usable(f)) {
-            if let Some(fields) = self.layouts.fields(f, line) {
+            if let Some(fields) = self.layouts.fields(f, &view) {
                 return Some((f, fields));
             }
         }
@@ -554,15 +585,26 @@ impl Reader {
             .into_iter()
             .map(|k| self.layouts.text_index[k]);
         let structured = (0..self.layouts.list.len()).filter(|&i| match self.layouts.list[i].read {
-            Read::Text(_) => false,
+            Read::Text(..) => false,
             Read::Json(_) => json,
             Read::Logfmt(_) => logfmt && !json,
         });
         let rank = if inner { &self.inner_rank } else { &self.rank };
         // A wrapper that reads a line wins: its frame is exact, and its inner line is read next.
+        // Candidates by the best key each could reach, so that the search stops as soon as no
+        // other can beat what was read (most lines need one capture).
+        let bound = |i: usize| {
+            let l = &self.layouts.list[i];
+            (l.wraps, l.richness, std::cmp::Reverse(rank[i]))
+        };
+        let mut candidates: Vec<usize> = text.chain(structured).filter(|&i| usable(i)).collect();
+        candidates.sort_by_key(|&i| std::cmp::Reverse(bound(i)));
         let mut best: Option<(ReadingKey, usize, Fields)> = None;
-        for i in text.chain(structured).filter(|&i| usable(i)) {
-            let Some(fields) = self.layouts.fields(i, line) else {
+        for i in candidates {
+            if best.as_ref().is_some_and(|(k, _, _)| *k >= bound(i)) {
+                break;
+            }
+            let Some(fields) = self.layouts.fields(i, &view) else {
                 continue;
             };
             let key = (self.layouts.list[i].wraps, fields.filled(), std::cmp::Reverse(rank[i]));
@@ -704,58 +746,92 @@ fn with_year(ms: i64, year: Option<i64>) -> i64 {
     time::days_from_civil(year, m, d) * DAY_MS + ms.rem_euclid(DAY_MS)
 }
 
+/// A line being read by several layouts: a JSON record's members are found once for all.
+struct Line<'a> {
+    bytes: &'a [u8],
+    members: std::cell::OnceCell<Option<Members<'a>>>,
+}
+
+impl<'a> Line<'a> {
+    fn new(bytes: &'a [u8]) -> Line<'a> {
+        Line {
+            bytes,
+            members: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The record's own members, when the line is a JSON object.
+    fn members(&self) -> Option<&Members<'a>> {
+        self.members
+            .get_or_init(|| trim_to_object(self.bytes).map(Members::of))
+            .as_ref()
+    }
+}
+
+/// A JSON object's own members, in order: raw key (without quotes) and raw value.
+struct Members<'a>(Vec<(&'a [u8], &'a [u8])>);
+
+impl<'a> Members<'a> {
+    /// The members of `object` (which starts with `{`), up to the first that cannot be read.
+    fn of(object: &'a [u8]) -> Members<'a> {
+        let mut out = Vec::new();
+        let mut i = 1;
+        loop {
+            i = super::skip(object, i, |b| is_blank(b) || b == b',');
+            let Some(key_end) = (object.get(i) == Some(&b'"')).then(|| string_end(object, i)).flatten() else {
+                break;
+            };
+            let name = &object[i + 1..key_end - 1];
+            i = super::skip(object, key_end, is_blank);
+            if object.get(i) != Some(&b':') {
+                break;
+            }
+            i = super::skip(object, i + 1, is_blank);
+            let Some(end) = value_end(object, i) else { break };
+            out.push((name, &object[i..end]));
+            i = end;
+        }
+        Members(out)
+    }
+
+    /// The value of `key` (dotted: whole, then as a path), as [`json_value`] gives it.
+    fn value(&self, key: &str) -> Option<&'a [u8]> {
+        self.raw_path(key).and_then(unquote)
+    }
+
+    fn raw_path(&self, key: &str) -> Option<&'a [u8]> {
+        self.raw(key.as_bytes()).or_else(|| {
+            let (first, rest) = key.split_once('.')?;
+            let inner = self.raw(first.as_bytes()).filter(|v| v.first() == Some(&b'{'))?;
+            Members::of(inner).raw_path(rest)
+        })
+    }
+
+    fn raw(&self, key: &[u8]) -> Option<&'a [u8]> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+/// A raw value without its quotes; objects and arrays give `None`.
+fn unquote(raw: &[u8]) -> Option<&[u8]> {
+    match raw.first() {
+        Some(b'{' | b'[') => None,
+        Some(b'"') => Some(&raw[1..raw.len().saturating_sub(1).max(1)]),
+        _ => Some(raw),
+    }
+}
+
 /// The raw value of `key` among a JSON object's own members (not those of objects nested in
 /// it; a dotted key is tried whole, then as a path through nested objects): a string's contents
 /// without its quotes (still escaped), or a number or word. Objects and arrays give `None`.
 pub fn json_value<'a>(line: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    let object = trim_to_object(line)?;
-    member(object, key.as_bytes())
-        .or_else(|| {
-            let (first, rest) = key.split_once('.')?;
-            let inner = member_raw(object, first.as_bytes())?;
-            (inner.first() == Some(&b'{')).then_some(())?;
-            json_value(inner, rest)
-        })
-        .filter(|v| !matches!(v.first(), Some(b'{' | b'[')))
+    Members::of(trim_to_object(line)?).value(key)
 }
 
 /// The line from its first `{` on.
 fn trim_to_object(line: &[u8]) -> Option<&[u8]> {
     let at = line.iter().position(|&b| !is_blank(b))?;
     (line[at] == b'{').then(|| &line[at..])
-}
-
-/// A member's value, unquoted when it is a string.
-fn member<'a>(object: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let raw = member_raw(object, key)?;
-    Some(match raw.first() {
-        Some(b'"') => &raw[1..raw.len().saturating_sub(1).max(1)],
-        _ => raw,
-    })
-}
-
-/// The raw text of member `key`'s value in `object` (which starts with `{`), walking only the
-/// object's own members: strings are skipped whole, nested objects and arrays by their brackets.
-fn member_raw<'a>(object: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut i = 1;
-    loop {
-        i = super::skip(object, i, |b| is_blank(b) || b == b',');
-        if object.get(i)? != &b'"' {
-            return None;
-        }
-        let key_end = string_end(object, i)?;
-        let name = &object[i + 1..key_end - 1];
-        i = super::skip(object, key_end, is_blank);
-        if object.get(i)? != &b':' {
-            return None;
-        }
-        i = super::skip(object, i + 1, is_blank);
-        let value_end = value_end(object, i)?;
-        if name == key {
-            return Some(&object[i..value_end]);
-        }
-        i = value_end;
-    }
 }
 
 /// Past the string that starts (with its quote) at `at`.
