@@ -7,20 +7,10 @@ use aadlint::scan::clients::Phrases;
 use aadlint::scan::line::parse;
 use aadlint::scan::{prefilter, Mode};
 
+mod support;
+
 fn client_files() -> Vec<(String, ClientRule)> {
-    let mut files: Vec<_> = std::fs::read_dir("rules/clients")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let rule: ClientRule = toml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (p.display().to_string(), rule)
-        })
-        .collect()
+    support::rule_files("rules/clients")
 }
 
 /// Whether the parsed line tells `event`.
@@ -51,8 +41,8 @@ fn every_sample_gives_its_step() {
     assert!(files.len() >= 4);
     for (path, rule) in files {
         assert!(!rule.samples.is_empty(), "{path}: no samples");
-        let stem = std::path::Path::new(&path).file_stem().unwrap().to_str().unwrap();
-        rule.validate(stem).unwrap_or_else(|e| panic!("{path}: {e}"));
+        rule.validate(support::stem(&path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         for s in &rule.samples {
             let hit = parse(s.line.as_bytes());
             if s.event == "none" {

@@ -13,6 +13,8 @@ use aadlint::scan::time::{civil_from_days, rfc3339};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod support;
+
 /// How one target layout writes a time and a level, and how the worker maps onto its fields.
 struct Target {
     layout: &'static str,
@@ -209,26 +211,14 @@ fn render(target: &Target, env: &Envelope, message: &str, original: &str) -> Str
 
 /// The fixtures in the layout that carries time, pid and thread on every record.
 fn fixtures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in ["fixtures/causes", "fixtures/clients"] {
-        let mut stack = vec![PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "log") {
-                    let bytes = std::fs::read(&p).unwrap();
-                    let head = &bytes[..bytes.len().min(64 << 10)];
-                    if Layouts::builtin().detect(head, None).layout() == Some("python-process-thread") {
-                        out.push(p);
-                    }
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+    support::files_under(&["fixtures/causes", "fixtures/clients"], "log")
+        .into_iter()
+        .filter(|p| {
+            let bytes = std::fs::read(p).unwrap();
+            let head = &bytes[..bytes.len().min(64 << 10)];
+            Layouts::builtin().detect(head, None).layout() == Some("python-process-thread")
+        })
+        .collect()
 }
 
 /// What must not change: each flow's id (fingerprints, not line numbers) and each finding.

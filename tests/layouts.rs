@@ -7,21 +7,10 @@ use aadlint::scan::record::{Envelope, Layouts};
 use aadlint::scan::time::rfc3339;
 use std::collections::BTreeMap;
 
+mod support;
+
 fn layout_files() -> Vec<(String, LayoutRule)> {
-    let mut files: Vec<_> = std::fs::read_dir("rules/layouts")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let rule: LayoutRule = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p.display().to_string(), rule)
-        })
-        .collect()
+    support::rule_files("rules/layouts")
 }
 
 /// The envelope as the samples write it: field name to value, `time` as RFC 3339 UTC.
@@ -51,8 +40,8 @@ fn every_layout_has_samples_and_a_template() {
     for (path, rule) in &files {
         assert!(!rule.samples.is_empty(), "{path}: no samples");
         assert!(rule.template.is_some(), "{path}: no template");
-        let stem = std::path::Path::new(path).file_stem().unwrap().to_str().unwrap();
-        rule.validate(stem).unwrap_or_else(|e| panic!("{path}: {e}"));
+        rule.validate(support::stem(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
 }
 

@@ -6,6 +6,8 @@ use aadlint::analysis::Analysis;
 use aadlint::rules::Catalog;
 use std::collections::BTreeSet;
 
+mod support;
+
 fn analyze(paths: &[String]) -> Analysis {
     aadlint::analyze(paths, Catalog::builtin())
 }
@@ -28,24 +30,12 @@ fn lines_of_two_hosts_in_one_log_stay_apart() {
     assert_eq!(a.flows[0].outcome, "tokens");
 }
 
-/// The fixture logs, as a list and concatenated into one file.
+/// The fixture logs.
 fn fixture_logs() -> Vec<String> {
-    let mut out = Vec::new();
-    for dir in ["fixtures/causes", "fixtures/clients", "fixtures/healthy"] {
-        let mut stack = vec![std::path::PathBuf::from(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "log") {
-                    out.push(p.to_string_lossy().into_owned());
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+    support::files_under(&["fixtures/causes", "fixtures/clients", "fixtures/healthy"], "log")
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]

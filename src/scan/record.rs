@@ -368,17 +368,8 @@ impl Layouts {
                 if !any {
                     return None;
                 }
-                Some(Fields {
-                    time: get("time"),
-                    level: get("level"),
-                    host: get("host"),
-                    app: get("app"),
-                    pid: get("pid"),
-                    thread: get("thread"),
-                    logger: get("logger"),
-                    message_at,
-                    inner: self.list[i].wraps.then(|| message.map(json_unescape)).flatten(),
-                })
+                let inner = self.list[i].wraps.then(|| message.map(json_unescape)).flatten();
+                Some(Fields::by_name(get, message_at, inner))
             }
             Read::Logfmt(keys) => {
                 let pairs = logfmt_pairs(head);
@@ -397,17 +388,7 @@ impl Layouts {
                         .map(|(_, v)| text(v))
                         .filter(|s| !s.is_empty())
                 };
-                Some(Fields {
-                    time: get("time"),
-                    level: get("level"),
-                    host: get("host"),
-                    app: get("app"),
-                    pid: get("pid"),
-                    thread: get("thread"),
-                    logger: get("logger"),
-                    message_at: 0,
-                    inner: None,
-                })
+                Some(Fields::by_name(get, 0, None))
             }
         }
     }
@@ -638,6 +619,21 @@ impl Reader {
 }
 
 impl Fields {
+    /// The fields a structured record gives, each read by `get` from the field's name.
+    fn by_name(get: impl Fn(&str) -> Option<String>, message_at: usize, inner: Option<Vec<u8>>) -> Fields {
+        Fields {
+            time: get("time"),
+            level: get("level"),
+            host: get("host"),
+            app: get("app"),
+            pid: get("pid"),
+            thread: get("thread"),
+            logger: get("logger"),
+            message_at,
+            inner,
+        }
+    }
+
     /// How many envelope fields it filled.
     fn filled(&self) -> usize {
         [
