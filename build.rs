@@ -23,6 +23,13 @@ fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let rules = root.join("rules");
     println!("cargo:rerun-if-changed=rules");
+    // The prefilter's literals, read from its source, to check client phrases against.
+    let prefilter = root.join("src/scan/prefilter.rs");
+    println!("cargo:rerun-if-changed={}", prefilter.display());
+    let source = fs::read_to_string(&prefilter).unwrap();
+    let list = &source[source.find("const PRIMARY").expect("PRIMARY in prefilter.rs")..];
+    let list = &list[..list.find("];").unwrap()];
+    let primary: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
     let mut files = Vec::new();
     collect(&rules, &mut files);
     files.sort();
@@ -41,14 +48,22 @@ fn main() {
         } else if table.contains_key("layout") {
             "layout"
         } else if table.contains_key("client") {
-            // Every phrase becomes a prefilter literal: a short one would stop the search on
-            // ordinary text, so the build refuses it.
+            // A line holding a client's phrase must reach the parser: every phrase holds one of
+            // the prefilter's literals or of the file's own `literals`.
+            let own: Vec<&str> = table
+                .get("literals")
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str())
+                .collect();
             for phrase in table["phrases"].as_table().into_iter().flat_map(|t| t.values()) {
                 for p in phrase.as_array().into_iter().flatten() {
                     let p = p.as_str().unwrap_or_default();
+                    assert!(p.len() >= 8, "rules/{rel}: phrase {p:?} is shorter than 8 bytes");
                     assert!(
-                        p.len() >= 8,
-                        "rules/{rel}: phrase {p:?} is shorter than 8 bytes: it cannot be a prefilter literal"
+                        primary.iter().chain(&own).any(|l| p.contains(l)),
+                        "rules/{rel}: phrase {p:?} holds no prefilter literal: add a part of it to `literals`"
                     );
                 }
             }

@@ -41,6 +41,11 @@ pub struct ClientRule {
     /// Phrases by the step they tell (each key one of [`EVENTS`]).
     #[serde(default)]
     pub phrases: std::collections::BTreeMap<String, Vec<String>>,
+    /// What the scanner's prefilter searches for, for the phrases that hold none of its own
+    /// literals: short parts of them whose first bytes are rare in logs (the SIMD search looks
+    /// first for those). Every phrase must hold one of these or a built-in literal (`build.rs`).
+    #[serde(default)]
+    pub literals: Vec<String>,
     /// Lines this client writes, each with the step it must give (`event`, or `none`). Checked
     /// by `tests/clients.rs`; left out of the binary.
     #[serde(default, skip_serializing)]

@@ -54,7 +54,7 @@ pub struct Phrases {
     meaning: Vec<(Option<Step>, usize)>,
     /// Client names, by index.
     names: Vec<&'static str>,
-    /// The phrases alone, for the prefilter.
+    /// The clients' prefilter literals.
     literals: Vec<&'static str>,
 }
 
@@ -84,10 +84,10 @@ impl Phrases {
                 for (event, phrases) in &c.phrases {
                     for p in phrases {
                         patterns.push(p.as_str());
-                        literals.push(p.as_str());
                         meaning.push((step(event), i));
                     }
                 }
+                literals.extend(c.literals.iter().map(String::as_str));
                 for m in &c.markers {
                     patterns.push(m.as_str());
                     meaning.push((None, i));
@@ -106,7 +106,7 @@ impl Phrases {
         })
     }
 
-    /// Every phrase: the prefilter searches for them too.
+    /// The clients' prefilter literals: the prefilter searches for them too.
     pub fn literals(&self) -> &[&'static str] {
         &self.literals
     }

@@ -137,44 +137,18 @@ pub fn primary(mode: Mode) -> &'static AhoCorasick {
     }
 }
 
-/// `literals` and, for every phrase of a client shape (`rules/clients/`) that holds none of them,
-/// a part of it: a line holding a client's phrase is always read.
+/// `literals` and the literals of every client shape (`rules/clients/`), which `build.rs` checks
+/// every client phrase holds (it reads [`PRIMARY`] from this file): a line holding a client's
+/// phrase is always read. Whole phrases here cost a sparse 1 GiB log 2.1x its time: the search
+/// looks first for each literal's leading bytes, and `Aut` or `(sl` stop it on many lines.
 fn with_client_phrases<'a>(literals: &[&'a str]) -> Vec<&'a str> {
-    let base = build(literals, false);
     let mut all = literals.to_vec();
-    for phrase in super::clients::Phrases::builtin().literals() {
-        if !base.is_match(phrase) {
-            let part = rare_part(phrase);
-            if !all.contains(&part) {
-                all.push(part);
-            }
+    for literal in super::clients::Phrases::builtin().literals() {
+        if !all.contains(literal) {
+            all.push(literal);
         }
     }
     all
-}
-
-/// The part of a phrase the prefilter searches for: up to 8 bytes from the byte least common in
-/// ordinary text (punctuation, then capitals and digits, then the rest). The SIMD search looks
-/// first for a literal's leading bytes, and `err` or `Aut` would stop it on most lines: with
-/// the whole phrases, a sparse 1 GiB log took 2.1x as long as with these parts.
-fn rare_part(phrase: &'static str) -> &'static str {
-    let b = phrase.as_bytes();
-    let rarity = |c: u8| match c {
-        b'_' | b'(' | b')' | b'=' | b'>' | b'[' | b']' | b'{' | b'}' | b'#' | b'@' | b'|' => 3,
-        b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b':' => 2,
-        b' ' => 0,
-        _ => 1,
-    };
-    let last_start = b.len().saturating_sub(4);
-    let start = (0..=last_start)
-        .filter(|&i| phrase.is_char_boundary(i))
-        .max_by_key(|&i| (rarity(b[i]), std::cmp::Reverse(i)))
-        .unwrap_or(0);
-    let mut end = (start + 8).min(b.len());
-    while !phrase.is_char_boundary(end) {
-        end -= 1;
-    }
-    &phrase[start..end]
 }
 
 /// A line that only continues the record above it (`Trace ID: ...`): no primary literal, and it

@@ -298,6 +298,7 @@ impl Layouts {
             layouts: self.clone(),
             rank: rank_of(&order, self.list.len()),
             inner_rank: rank_of(&inner_order, self.list.len()),
+            inner_order: inner_order.into(),
             order: order.into(),
             forced,
             year,
@@ -430,6 +431,8 @@ pub struct Reader {
     rank: Arc<[u16]>,
     /// The same for the lines inside a wrapper's lines.
     inner_rank: Arc<[u16]>,
+    /// The layouts ranked for the lines inside a wrapper's lines.
+    inner_order: Arc<[usize]>,
     /// The layout the user named.
     forced: Option<usize>,
     /// The year of the first dated line at the input's start: completes times without one.
@@ -545,8 +548,9 @@ impl Reader {
     }
 
     /// The layout that reads `line` best (`inner`: not a wrapper): the forced one if it reads
-    /// it, else of those that read it a wrapper, then the one that fills the most fields, then
-    /// the one ranked first for the input. Generic layouts (a bare timestamp) read most lines of a mixed log;
+    /// it, else the input's first-ranked layout if it fills every field it has, else of those
+    /// that read it a wrapper, then the one that fills the most fields, then the one ranked
+    /// first for the input. Generic layouts (a bare timestamp) read most lines of a mixed log;
     /// ranking per line keeps them from hiding the richer envelope of each line.
     fn first_reading(&self, line: &[u8], inner: bool) -> Option<(usize, Fields)> {
         let usable = |i: usize| !(inner && self.layouts.list[i].wraps);
@@ -554,6 +558,16 @@ impl Reader {
         if let Some(f) = self.forced.filter(|&f| usable(f)) {
             if let Some(fields) = self.layouts.fields(f, &view) {
                 return Some((f, fields));
+            }
+        }
+        // The input's own layout, when it reads every field it can from the line, needs no
+        // rival: most lines of a log are in its layout.
+        let order = if inner { &self.inner_order } else { &self.order };
+        if let Some(&first) = order.first().filter(|&&i| usable(i)) {
+            if let Some(fields) = self.layouts.fields(first, &view) {
+                if fields.filled() >= self.layouts.list[first].richness {
+                    return Some((first, fields));
+                }
             }
         }
         let head = &line[..line.len().min(HEAD_BYTES)];
