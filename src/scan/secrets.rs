@@ -149,6 +149,13 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
     replace(line, 0..line.len(), spans)
 }
 
+/// [`redact`] with the shapes of the catalog only (not the long opaque runs, which a long path
+/// is): for the names of files.
+pub fn redact_name(name: &[u8]) -> Vec<u8> {
+    let spans = secret_spans(name, Some(usize::MAX));
+    replace(name, 0..name.len(), spans)
+}
+
 /// [`redact`] with the one shape `id` alone (and no other reader): what that shape hides.
 pub fn redact_with_shape(line: &[u8], id: &str) -> Vec<u8> {
     let shape = CATALOG.shapes.iter().position(|s| s.file.id == id);
@@ -205,13 +212,14 @@ fn replace(line: &[u8], part: std::ops::Range<usize>, mut spans: Vec<(usize, usi
     out
 }
 
-/// Where the secrets of `line` are: those of every shape (or of shape `only`), the user and
-/// device codes the scanner reads, and long opaque runs.
+/// Where the secrets of `line` are: those of every shape (or of shape `only`; every shape for
+/// `usize::MAX`), then, when all are wanted, the user and device codes the scanner reads and long
+/// opaque runs.
 fn secret_spans(line: &[u8], only: Option<usize>) -> Vec<(usize, usize)> {
     let catalog = &*CATALOG;
     let lower = line.to_ascii_lowercase();
     let mut spans = Vec::new();
-    let wanted = |i: usize| only.is_none_or(|o| o == i);
+    let wanted = |i: usize| only.is_none_or(|o| o == i || o == usize::MAX);
     if memchr::memchr3(b'=', b':', b'%', line).is_some() {
         pair_spans(line, &lower, catalog, &wanted, &mut spans);
     }
