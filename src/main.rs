@@ -569,14 +569,26 @@ fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String>
 }
 
 /// Standard output must be open when the report goes there: written to a closed descriptor,
-/// the report would be lost without an error.
+/// the report would be lost without an error. (Rust's runtime opens `/dev/null`, read-write, on
+/// a standard descriptor that a program starts without; a shell's `> /dev/null` opens it
+/// write-only, and is left alone.)
 fn check_stdout_open() -> Result<(), String> {
-    // SAFETY: `fcntl(F_GETFD)` only reads the flags of descriptor 1.
-    let open = unsafe { libc::fcntl(1, libc::F_GETFD) } != -1;
-    if open {
-        Ok(())
-    } else {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: `fcntl` only reads the flags of descriptor 1, `fstat` its status into `stat`.
+    let (flags, stat) = unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        (libc::fcntl(1, libc::F_GETFL), (libc::fstat(1, &mut stat) == 0).then_some(stat))
+    };
+    let null = std::fs::metadata("/dev/null").ok();
+    let stdout_is_null = match (stat, null) {
+        (Some(s), Some(n)) => s.st_rdev as u64 == n.rdev() && s.st_ino as u64 == n.ino(),
+        _ => false,
+    };
+    let closed = flags == -1 || (stdout_is_null && flags & libc::O_ACCMODE == libc::O_RDWR);
+    if closed {
         Err("standard output is closed: there is nowhere to write the report (use --output FILE)".into())
+    } else {
+        Ok(())
     }
 }
 

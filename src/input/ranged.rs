@@ -133,6 +133,11 @@ impl RangedFile {
 
     /// Reads range `index` into `buf`, mapped if `map` and it can be.
     fn read<'b>(&self, index: u64, buf: &'b mut ReadBuf, map: bool) -> io::Result<Range<'b>> {
+        // A file cut short since it was opened (log rotation by `copytruncate`) is an error, not
+        // a shorter file: the lines it lost were never read.
+        if self.file.metadata()?.len() < self.len {
+            return Err(shrank());
+        }
         let nominal = index * RANGE_SIZE as u64;
         let nominal_end = (nominal + RANGE_SIZE as u64).min(self.len);
         let win_start = nominal.saturating_sub(PAD as u64);
@@ -144,7 +149,10 @@ impl RangedFile {
                 buf.mapped = Some((mapped, win_end));
                 len
             }
-            None => read_full_at(&self.file, buf.aligned(len), win_start)?,
+            None => match read_full_at(&self.file, buf.aligned(len), win_start)? {
+                got if got < len => return Err(shrank()),
+                got => got,
+            },
         };
         let window = buf.window(got);
         let start = if index == 0 {
@@ -281,6 +289,11 @@ pub(super) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Resu
         }
     }
     Ok(got)
+}
+
+/// The error of a file that became shorter while it was read.
+fn shrank() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "the file shrank while it was read (truncated or rotated)")
 }
 
 #[cfg(test)]
