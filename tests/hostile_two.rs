@@ -206,8 +206,81 @@ fn a_file_cut_short_while_it_is_read_is_an_error() {
     assert!(ranged.ranges() > 1);
     let mut buf = aadlint::input::ReadBuf::default();
     assert!(ranged.scan_range(0, &mut buf, |r| r.data.len()).is_ok());
-    // Rotated by copytruncate: the rest of the file is gone.
+    assert!(ranged.shrank_error().is_none());
+    // Rotated by copytruncate: the rest of the file is gone. The range is read as the file now
+    // is, and the scan of each range checks the file and reports it (exit 2, the file named).
     std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1000).unwrap();
-    let err = ranged.scan_range(1, &mut buf, |r| r.data.len()).unwrap_err();
+    assert!(ranged.scan_range(1, &mut buf, |r| r.data.len()).is_ok());
+    let err = ranged.shrank_error().expect("the file shrank");
     assert!(err.to_string().contains("shrank"), "{err}");
+}
+
+#[test]
+fn utf16_logs_read_like_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf8 = std::fs::read_to_string(reused_flow_log(dir.path())).unwrap()
+        + "2026-11-27 10:00:09,000 100 MainThread app ERROR AADSTS50076: Due to a configuration change — MFA\r\n";
+    let report = |bytes: &[u8], name: &str| -> serde_json::Value {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = aadlint().args(["scan", path.to_str().unwrap(), "-f", "json"]).output().unwrap();
+        // The same report but for the file's name.
+        let text = String::from_utf8_lossy(&out.stdout).replace(name, "NAME");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        serde_json::json!([v["codes"], v["flows"].as_array().unwrap().len(), v["findings"].as_array().unwrap().len()])
+    };
+    let want = report(utf8.as_bytes(), "utf8.log");
+    assert!(want[0].as_array().unwrap().len() == 2 && want[1] == 1, "{want}");
+    let le: Vec<u8> = utf8.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = utf8.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let with_bom = |bom: [u8; 2], body: &[u8]| [&bom[..], body].concat();
+    let gz = |bytes: &[u8]| {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    for (name, bytes) in [
+        ("le-bom.log", with_bom([0xFF, 0xFE], &le)),
+        ("be-bom.log", with_bom([0xFE, 0xFF], &be)),
+        ("le.log", le.clone()),
+        ("be.log", be.clone()),
+        ("le-bom.log.gz", gz(&with_bom([0xFF, 0xFE], &le))),
+    ] {
+        assert_eq!(report(&bytes, name), want, "{name}");
+    }
+    // From standard input too.
+    let out = aadlint()
+        .args(["scan", "-", "-f", "json"])
+        .write_stdin(with_bom([0xFF, 0xFE], &le))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["codes"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["flows"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_excerpt_read_again_from_a_rewritten_file_is_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let line = "2026-11-27 10:00:00,000 100 MainThread app ERROR token request with device_code=DAQABIQEAAADRewrittenFlow1x failed: invalid_grant: AADSTS90120: already redeemed";
+    let before = format!("{line}\n{line}\n");
+    std::fs::write(&path, &before).unwrap();
+    let planned = aadlint::input::expand(&[path.to_str().unwrap().to_string()]);
+    let out = aadlint::scan::scan_inputs(&planned);
+    let event = out.events.last().unwrap().clone();
+    assert!(matches!(event.excerpt, aadlint::model::Excerpt::At { .. }), "{:?}", event.excerpt);
+    assert!(out.excerpt(&event).contains("AADSTS90120"));
+    // Rotated and written again, to the same length: the second line's place now holds the tail
+    // of a secret whose key is on the line above.
+    let tail = "SecretTailWithoutItsKey!";
+    let first = format!("{} client_secret=Abcd", &line[..line.len() - 19]);
+    let second = format!("{tail}{}", " ".repeat(line.len() - tail.len()));
+    let after = format!("{first}\n{second}\n");
+    assert_eq!(after.len(), before.len());
+    std::fs::write(&path, &after).unwrap();
+    let shown = out.excerpt(&event);
+    assert!(!shown.contains("SecretTail"), "{shown}");
+    assert!(shown.contains("changed after it was scanned"), "{shown}");
 }

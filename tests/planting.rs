@@ -115,3 +115,33 @@ fn planted_secrets_at_the_edges_of_long_line_windows_never_reach_a_report() {
     }
     check(&lines, "long lines");
 }
+
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_support;
+
+/// The fuzz target's planting generator as a long loop (xorshift inputs): `AADLINT_PLANTS`
+/// inputs (default 400; the figures of long runs are in `fuzz/README.md`).
+#[test]
+fn the_planting_generator_finds_nothing_open() {
+    let runs: u64 = std::env::var("AADLINT_PLANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut planted, mut long) = (0u64, 0u64);
+    for _ in 0..runs {
+        let data: Vec<u8> = (0..16).flat_map(|_| next().to_le_bytes()).take(16).collect();
+        if let Some(p) = fuzz_support::planted(&data) {
+            fuzz_support::check_planted(&p);
+            planted += 1;
+            long += u64::from(p.line.len() > aadlint::scan::MAX_LINE);
+        }
+    }
+    // The generator plants most inputs, and a share of them in lines read in windows.
+    assert!(planted * 10 >= runs * 9, "{planted} of {runs}");
+    assert!(long * 5 >= planted, "{long} long of {planted}");
+}

@@ -133,11 +133,6 @@ impl RangedFile {
 
     /// Reads range `index` into `buf`, mapped if `map` and it can be.
     fn read<'b>(&self, index: u64, buf: &'b mut ReadBuf, map: bool) -> io::Result<Range<'b>> {
-        // A file cut short since it was opened (log rotation by `copytruncate`) is an error, not
-        // a shorter file: the lines it lost were never read.
-        if self.file.metadata()?.len() < self.len {
-            return Err(shrank());
-        }
         let nominal = index * RANGE_SIZE as u64;
         let nominal_end = (nominal + RANGE_SIZE as u64).min(self.len);
         let win_start = nominal.saturating_sub(PAD as u64);
@@ -149,10 +144,7 @@ impl RangedFile {
                 buf.mapped = Some((mapped, win_end));
                 len
             }
-            None => match read_full_at(&self.file, buf.aligned(len), win_start)? {
-                got if got < len => return Err(shrank()),
-                got => got,
-            },
+            None => read_full_at(&self.file, buf.aligned(len), win_start)?,
         };
         let window = buf.window(got);
         let start = if index == 0 {
@@ -199,6 +191,14 @@ impl RangedFile {
             data: buf.window(got),
             context: &buf.context[..],
         })
+    }
+
+    /// An error when the file is now shorter than when it was opened (log rotation by
+    /// `copytruncate`): a range is then read as the file now is, and the lines it lost were never
+    /// read, which the run must say.
+    pub fn shrank_error(&self) -> Option<io::Error> {
+        let now = self.file.metadata().map_or(0, |m| m.len());
+        (now < self.len).then(shrank)
     }
 
     /// `len` bytes at `offset` (fewer where the file ends sooner).

@@ -15,6 +15,13 @@ pub fn fingerprint(value: &[u8]) -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A hash of a line's bytes (not a fingerprint: it never leaves the process), kept when the
+/// line's excerpt is made at report time, so that bytes that changed since the scan are not shown.
+pub fn line_hash(line: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6161_646c_696e_7420).hash_one(line)
+}
+
 /// What replaces a secret in an excerpt.
 const REDACTED: &str = "[REDACTED]";
 
@@ -61,10 +68,29 @@ struct ShapeFile {
     #[serde(default)]
     #[allow(dead_code)]
     keep: Vec<String>,
-    /// Sample lines and the secret each holds (for the tests).
+    /// Sample lines and the secret each holds (for the tests and the fuzz target).
     #[serde(default)]
-    #[allow(dead_code)]
-    samples: Vec<toml::Table>,
+    samples: Vec<Sample>,
+}
+
+/// A sample line of a shape and the secret it holds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// The line.
+    pub line: String,
+    /// The secret in it, which the redactor must hide.
+    pub secret: String,
+}
+
+/// Every sample line of every shape, with its shape's id: the secrets the tests and the
+/// secret-planting fuzz target plant.
+pub fn samples() -> Vec<(&'static str, &'static Sample)> {
+    CATALOG
+        .shapes
+        .iter()
+        .flat_map(|s| s.file.samples.iter().map(move |sample| (s.file.id.as_str(), sample)))
+        .collect()
 }
 
 /// How a shape finds its secrets.
@@ -88,7 +114,8 @@ struct Shape {
 /// The catalog: every shape, and the keys of the `pair` shapes in one expression.
 struct Catalog {
     shapes: Vec<Shape>,
-    /// Every pair key that starts after a byte that is not a letter or digit (group `k`), and
+    /// Every pair key that starts after a byte that is not a letter or digit or an escaped one
+    /// (group `k`), and
     /// every key that may end a longer word (group `k` too).
     keys: [Regex; 2],
     /// The shape of each key (lowercase), and of each suffix.
@@ -116,7 +143,12 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         keys.join("|")
     };
     let keys = [
-        super::ascii_regex(&format!("(?i)(?:^|[^a-z0-9])(?P<k>{})", alternation(&key_shape))),
+        // Before a key: a byte that is no letter or digit, or one written as an escape
+        // (`\u0022`, `\n`, `%22`, `&quot;`), whose last character may be one.
+        super::ascii_regex(&format!(
+            r"(?i)(?:^|[^a-z0-9]|\\u[0-9a-f]{{4}}|\\[nrt]|%[0-9a-f]{{2}}|&[a-z]+;)(?P<k>{})",
+            alternation(&key_shape)
+        )),
         super::ascii_regex(&format!("(?i)(?P<k>{})", alternation(&suffix_shape))),
     ];
     Catalog {
@@ -296,12 +328,12 @@ fn pair_spans_of(
         let Some(&shape) = shape.filter(|&&i| wanted(i)) else {
             continue;
         };
-        let Some((value, quote)) = value_start(line, lower, key.end()) else {
+        let Some((value, quote)) = value_start(lower, key.end()) else {
             continue;
         };
         let file = &catalog.shapes[shape].file;
         let end = match quote {
-            Some(quote) => quoted_end(line, lower, value, quote),
+            Some(quote) => quoted_end(line, lower, value, &lower[quote]),
             None if file.spaces => spaced_end(line, value),
             None => skip(line, value, |b| !(is_blank(b) || b"\"'&,;\\})]".contains(&b))),
         };
@@ -314,31 +346,18 @@ fn pair_spans_of(
     }
 }
 
-/// The quotes that may close a key and open its value besides a plain one (`"`, `'`, with any
-/// backslashes before it): `\u0022`, an HTML entity, URL-encoded.
-const QUOTES: [&[u8]; 4] = [b"\\u0022", b"\\u0027", b"&quot;", b"%22"];
+/// The quotes that may close a key and open its value besides a plain one (`"`, `'`): as
+/// `\u0022` (after one backslash or more), as an HTML entity, URL-encoded.
+const QUOTES: [&[u8]; 4] = [b"u0022", b"u0027", b"&quot;", b"%22"];
 
-/// A plain quote with the backslashes before it: `[n][0]` is `"` after `n` backslashes, `[n][1]`
-/// is `'`.
-static ESCAPED: [[&[u8]; 2]; 4] = [
-    [b"\"", b"'"],
-    [b"\\\"", b"\\'"],
-    [b"\\\\\"", b"\\\\'"],
-    [b"\\\\\\\"", b"\\\\\\'"],
-];
-
-/// The quote at `at`, if one stands there: past it, and the quote.
-fn quote_at(line: &[u8], lower: &[u8], at: usize) -> (usize, Option<&'static [u8]>) {
-    if let Some(q) = QUOTES.iter().find(|q| lower[at..].starts_with(q)) {
-        return (at + q.len(), Some(q));
-    }
-    let slashes = skip(line, at, |b| b == b'\\');
-    match line.get(slashes) {
-        Some(&q @ (b'"' | b'\'')) => {
-            let n = (slashes - at).min(ESCAPED.len() - 1);
-            (slashes + 1, Some(ESCAPED[n][usize::from(q == b'\'')]))
-        }
-        _ => (at, None),
+/// The quote at `at`, if one stands there (with the backslashes before it): where it ends.
+fn quote_at(lower: &[u8], at: usize) -> Option<usize> {
+    let slashes = skip(lower, at, |b| b == b'\\');
+    let rest = &lower[slashes..];
+    match QUOTES.iter().find(|q| rest.starts_with(q)) {
+        Some(q) if (q[0] == b'u') == (slashes > at) => Some(slashes + q.len()),
+        Some(_) => None,
+        None => matches!(rest.first(), Some(b'"' | b'\'')).then_some(slashes + 1),
     }
 }
 
@@ -348,29 +367,35 @@ const SEPARATORS: [&[u8]; 8] = [b"=>", b":=", b":", b"=", b"%3a", b"%3d", b"\\u0
 /// After a key ending at `at`: past `quote? blanks separator blanks quote?` (`:`, `=`, `=>`,
 /// `:=`, and `:` or `=` escaped as `\u003a` or `%3A`), the start of the value and the quote that
 /// opens it, if any.
-fn value_start(line: &[u8], lower: &[u8], at: usize) -> Option<(usize, Option<&'static [u8]>)> {
-    let (at, _) = quote_at(line, lower, at);
-    let at = skip(line, at, is_blank);
+fn value_start(lower: &[u8], at: usize) -> Option<(usize, Option<std::ops::Range<usize>>)> {
+    let at = quote_at(lower, at).unwrap_or(at);
+    let at = skip(lower, at, is_blank);
     let rest = &lower[at..];
     let sep = SEPARATORS.iter().find(|s| rest.starts_with(s))?;
-    let at = skip(line, at + sep.len(), is_blank);
-    Some(quote_at(line, lower, at))
+    let at = skip(lower, at + sep.len(), is_blank);
+    Some(match quote_at(lower, at) {
+        Some(end) => (end, Some(at..end)),
+        None => (at, None),
+    })
 }
 
-/// The end of a value opened by `quote`: the next `quote` (a plain quote with as many
-/// backslashes before it: `\"` inside `"pa\"ss"` does not close it), else the end of the line.
+/// The end of a value opened by `quote`: the next same quote with as many backslashes before
+/// it (`\"` inside `"pa\"ss"` or `\\u0022` inside `\u0022...\u0022` does not close it), else the
+/// end of the line.
 fn quoted_end(line: &[u8], lower: &[u8], value: usize, quote: &[u8]) -> usize {
-    let n = quote.len() - 1;
-    let plain = quote[..n].iter().all(|&b| b == b'\\') && matches!(quote[n], b'"' | b'\'');
+    let n = skip(quote, 0, |b| b == b'\\');
+    let tail = &quote[n..];
+    let plain = matches!(tail, b"\"" | b"'");
     let mut from = value;
-    while let Some(i) = memchr::memmem::find(&lower[from..], quote) {
-        let at = from + i;
-        if !plain {
-            return at;
-        }
-        let q = at + n;
+    while let Some(i) = memchr::memmem::find(&lower[from..], tail) {
+        let q = from + i;
         let slashes = q - skip_back(line, q, |b| b == b'\\');
-        if (n == 0 && slashes % 2 == 0) || (n > 0 && slashes == n) {
+        let closes = match (n, plain) {
+            (0, true) => slashes % 2 == 0,
+            (0, false) => true,
+            _ => slashes == n,
+        };
+        if closes {
             return q - n;
         }
         from = q + 1;
@@ -406,15 +431,36 @@ fn spaced_end(line: &[u8], value: usize) -> usize {
     at
 }
 
-/// The user codes after each prompt of a `prompt` shape: past up to 32 bytes that are not
-/// letters or digits (blanks, `: -- `, quotes), a word of at least four letters, digits, `_`
-/// or `-`.
+/// Past the gap between a prompt ending at `at` and its code: up to 64 bytes that are not
+/// letters or digits (blanks, `: -- `, quotes), or escapes of such bytes (`\t`, `\u00a0`).
+fn gap_end(line: &[u8], at: usize) -> usize {
+    let limit = (at + 64).min(line.len());
+    let mut i = at;
+    while i < limit {
+        let escape = if line[i] == b'\\' {
+            let rest = &line[i + 1..];
+            match rest.first() {
+                Some(b'n' | b't' | b'r') => 2,
+                Some(b'u') if rest.len() >= 5 && rest[1..5].iter().all(u8::is_ascii_hexdigit) => 6,
+                _ => 1,
+            }
+        } else {
+            usize::from(!line[i].is_ascii_alphanumeric())
+        };
+        if escape == 0 {
+            break;
+        }
+        i += escape;
+    }
+    i.min(line.len())
+}
+
+/// The user codes after each prompt of a `prompt` shape: past the gap ([`gap_end`]), a word of
+/// at least four letters, digits, `_` or `-`.
 fn prompt_spans(line: &[u8], lower: &[u8], prompts: &[String], spans: &mut Vec<(usize, usize)>) {
     for prompt in prompts {
         for at in memchr::memmem::find_iter(lower, prompt.as_bytes()) {
-            let after = at + prompt.len();
-            let gap = line[after..].iter().take(32).take_while(|b| !b.is_ascii_alphanumeric()).count();
-            let start = after + gap;
+            let start = gap_end(line, at + prompt.len());
             let end = skip(line, start, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             let code = &line[start..end];
             if code.len() >= 4 && !keeps(code) && !code.starts_with(b"AADSTS") {
