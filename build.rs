@@ -34,8 +34,9 @@ fn main() {
     code.push_str("pub static BUILTIN: &[(&str, &str, &str)] = &[\n");
     // The secret shapes (`rules/secrets/`) are the redactor's, not rules: they go to a file of
     // their own, as TOML text that the redactor parses on first use.
-    let (shapes, files): (Vec<PathBuf>, Vec<PathBuf>) =
-        files.into_iter().partition(|f| f.strip_prefix(&rules).is_ok_and(|r| r.starts_with("secrets")));
+    let (shapes, files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|f| f.strip_prefix(&rules).is_ok_and(|r| r.starts_with("secrets")));
     let mut shape_code = String::from("/// Every secret shape in `rules/secrets/`: (file name, TOML text).\n");
     shape_code.push_str("pub static SHAPES: &[(&str, &str)] = &[\n");
     for file in &shapes {

@@ -574,16 +574,11 @@ fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String>
 /// write-only, and is left alone.)
 fn check_stdout_open() -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    // SAFETY: `fcntl` only reads the flags of descriptor 1, `fstat` its status into `stat`.
-    let (flags, stat) = unsafe {
-        let mut stat: libc::stat = std::mem::zeroed();
-        (libc::fcntl(1, libc::F_GETFL), (libc::fstat(1, &mut stat) == 0).then_some(stat))
-    };
-    let null = std::fs::metadata("/dev/null").ok();
-    let stdout_is_null = match (stat, null) {
-        (Some(s), Some(n)) => s.st_rdev as u64 == n.rdev() && s.st_ino as u64 == n.ino(),
-        _ => false,
-    };
+    // SAFETY: `fcntl(F_GETFL)` only reads the flags of descriptor 1.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    let id = |m: std::fs::Metadata| (m.dev(), m.ino());
+    let stdout = std::fs::metadata("/proc/self/fd/1").map(id);
+    let stdout_is_null = stdout.is_ok_and(|s| std::fs::metadata("/dev/null").map(id).is_ok_and(|n| n == s));
     let closed = flags == -1 || (stdout_is_null && flags & libc::O_ACCMODE == libc::O_RDWR);
     if closed {
         Err("standard output is closed: there is nowhere to write the report (use --output FILE)".into())

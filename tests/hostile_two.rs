@@ -33,12 +33,22 @@ fn a_gate_fails_closed_when_events_were_dropped() {
     // With the cap reached the analysis is incomplete: 2, and a line on stderr says why.
     let out = aadlint()
         .env("AADLINT_MAX_EVENTS", "1")
-        .args(["scan", log.to_str().unwrap(), "--fail-on", "reused-device-code", "-f", "json"])
+        .args([
+            "scan",
+            log.to_str().unwrap(),
+            "--fail-on",
+            "reused-device-code",
+            "-f",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("incomplete") && stderr.contains("AADLINT_MAX_EVENTS"), "{stderr}");
+    assert!(
+        stderr.contains("incomplete") && stderr.contains("AADLINT_MAX_EVENTS"),
+        "{stderr}"
+    );
     // Without --fail-on there is no gate: the report says what was cut, and the run succeeds.
     aadlint()
         .env("AADLINT_MAX_EVENTS", "1")
@@ -128,8 +138,14 @@ fn a_closed_stdout_is_an_error() {
 #[test]
 fn file_names_keep_secrets_and_escape_bytes_out_of_every_report() {
     let dir = tempfile::tempdir().unwrap();
-    let line = |n: u32| format!("2026-11-27 10:00:00,000 100 MainThread app ERROR token request with device_code=DAQABIQEAAADNamedFlow000{n}x failed: invalid_grant: AADSTS90120: already redeemed\n");
-    std::fs::write(dir.path().join("app.log?sv=2022-11-02&sig=SasSigInFileName42%3D"), line(1)).unwrap();
+    let line = |n: u32| {
+        format!("2026-11-27 10:00:00,000 100 MainThread app ERROR token request with device_code=DAQABIQEAAADNamedFlow000{n}x failed: invalid_grant: AADSTS90120: already redeemed\n")
+    };
+    std::fs::write(
+        dir.path().join("app.log?sv=2022-11-02&sig=SasSigInFileName42%3D"),
+        line(1),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("evil\x1b[31mred.log"), line(2)).unwrap();
     for format in ["table", "json", "sarif", "github", "azure", "markdown"] {
         let out = aadlint()
@@ -138,7 +154,10 @@ fn file_names_keep_secrets_and_escape_bytes_out_of_every_report() {
             .unwrap();
         let all = [out.stdout, out.stderr].concat();
         let text = String::from_utf8_lossy(&all);
-        assert!(!text.contains("SasSigInFileName42"), "--format {format} prints the signature: {text}");
+        assert!(
+            !text.contains("SasSigInFileName42"),
+            "--format {format} prints the signature: {text}"
+        );
         assert!(!all.contains(&0x1b), "--format {format} prints an escape byte");
         assert!(text.contains("red.log"), "--format {format} names the file");
     }
@@ -209,7 +228,12 @@ fn a_file_cut_short_while_it_is_read_is_an_error() {
     assert!(ranged.shrank_error().is_none());
     // Rotated by copytruncate: the rest of the file is gone. The range is read as the file now
     // is, and the scan of each range checks the file and reports it (exit 2, the file named).
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1000).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
     assert!(ranged.scan_range(1, &mut buf, |r| r.data.len()).is_ok());
     let err = ranged.shrank_error().expect("the file shrank");
     assert!(err.to_string().contains("shrank"), "{err}");
@@ -223,11 +247,18 @@ fn utf16_logs_read_like_utf8() {
     let report = |bytes: &[u8], name: &str| -> serde_json::Value {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = aadlint().args(["scan", path.to_str().unwrap(), "-f", "json"]).output().unwrap();
+        let out = aadlint()
+            .args(["scan", path.to_str().unwrap(), "-f", "json"])
+            .output()
+            .unwrap();
         // The same report but for the file's name.
         let text = String::from_utf8_lossy(&out.stdout).replace(name, "NAME");
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        serde_json::json!([v["codes"], v["flows"].as_array().unwrap().len(), v["findings"].as_array().unwrap().len()])
+        serde_json::json!([
+            v["codes"],
+            v["flows"].as_array().unwrap().len(),
+            v["findings"].as_array().unwrap().len()
+        ])
     };
     let want = report(utf8.as_bytes(), "utf8.log");
     assert!(want[0].as_array().unwrap().len() == 2 && want[1] == 1, "{want}");
@@ -270,7 +301,11 @@ fn an_excerpt_read_again_from_a_rewritten_file_is_never_shown() {
     let planned = aadlint::input::expand(&[path.to_str().unwrap().to_string()]);
     let out = aadlint::scan::scan_inputs(&planned);
     let event = out.events.last().unwrap().clone();
-    assert!(matches!(event.excerpt, aadlint::model::Excerpt::At { .. }), "{:?}", event.excerpt);
+    assert!(
+        matches!(event.excerpt, aadlint::model::Excerpt::At { .. }),
+        "{:?}",
+        event.excerpt
+    );
     assert!(out.excerpt(&event).contains("AADSTS90120"));
     // Rotated and written again, to the same length: the second line's place now holds the tail
     // of a secret whose key is on the line above.
@@ -283,4 +318,41 @@ fn an_excerpt_read_again_from_a_rewritten_file_is_never_shown() {
     let shown = out.excerpt(&event);
     assert!(!shown.contains("SecretTail"), "{shown}");
     assert!(shown.contains("changed after it was scanned"), "{shown}");
+}
+
+/// A JSON line over 64 KiB is read in windows; with no blank, brace or `, "` in the KiB before
+/// the anchor (`r_code` of `user_code`), the window starts inside the key, and its excerpt used
+/// to show `r_code":"QWERTY123"`: file, gzip and stdin alike.
+#[test]
+fn a_window_that_starts_inside_a_key_hides_its_value() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!(
+        "2026-11-27 10:00:00,000 100 MainThread app DEBUG {{\"p\":\"{}\",\"user_code\":\"QWERTY123\",\"device_code\":\"DAQABIQEAAADWindowCut0001x\",\"n\":\"{}\"}}\n",
+        "x".repeat(70_000),
+        "y".repeat(3_000)
+    );
+    let path = dir.path().join("window.log");
+    std::fs::write(&path, &line).unwrap();
+    let gz = dir.path().join("window.log.gz");
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    e.write_all(line.as_bytes()).unwrap();
+    e.finish().unwrap();
+    for format in ["json", "table", "sarif"] {
+        for source in [path.to_str().unwrap(), gz.to_str().unwrap(), "-"] {
+            let out = aadlint()
+                .args(["scan", source, "-f", format])
+                .write_stdin(line.clone())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            if format == "json" {
+                assert!(text.contains("\"flows\": [\n"), "{source}: no flow read");
+            }
+            assert!(
+                !text.contains("QWERTY123"),
+                "--format {format} from {source} leaks the user code"
+            );
+        }
+    }
 }

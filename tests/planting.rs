@@ -13,12 +13,18 @@ const SEPARATORS: [&str; 5] = [" ", "\t", ", ", " | ", ""];
 /// Every shape's samples (line, secret), from the catalog files.
 fn samples() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir("rules/secrets").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir("rules/secrets")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for path in files {
         let table: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for s in table["samples"].as_array().unwrap() {
-            out.push((s["line"].as_str().unwrap().to_string(), s["secret"].as_str().unwrap().to_string()));
+            out.push((
+                s["line"].as_str().unwrap().to_string(),
+                s["secret"].as_str().unwrap().to_string(),
+            ));
         }
     }
     out
@@ -30,7 +36,8 @@ fn samples() -> Vec<(String, String)> {
 /// so it is read in windows: the plant stands right at the start of the window around the
 /// flow's words (0, 1), or `gap` bytes after them, where that window ends (2).
 fn planted_line(n: usize, plant: &str, sep: &str, position: usize, long: Option<usize>) -> String {
-    let anchor = format!("token request with device_code=DAQABIQEAAADPlanted{n:06}x failed: invalid_grant: AADSTS90120");
+    let anchor =
+        format!("token request with device_code=DAQABIQEAAADPlanted{n:06}x failed: invalid_grant: AADSTS90120");
     let filler = |len: usize| -> String {
         let mut f = String::new();
         while f.len() < len {
@@ -38,7 +45,11 @@ fn planted_line(n: usize, plant: &str, sep: &str, position: usize, long: Option<
         }
         f
     };
-    let head = format!("2026-11-27 10:{:02}:{:02},000 100 MainThread app ERROR ", n / 60 % 60, n % 60);
+    let head = format!(
+        "2026-11-27 10:{:02}:{:02},000 100 MainThread app ERROR ",
+        n / 60 % 60,
+        n % 60
+    );
     let gap = long.map_or(" already redeemed".to_string(), filler);
     let body = match position {
         0 => format!("{plant}{sep}{anchor}"),
@@ -75,9 +86,15 @@ fn check(lines: &[(String, String)], label: &str) {
                 let escaped = &escaped[1..escaped.len() - 1];
                 if out.contains(secret.as_str()) || out.contains(escaped) {
                     let at = out.find(secret.as_str()).or_else(|| out.find(escaped)).unwrap_or(0);
-                    let from = (0..=at.saturating_sub(300)).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+                    let from = (0..=at.saturating_sub(300))
+                        .rev()
+                        .find(|&i| out.is_char_boundary(i))
+                        .unwrap_or(0);
                     let shown = &out[from..at];
-                    panic!("{label} --format {format} from {source}: {secret:?} (planted as in {:?}) leaks after: {shown}", &line[..line.len().min(200)]);
+                    panic!(
+                        "{label} --format {format} from {source}: {secret:?} (planted as in {:?}) leaks after: {shown}",
+                        &line[..line.len().min(200)]
+                    );
                 }
             }
         }
@@ -124,7 +141,10 @@ mod fuzz_support;
 /// inputs (default 400; the figures of long runs are in `fuzz/README.md`).
 #[test]
 fn the_planting_generator_finds_nothing_open() {
-    let runs: u64 = std::env::var("AADLINT_PLANTS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let runs: u64 = std::env::var("AADLINT_PLANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
         seed ^= seed << 13;

@@ -54,10 +54,17 @@ fn every_shape_file_is_well_formed() {
     assert!(files.len() >= 10);
     let ids = secrets::shape_ids();
     for (stem, table) in &files {
-        assert_eq!(table["id"].as_str(), Some(stem.as_str()), "{stem}: id must equal the file name");
+        assert_eq!(
+            table["id"].as_str(),
+            Some(stem.as_str()),
+            "{stem}: id must equal the file name"
+        );
         assert!(ids.contains(&stem.as_str()), "{stem} is not compiled in");
         let about = table["about"].as_str().unwrap();
-        assert!(!about.is_empty() && about.len() <= 140 && !about.ends_with('.'), "{stem}: about");
+        assert!(
+            !about.is_empty() && about.len() <= 140 && !about.ends_with('.'),
+            "{stem}: about"
+        );
         let kind = table["kind"].as_str().unwrap();
         let needs = match kind {
             "pair" => "keys",
@@ -70,7 +77,10 @@ fn every_shape_file_is_well_formed() {
         assert!(!samples.is_empty(), "{stem}: no sample");
         for s in samples {
             let (line, secret) = (s["line"].as_str().unwrap(), s["secret"].as_str().unwrap());
-            assert!(line.contains(secret) && !secret.is_empty(), "{stem}: {secret:?} is not in {line:?}");
+            assert!(
+                line.contains(secret) && !secret.is_empty(),
+                "{stem}: {secret:?} is not in {line:?}"
+            );
         }
     }
     assert_eq!(ids.len(), files.len());
@@ -82,7 +92,12 @@ fn each_sample_is_hidden_by_its_own_shape_and_by_the_redactor() {
     assert!(samples.len() >= 50, "{}", samples.len());
     for s in &samples {
         let alone = text(secrets::redact_with_shape(s.line.as_bytes(), &s.shape));
-        assert!(!alone.contains(&s.secret), "shape {} alone leaks {:?}: {alone}", s.shape, s.secret);
+        assert!(
+            !alone.contains(&s.secret),
+            "shape {} alone leaks {:?}: {alone}",
+            s.shape,
+            s.secret
+        );
         let all = text(secrets::redact(s.line.as_bytes()));
         assert!(!all.contains(&s.secret), "{} leaks {:?}: {all}", s.shape, s.secret);
         assert!(all.contains("[REDACTED]"));

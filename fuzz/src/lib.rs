@@ -657,7 +657,10 @@ pub fn check_planted(p: &Planted) {
     for &cut in &p.cuts {
         leak("redact_part (after)", &redact_part(&p.line, cut..p.line.len()));
         leak("redact_part (before)", &redact_part(&p.line, 0..cut));
-        leak("redact_part (window)", &redact_part(&p.line, cut..(cut + 8192).min(p.line.len())));
+        leak(
+            "redact_part (window)",
+            &redact_part(&p.line, cut..(cut + 8192).min(p.line.len())),
+        );
     }
     leak("excerpt", aadlint::scan::line::excerpt(&p.line).as_bytes());
     let scan = scan_chunk(&p.line, b"", b'\n', Mode::Logs);

@@ -293,7 +293,10 @@ pub(super) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Resu
 
 /// The error of a file that became shorter while it was read.
 fn shrank() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "the file shrank while it was read (truncated or rotated)")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file shrank while it was read (truncated or rotated)",
+    )
 }
 
 #[cfg(test)]

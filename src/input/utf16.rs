@@ -102,7 +102,8 @@ impl<R: Read> Utf16Reader<R> {
             self.raw.drain(..used);
             if self.eof && !self.raw.is_empty() {
                 // An odd byte at the very end.
-                self.out.extend_from_slice(char::REPLACEMENT_CHARACTER.to_string().as_bytes());
+                self.out
+                    .extend_from_slice(char::REPLACEMENT_CHARACTER.to_string().as_bytes());
                 self.raw.clear();
             }
         }

@@ -134,11 +134,20 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     let (mut key_shape, mut suffix_shape) = (HashMap::new(), HashMap::new());
     for (i, shape) in shapes.iter().enumerate() {
         key_shape.extend(shape.file.keys.iter().map(|k| (k.to_ascii_lowercase().into_bytes(), i)));
-        suffix_shape.extend(shape.file.suffixes.iter().map(|k| (k.to_ascii_lowercase().into_bytes(), i)));
+        suffix_shape.extend(
+            shape
+                .file
+                .suffixes
+                .iter()
+                .map(|k| (k.to_ascii_lowercase().into_bytes(), i)),
+        );
     }
     // Longest first, so that a key is not taken for a shorter one it starts with.
     let alternation = |keys: &HashMap<Vec<u8>, usize>| {
-        let mut keys: Vec<String> = keys.keys().map(|k| regex::escape(&String::from_utf8_lossy(k))).collect();
+        let mut keys: Vec<String> = keys
+            .keys()
+            .map(|k| regex::escape(&String::from_utf8_lossy(k)))
+            .collect();
         keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         keys.join("|")
     };
@@ -256,7 +265,11 @@ fn secret_spans(line: &[u8], only: Option<usize>) -> Vec<(usize, usize)> {
         pair_spans(line, &lower, catalog, &wanted, &mut spans);
     }
     for (_, shape) in catalog.shapes.iter().enumerate().filter(|&(i, _)| wanted(i)) {
-        let has = |needles: &[String]| needles.iter().any(|n| memchr::memmem::find(&lower, n.as_bytes()).is_some());
+        let has = |needles: &[String]| {
+            needles
+                .iter()
+                .any(|n| memchr::memmem::find(&lower, n.as_bytes()).is_some())
+        };
         match shape.file.kind {
             Kind::Pair => {}
             Kind::Pattern => {
@@ -482,7 +495,8 @@ fn user_code_words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
             at = skip(line, start, word);
             let w = &line[start..at];
             let shaped = (6..=12).contains(&w.len())
-                && w.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+                && w.iter()
+                    .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
                 && w.iter().any(u8::is_ascii_uppercase)
                 && w[0] != b'-';
             if shaped && !w.starts_with(b"AADSTS") && !matches!(w, b"CRITICAL" | b"WARNING" | b"VERBOSE") {

@@ -132,9 +132,8 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
 /// `=` or `(`): 6 to 12 uppercase letters, digits and dashes, starting with a letter or digit and
 /// ending at a word boundary, and not an AADSTS code. `lower` is the line in lowercase.
 pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
-    let prompts = super::secrets::user_code_prompts().flat_map(|p| {
-        memmem::find_iter(lower, p.as_bytes()).map(move |at| (at, Some(at + p.len())))
-    });
+    let prompts = super::secrets::user_code_prompts()
+        .flat_map(|p| memmem::find_iter(lower, p.as_bytes()).map(move |at| (at, Some(at + p.len()))));
     let keys = memmem::find_iter(lower, b"user").map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
         let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
