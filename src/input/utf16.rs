@@ -13,28 +13,31 @@ pub enum Order {
     Big,
 }
 
-/// The byte order of `head`, the first bytes of a source, when they are UTF-16: a byte order
-/// mark, or (without one) at least 16 bytes of which most pairs hold a NUL on one side and not on
-/// the other, as ASCII text in UTF-16 does.
+/// The byte order of `head`, the first bytes of a source, when they are UTF-16 text: a byte
+/// order mark followed by text of which at least a quarter is ASCII (a NUL in each such
+/// character: log lines have ASCII timestamps and keys), or without a mark at least 16 bytes of
+/// which three quarters are ASCII characters of one byte order. Bytes that only start like a
+/// mark (`FF FE` then no NUL: invalid UTF-8) are not UTF-16.
 pub fn detect(head: &[u8]) -> Option<Order> {
-    match head {
-        [0xFF, 0xFE, ..] => return Some(Order::Little),
-        [0xFE, 0xFF, ..] => return Some(Order::Big),
-        _ => {}
-    }
-    let pairs: Vec<&[u8]> = head[..head.len().min(1024)].chunks_exact(2).collect();
-    if pairs.len() < 8 {
-        return None;
-    }
-    let low_first = pairs.iter().filter(|p| p[0] != 0 && p[1] == 0).count();
-    let high_first = pairs.iter().filter(|p| p[0] == 0 && p[1] != 0).count();
-    let most = pairs.len() * 3 / 4;
-    if low_first >= most {
-        Some(Order::Little)
-    } else if high_first >= most {
-        Some(Order::Big)
-    } else {
-        None
+    let (body, marked) = match head {
+        [0xFF, 0xFE, rest @ ..] => (rest, Some(Order::Little)),
+        [0xFE, 0xFF, rest @ ..] => (rest, Some(Order::Big)),
+        _ => (head, None),
+    };
+    let pairs: Vec<&[u8]> = body[..body.len().min(1024)].chunks_exact(2).collect();
+    let ascii = |order: Order| {
+        let (low, high) = match order {
+            Order::Little => (0, 1),
+            Order::Big => (1, 0),
+        };
+        pairs.iter().filter(|p| p[low] != 0 && p[high] == 0).count()
+    };
+    match marked {
+        Some(order) => (pairs.is_empty() || ascii(order) * 4 >= pairs.len()).then_some(order),
+        None if pairs.len() < 8 => None,
+        None => [Order::Little, Order::Big]
+            .into_iter()
+            .find(|&order| ascii(order) * 4 >= pairs.len() * 3),
     }
 }
 
@@ -177,5 +180,7 @@ mod tests {
         assert_eq!(detect(b"\x1f\x8b\x08\x00\x00\x00\x00\x00"), None);
         assert_eq!(detect("日本語のログ行です。".as_bytes()), None);
         assert_eq!(detect(b"ab"), None);
+        // Invalid UTF-8 that starts like a byte order mark.
+        assert_eq!(detect(b"\xff\xfe\xc3( AADSTS50076 \x80\x81\n"), None);
     }
 }

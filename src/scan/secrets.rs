@@ -51,6 +51,9 @@ struct ShapeFile {
     /// `pair`: a number of at most this many digits is kept (a status, not a secret).
     #[serde(default)]
     keep_digits: usize,
+    /// `pair`: a capitalized word (`Error`, `Expired`) is kept: a message, not a secret.
+    #[serde(default)]
+    keep_words: bool,
     /// `pattern`: lowercase literals, one of which a line must hold for the pattern to run.
     #[serde(default)]
     needles: Vec<String>,
@@ -352,7 +355,11 @@ fn pair_spans_of(
         };
         let v = &line[value..end];
         let status = !v.is_empty() && v.len() <= file.keep_digits && v.iter().all(u8::is_ascii_digit);
-        if !(keeps(v) || status || v.starts_with(b"AADSTS")) {
+        let word = file.keep_words
+            && v.first().is_some_and(u8::is_ascii_uppercase)
+            && v[1..].iter().all(u8::is_ascii_lowercase)
+            && v.len() > 1;
+        if !(keeps(v) || status || word || v.starts_with(b"AADSTS")) {
             spans.push((value, end));
             from = from.max(end);
         }
@@ -483,9 +490,9 @@ fn prompt_spans(line: &[u8], lower: &[u8], prompts: &[String], spans: &mut Vec<(
     }
 }
 
-/// Every word of the line shaped like a user code: 6 to 12 uppercase letters, digits and
-/// dashes, with a letter, standing alone (no letter, digit or `_` on either side), not an
-/// AADSTS code nor a log level.
+/// Every word of the line shaped like a user code: 8 or 9 uppercase letters, digits and dashes,
+/// with two letters at least (not the `3358888Z` of a timestamp), standing alone (no letter,
+/// digit or `_` on either side), not an AADSTS code nor a log level.
 fn user_code_words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     let mut at = 0;
@@ -494,10 +501,10 @@ fn user_code_words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
             let start = at + line[at..].iter().position(|&b| word(b))?;
             at = skip(line, start, word);
             let w = &line[start..at];
-            let shaped = (6..=12).contains(&w.len())
+            let shaped = (8..=9).contains(&w.len())
                 && w.iter()
                     .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-                && w.iter().any(u8::is_ascii_uppercase)
+                && w.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
                 && w[0] != b'-';
             if shaped && !w.starts_with(b"AADSTS") && !matches!(w, b"CRITICAL" | b"WARNING" | b"VERBOSE") {
                 return Some((start, at));
@@ -508,7 +515,7 @@ fn user_code_words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// A value that stands for "no value", which the redactor leaves: empty, `None`, `null`,
-/// `REDACTED`, `[REDACTED]`, `***`, `XXXX`. (Anything else after a secret's key is hidden,
+/// anything that says `redacted` (`[REDACTED]`, `-REDACTED-`), `***`, `XXXX`. (Anything else after a secret's key is hidden,
 /// even `<...>` and `$...`, which may be real values.)
 fn keeps(value: &[u8]) -> bool {
     let lower = value.to_ascii_lowercase();
@@ -517,7 +524,7 @@ fn keeps(value: &[u8]) -> bool {
             lower.as_slice(),
             b"none" | b"null" | b"nil" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false" | b"empty"
         )
-        || lower.starts_with(b"[redacted")
+        || memchr::memmem::find(&lower, b"redacted").is_some()
         || value.iter().all(|&b| b"*xX._-".contains(&b))
 }
 
