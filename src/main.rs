@@ -569,22 +569,27 @@ fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String>
 }
 
 /// Standard output must be open when the report goes there: written to a closed descriptor,
-/// the report would be lost without an error. (Rust's runtime opens `/dev/null`, read-write, on
-/// a standard descriptor that a program starts without; a shell's `> /dev/null` opens it
-/// write-only, and is left alone.)
+/// the report would be lost without a word. Rust's runtime opens `/dev/null` read-write on a
+/// standard descriptor a program starts without, so a closed stdout looks like that: then a line
+/// on stderr says the report is discarded (an error would fail callers that discard stdout on
+/// purpose the same way, such as Python's `subprocess.DEVNULL`; a shell's `> /dev/null` opens it
+/// write-only, and is left alone).
 fn check_stdout_open() -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: `fcntl(F_GETFL)` only reads the flags of descriptor 1.
     let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    if flags == -1 {
+        return Err("standard output is closed: there is nowhere to write the report (use --output FILE)".into());
+    }
     let id = |m: std::fs::Metadata| (m.dev(), m.ino());
     let stdout = std::fs::metadata("/proc/self/fd/1").map(id);
     let stdout_is_null = stdout.is_ok_and(|s| std::fs::metadata("/dev/null").map(id).is_ok_and(|n| n == s));
-    let closed = flags == -1 || (stdout_is_null && flags & libc::O_ACCMODE == libc::O_RDWR);
-    if closed {
-        Err("standard output is closed: there is nowhere to write the report (use --output FILE)".into())
-    } else {
-        Ok(())
+    if stdout_is_null && flags & libc::O_ACCMODE == libc::O_RDWR {
+        eprintln!(
+            "aadlint: standard output is closed (or /dev/null opened read-write): the report is discarded (use --output FILE)"
+        );
     }
+    Ok(())
 }
 
 fn format_name(f: Format) -> String {

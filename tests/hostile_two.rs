@@ -122,7 +122,7 @@ fn stdin_named_twice_is_read_once() {
 }
 
 #[test]
-fn a_closed_stdout_is_an_error() {
+fn a_closed_stdout_is_not_silent() {
     let dir = tempfile::tempdir().unwrap();
     let log = reused_flow_log(dir.path());
     let bin = assert_cmd::cargo::cargo_bin("aadlint");
@@ -131,7 +131,16 @@ fn a_closed_stdout_is_an_error() {
         .arg(format!("'{}' scan '{}' >&-", bin.display(), log.display()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // The exit code is the gate's (no --fail-on: 0); stderr says the report went nowhere.
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard output is closed"));
+    // With a gate, the closed stdout does not open it.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{}' scan '{}' --fail-on error >&-", bin.display(), log.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("standard output is closed"));
 }
 
