@@ -137,7 +137,11 @@ fn a_closed_stdout_is_not_silent() {
     // With a gate, the closed stdout does not open it.
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("'{}' scan '{}' --fail-on error >&-", bin.display(), log.display()))
+        .arg(format!(
+            "'{}' scan '{}' --fail-on error >&-",
+            bin.display(),
+            log.display()
+        ))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -97,7 +97,14 @@ fn windows(
 fn read_window(line: &[u8], part: Range<usize>, offset: usize, line_no: u64, reader: &Reader, hits: &mut Vec<LineHit>) {
     let first = hits.len();
     // `Later`: the window's own bytes are not made an excerpt; it is made here.
-    read_line(hits, &line[part.clone()], offset + part.start, line_no, Excerpts::Later, reader);
+    read_line(
+        hits,
+        &line[part.clone()],
+        offset + part.start,
+        line_no,
+        Excerpts::Later,
+        reader,
+    );
     let mut excerpt = None;
     for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
         hit.place = None;
