@@ -396,3 +396,22 @@ fn a_deep_folder_is_walked_in_linear_time() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("AADSTS50076"));
     assert!(elapsed.as_secs() < 20, "{elapsed:?}");
 }
+
+#[test]
+fn rule_text_with_escape_bytes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = reused_flow_log(dir.path());
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let rule = std::fs::read_to_string("rules/aadsts/AADSTS90120.toml")
+        .unwrap()
+        .replacen("summary = \"", "summary = \"\\u001b]0;pwned\\u0007\\u001b[31m", 1);
+    std::fs::write(rules.join("AADSTS90120.toml"), rule).unwrap();
+    let out = aadlint()
+        .args(["scan", log.to_str().unwrap(), "--rules", rules.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("control character"));
+}

@@ -442,7 +442,8 @@ fn validate_code(rule: &CodeRule, stem: &str) -> Result<(), String> {
 pub const MAX_RULE_FILE: u64 = 1 << 20;
 
 /// The text of a rule file: only a regular file (a link to one is followed) of at most
-/// [`MAX_RULE_FILE`] bytes is read, so a FIFO cannot block the run nor a device fill memory.
+/// [`MAX_RULE_FILE`] bytes is read, so a FIFO cannot block the run nor a device fill memory; and
+/// only text without control characters (but line ends and tabs).
 fn read_rule_file(path: &Path) -> Result<String, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
@@ -457,7 +458,26 @@ fn read_rule_file(path: &Path) -> Result<String, String> {
     if bytes.len() as u64 > MAX_RULE_FILE {
         return Err(format!("larger than {} KiB: not a rule file", MAX_RULE_FILE >> 10));
     }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".into())
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    // Rule text reaches terminals and CI logs: an escape byte (`\u001b` in a TOML string) could
+    // drive them. The parse error of a file that is not TOML comes later, with its position.
+    fn control(value: &toml::Value) -> Option<char> {
+        match value {
+            toml::Value::String(s) => s.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\t')),
+            toml::Value::Array(a) => a.iter().find_map(control),
+            toml::Value::Table(t) => t
+                .iter()
+                .find_map(|(k, v)| k.chars().find(|c| c.is_control()).or_else(|| control(v))),
+            _ => None,
+        }
+    }
+    match toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| control(&toml::Value::Table(t)))
+    {
+        Some(c) => Err(format!("holds the control character {}: not read", c.escape_unicode())),
+        None => Ok(text),
+    }
 }
 
 fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
