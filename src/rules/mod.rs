@@ -463,7 +463,7 @@ fn read_rule_file(path: &Path) -> Result<String, String> {
     // drive them. The parse error of a file that is not TOML comes later, with its position.
     fn control(value: &toml::Value) -> Option<char> {
         match value {
-            toml::Value::String(s) => s.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\t')),
+            toml::Value::String(s) => s.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')),
             toml::Value::Array(a) => a.iter().find_map(control),
             toml::Value::Table(t) => t
                 .iter()
