@@ -549,13 +549,12 @@ fn check_max_events() -> Result<(), String> {
 
 /// Refuses an output file that is one of the inputs (the report would overwrite the log).
 fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(out) = std::fs::metadata(output) else {
+    let Some(out) = file_id(output) else {
         return Ok(()); // a new file is no input
     };
     for input in aadlint::input::expand(paths) {
         if let aadlint::input::Origin::File(path) = &input.origin {
-            let same = std::fs::metadata(path).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino());
+            let same = file_id(path).as_ref() == Some(&out);
             if same {
                 return Err(format!(
                     "--output {} is the input {}: the report would overwrite it",
@@ -568,12 +567,26 @@ fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String>
     Ok(())
 }
 
+/// What tells a file from every other: its device and inode on Unix, its canonical path
+/// elsewhere.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
 /// Standard output must be open when the report goes there: written to a closed descriptor,
 /// the report would be lost without a word. Rust's runtime opens `/dev/null` read-write on a
 /// standard descriptor a program starts without, so a closed stdout looks like that: then a line
 /// on stderr says the report is discarded (an error would fail callers that discard stdout on
 /// purpose the same way, such as Python's `subprocess.DEVNULL`; a shell's `> /dev/null` opens it
 /// write-only, and is left alone).
+#[cfg(unix)]
 fn check_stdout_open() -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: `fcntl(F_GETFL)` only reads the flags of descriptor 1.
@@ -589,6 +602,12 @@ fn check_stdout_open() -> Result<(), String> {
             "aadlint: standard output is closed (or /dev/null opened read-write): the report is discarded (use --output FILE)"
         );
     }
+    Ok(())
+}
+
+/// Elsewhere the runtime leaves no trace of a closed stdout to look for.
+#[cfg(not(unix))]
+fn check_stdout_open() -> Result<(), String> {
     Ok(())
 }
 

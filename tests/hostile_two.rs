@@ -2,6 +2,7 @@
 //! its input nor vanishes, standard input is read once, file names keep their secrets and
 //! escape bytes out of every report, `--rules` reads only regular files, a file cut short while
 //! it is read is an error, and `--threads` is capped.
+#![cfg(unix)]
 
 use assert_cmd::Command;
 use std::path::Path;
