@@ -1,6 +1,7 @@
 //! Compiles every file under `rules/` into the binary: writes `$OUT_DIR/builtin_rules.rs`, a
 //! sorted list of `(relative path, kind, rule as JSON)`. The TOML is read here, once, so that a
 //! run parses JSON (several times faster) instead; a built-in file that is not TOML fails the build.
+//! The secret shapes of `rules/secrets/` go to `$OUT_DIR/secret_shapes.rs` instead.
 //! A code's `examples` are left out: they are for the tests, which read them from the TOML, and
 //! they are half of the catalog's text, which every run would otherwise parse.
 
@@ -38,6 +39,23 @@ fn main() {
          /// contents as JSON).\n",
     );
     code.push_str("pub static BUILTIN: &[(&str, &str, &str)] = &[\n");
+    // The secret shapes (`rules/secrets/`) are the redactor's, not rules: they go to a file of
+    // their own, as TOML text that the redactor parses on first use.
+    let (shapes, files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|f| f.strip_prefix(&rules).is_ok_and(|r| r.starts_with("secrets")));
+    let mut shape_code = String::from("/// Every secret shape in `rules/secrets/`: (file name, TOML text).\n");
+    shape_code.push_str("pub static SHAPES: &[(&str, &str)] = &[\n");
+    for file in &shapes {
+        let name = file.file_name().unwrap().to_string_lossy();
+        let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("rules/secrets/{name}: {e}"));
+        toml::from_str::<toml::Table>(&text).unwrap_or_else(|e| panic!("rules/secrets/{name} is not valid TOML: {e}"));
+        shape_code.push_str(&format!("    ({name:?}, {text:?}),\n"));
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    shape_code.push_str("];\n");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("secret_shapes.rs");
+    fs::write(out, shape_code).unwrap();
     for file in &files {
         let rel = file.strip_prefix(&rules).unwrap().to_string_lossy().replace('\\', "/");
         let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("rules/{rel}: {e}"));

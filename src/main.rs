@@ -140,7 +140,8 @@ struct ScanArgs {
     /// suppressed. With --baseline, entries still in use keep their reason and expiry.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Scan threads (default: one per core). The report is identical at any count.
+    /// Scan threads (default: one per core; at most four per core, and 256). The report is
+    /// identical at any count.
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
     /// Extra or replacement rules (*.toml) to load [default: the config file's `rules`].
@@ -153,7 +154,8 @@ struct ScanArgs {
     /// When to colour the table: auto (a terminal, and NO_COLOR unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Write the report to FILE instead of standard output (nothing else goes to stdout).
+    /// Write the report to FILE instead of standard output (nothing else goes to stdout); `-` is
+    /// standard output. An input file is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Print nothing on standard error but errors (no progress bar, no notes).
@@ -411,10 +413,17 @@ fn suppress(
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
-        pool = pool.num_threads(n.max(1));
+        pool = pool.num_threads(n.clamp(1, max_threads()));
     }
     pool.build_global().map_err(|e| format!("cannot start threads: {e}"))?;
     aadlint::input::set_mapping(!args.no_mmap);
+    check_max_events()?;
+    // `-o -` is standard output.
+    let output = args.output.clone().filter(|p| p.as_os_str() != "-");
+    match &output {
+        Some(path) => refuse_input_as_output(path, &args.paths)?,
+        None => check_stdout_open()?,
+    }
     let config = load_config(&args)?;
     let rules = args
         .rules
@@ -459,7 +468,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
     }
     // Colour and terminal width only when the table goes to a terminal.
-    let tty = args.output.is_none() && io::stdout().is_terminal();
+    let tty = output.is_none() && io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = format.is_human_readable()
         && match args.color {
@@ -478,7 +487,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         verbose: args.verbose,
         bucket_minutes: args.bucket,
     };
-    match &args.output {
+    match &output {
         Some(path) => {
             emit_to_file(path, |out| report::render(&analysis, format, style, out))?;
             if !args.quiet {
@@ -496,7 +505,17 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     if let (Some(reason), false) = (&failed, args.quiet) {
         eprintln!("aadlint: failing: {reason}");
     }
-    let code = if analysis.summary.input_errors > 0 {
+    // A gate fails closed: with events dropped, a flow that would fail it may be gone.
+    let incomplete = !fail_on.is_empty() && analysis.limits.events_dropped > 0;
+    if incomplete {
+        eprintln!(
+            "aadlint: --fail-on cannot pass an incomplete analysis: {} events were dropped at the cap of {} ({}): raise it or split the input",
+            analysis.limits.events_dropped,
+            analysis.limits.max_events,
+            aadlint::scan::MAX_EVENTS_VAR
+        );
+    }
+    let code = if analysis.summary.input_errors > 0 || incomplete {
         ExitCode::from(2)
     } else if failed.is_some() {
         ExitCode::from(1)
@@ -506,6 +525,90 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     // The process ends next: freeing a large report piece by piece would only delay the exit.
     std::mem::forget(analysis);
     Ok(code)
+}
+
+/// The most scan threads: four per core, and never more than 256 (more only costs start-up time
+/// and memory: the report is the same at any count).
+fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (4 * cores).min(256)
+}
+
+/// `AADLINT_MAX_EVENTS`, when set, must be a whole number: a typo must not leave the default
+/// cap in force unnoticed.
+fn check_max_events() -> Result<(), String> {
+    let name = aadlint::scan::MAX_EVENTS_VAR;
+    match std::env::var_os(name) {
+        Some(v) if v.to_str().and_then(|s| s.parse::<usize>().ok()).is_none() => Err(format!(
+            "{name}={}: expected a whole number of events (0 or more)",
+            v.to_string_lossy()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an output file that is one of the inputs (the report would overwrite the log).
+fn refuse_input_as_output(output: &Path, paths: &[String]) -> Result<(), String> {
+    let Some(out) = file_id(output) else {
+        return Ok(()); // a new file is no input
+    };
+    for input in aadlint::input::expand(paths) {
+        if let aadlint::input::Origin::File(path) = &input.origin {
+            let same = file_id(path).as_ref() == Some(&out);
+            if same {
+                return Err(format!(
+                    "--output {} is the input {}: the report would overwrite it",
+                    output.display(),
+                    input.display
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What tells a file from every other: its device and inode on Unix, its canonical path
+/// elsewhere.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// Standard output must be open when the report goes there: written to a closed descriptor,
+/// the report would be lost without a word. Rust's runtime opens `/dev/null` read-write on a
+/// standard descriptor a program starts without, so a closed stdout looks like that: then a line
+/// on stderr says the report is discarded (an error would fail callers that discard stdout on
+/// purpose the same way, such as Python's `subprocess.DEVNULL`; a shell's `> /dev/null` opens it
+/// write-only, and is left alone).
+#[cfg(unix)]
+fn check_stdout_open() -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: `fcntl(F_GETFL)` only reads the flags of descriptor 1.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+    if flags == -1 {
+        return Err("standard output is closed: there is nowhere to write the report (use --output FILE)".into());
+    }
+    let id = |m: std::fs::Metadata| (m.dev(), m.ino());
+    let stdout = std::fs::metadata("/proc/self/fd/1").map(id);
+    let stdout_is_null = stdout.is_ok_and(|s| std::fs::metadata("/dev/null").map(id).is_ok_and(|n| n == s));
+    if stdout_is_null && flags & libc::O_ACCMODE == libc::O_RDWR {
+        eprintln!(
+            "aadlint: standard output is closed (or /dev/null opened read-write): the report is discarded (use --output FILE)"
+        );
+    }
+    Ok(())
+}
+
+/// Elsewhere the runtime leaves no trace of a closed stdout to look for.
+#[cfg(not(unix))]
+fn check_stdout_open() -> Result<(), String> {
+    Ok(())
 }
 
 fn format_name(f: Format) -> String {

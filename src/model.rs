@@ -359,6 +359,9 @@ pub enum Excerpt {
         offset: u64,
         /// Its length in bytes.
         len: u32,
+        /// A hash of its bytes as scanned ([`line_hash`](crate::scan::secrets::line_hash)): bytes
+        /// read again that differ (the file was rewritten) are never shown.
+        hash: u64,
     },
 }
 

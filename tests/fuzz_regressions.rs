@@ -44,6 +44,7 @@ fn replay(target: &str, name: &str) {
         "structured" => fuzz_support::fuzz_structured(&bytes),
         "rules" => fuzz_support::fuzz_rules(&bytes),
         "analyze" => assert_no_leak(&bytes),
+        "plant_secrets" => fuzz_support::fuzz_plant_secrets(&bytes),
         _ => panic!("no target {target}"),
     }
 }
@@ -213,4 +214,13 @@ fn chunk_reader_edge_sizes() {
             }
         }
     }
+}
+
+// --- plant_secrets: the secret catalog ---------------------------------------------------------
+
+/// `pwd=abc` glued to the word before it (`...AADSTS90120pwd=abc`): `pwd` was a key that must
+/// start after a byte that is no letter or digit; it is a suffix now, like `password`.
+#[test]
+fn plant_secrets_a_pwd_key_glued_to_a_word() {
+    replay("plant_secrets", "crash-bdab779a367789b94addec32fb9851907ed1ed3a");
 }

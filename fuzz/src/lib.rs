@@ -568,3 +568,111 @@ pub fn fuzz_rules(data: &[u8]) {
         }
     }
 }
+
+/// Separators the planting generator puts around a planted sample.
+pub const PLANT_SEPARATORS: [&str; 8] = [" ", "", "\t", ", ", " | ", "\",\"", ": -- ", "     "];
+
+/// One planted line: a quoted log line (a device code polled again) holding a sample of the
+/// secret catalog, and the secret (as the line's encoding writes it) that no excerpt may show.
+#[derive(Debug)]
+pub struct Planted {
+    /// The line.
+    pub line: Vec<u8>,
+    /// The secret as it stands in the line.
+    pub secret: Vec<u8>,
+    /// Where a reader may cut the line (a window or chunk edge), as fractions of its length.
+    pub cuts: Vec<usize>,
+}
+
+/// The planting generator: from any bytes, a sample of the secret catalog
+/// (`aadlint::scan::secrets::samples`) planted with a separator, in an encoding (as is, inside a
+/// JSON string, JSON-escaped twice, with `\u0022` quotes), at a distance before or after the
+/// flow's words, in a line padded to a length from a few bytes to past the long-line limit.
+/// `None` when `data` is too short to choose.
+pub fn planted(data: &[u8]) -> Option<Planted> {
+    let samples = aadlint::scan::secrets::samples();
+    let pick = |i: usize, n: usize| data.get(i).map(|&b| b as usize % n);
+    let (_, sample) = samples[(*data.first()? as usize + 256 * *data.get(1)? as usize) % samples.len()];
+    let sep = PLANT_SEPARATORS[pick(2, PLANT_SEPARATORS.len())?];
+    let encoding = pick(3, 4)?;
+    let before = pick(4, 2)? == 0;
+    // The distance to the flow's words, and the padding: up to 80 KiB.
+    let distance = [0, 1, 7, 500, 1000, 1024, 1100, 4000, 4100, 7000, 8100, 8192, 9000][pick(5, 13)?];
+    let pad = [0, 100, 5_000, 20_000, 66_000, 80_000][pick(6, 6)?];
+    let glue = if pick(7, 2)? == 0 { "x" } else { "\"k\":\"v\"," };
+    let encode = |s: &str| -> String {
+        match encoding {
+            0 => s.to_string(),
+            1 => serde_json::to_string(s).unwrap().trim_matches('"').to_string(),
+            2 => {
+                let once = serde_json::to_string(s).unwrap();
+                let twice = serde_json::to_string(once.trim_matches('"')).unwrap();
+                twice.trim_matches('"').to_string()
+            }
+            _ => s.replace('"', "\\u0022"),
+        }
+    };
+    let (plant, secret) = (encode(&sample.line), encode(&sample.secret));
+    if !plant.contains(&secret) {
+        return None;
+    }
+    let filler = |len: usize| glue.repeat(len / glue.len());
+    let anchor = "token request with device_code=DAQABIQEAAADPlantedFuzz0001x failed: invalid_grant: AADSTS90120";
+    let middle = if before {
+        format!("{plant}{sep}{}{sep}{anchor}", filler(distance))
+    } else {
+        format!("{anchor}{sep}{}{sep}{plant}", filler(distance))
+    };
+    let line = format!(
+        "2026-11-27 10:00:00,000 100 MainThread app ERROR {}{sep}{middle}{sep}{}",
+        filler(pad / 2),
+        filler(pad / 2)
+    );
+    let cuts = data[8.min(data.len())..]
+        .chunks(2)
+        .take(4)
+        .map(|c| c.iter().fold(0usize, |a, &b| a * 256 + b as usize) * line.len() / 65536)
+        .collect();
+    Some(Planted {
+        line: line.into_bytes(),
+        secret: secret.into_bytes(),
+        cuts,
+    })
+}
+
+/// Checks a planted line the ways a report can quote it: redacted whole, redacted around each
+/// cut, its excerpt, and scanned as a chunk (which reads a long line in windows and makes the
+/// excerpts of its quoted parts). Panics with the leak.
+pub fn check_planted(p: &Planted) {
+    use aadlint::scan::secrets::{redact, redact_part};
+    let leak = |what: &str, out: &[u8]| {
+        assert!(
+            find(out, &p.secret).is_none(),
+            "{what} leaks {:?} planted in a line of {} bytes",
+            String::from_utf8_lossy(&p.secret),
+            p.line.len()
+        );
+    };
+    leak("redact", &redact(&p.line));
+    for &cut in &p.cuts {
+        leak("redact_part (after)", &redact_part(&p.line, cut..p.line.len()));
+        leak("redact_part (before)", &redact_part(&p.line, 0..cut));
+        leak(
+            "redact_part (window)",
+            &redact_part(&p.line, cut..(cut + 8192).min(p.line.len())),
+        );
+    }
+    leak("excerpt", aadlint::scan::line::excerpt(&p.line).as_bytes());
+    let scan = scan_chunk(&p.line, b"", b'\n', Mode::Logs);
+    assert!(!scan.hits.is_empty(), "the planted line is read");
+    for hit in &scan.hits {
+        leak("scan excerpt", hit.excerpt.as_bytes());
+    }
+}
+
+/// Runs the `plant_secrets` target on one input.
+pub fn fuzz_plant_secrets(data: &[u8]) {
+    if let Some(p) = planted(data) {
+        check_planted(&p);
+    }
+}

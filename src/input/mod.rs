@@ -1,7 +1,8 @@
 //! Input: turns the paths a user names into byte streams cut into line-aligned chunks.
 //!
 //! Files, directories (walked recursively in sorted order), `-` for stdin and gzip streams
-//! (recognised by their magic bytes, multi-member) all become a [`Source`]. Reading never holds a
+//! (recognised by their magic bytes, multi-member) all become a [`Source`]; UTF-16 text is read
+//! as UTF-8 ([`utf16`]). Reading never holds a
 //! whole file. A regular file is read in line-aligned ranges ([`RangedFile`]) by whichever thread
 //! scans them, so one large file is read and scanned on every core; any other source is one
 //! stream that [`ChunkReader`] cuts into chunks after their last line end. Either way every chunk
@@ -12,6 +13,7 @@ mod portable;
 mod ranged;
 #[cfg(all(unix, not(feature = "portable")))]
 mod unix;
+pub mod utf16;
 mod walk;
 
 /// The platform's positioned reads and mapped ranges: `unix.rs` (pread, mmap with a SIGBUS
@@ -54,19 +56,23 @@ pub fn open(origin: &Origin) -> io::Result<Box<dyn Read + Send>> {
     stream(raw)
 }
 
-/// A byte stream, decompressed when it starts with gzip's magic bytes.
+/// A byte stream, decompressed when it starts with gzip's magic bytes, and read as UTF-8 when
+/// its text is UTF-16 ([`utf16::detect`]).
 fn stream(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    use io::BufRead;
     let mut reader = BufReader::with_capacity(256 << 10, raw);
-    let magic = {
-        use io::BufRead;
-        let buf = reader.fill_buf()?;
-        is_gzip(buf)
-    };
-    if magic {
-        Ok(Box::new(MultiGzDecoder::new(reader)))
-    } else {
-        Ok(Box::new(reader))
+    let buf = reader.fill_buf()?;
+    if is_gzip(buf) {
+        let mut text = BufReader::with_capacity(64 << 10, MultiGzDecoder::new(reader));
+        return Ok(match utf16::detect(text.fill_buf()?) {
+            Some(order) => Box::new(utf16::Utf16Reader::new(text, order)),
+            None => Box::new(text),
+        });
     }
+    Ok(match utf16::detect(buf) {
+        Some(order) => Box::new(utf16::Utf16Reader::new(reader, order)),
+        None => Box::new(reader),
+    })
 }
 
 fn is_gzip(start: &[u8]) -> bool {
@@ -116,7 +122,8 @@ pub fn open_source(origin: &Origin) -> io::Result<Source> {
     if one_range && memchr::memchr(b'\n', &head).is_none() {
         head = read_head(HEAD_BYTES)?;
     }
-    if is_gzip(&head) {
+    // UTF-16 text is read as a stream, made UTF-8 as it is read.
+    if is_gzip(&head) || utf16::detect(&head).is_some() {
         // Reading the head may have moved the cursor (the portable path seeks).
         let mut file = file;
         io::Seek::rewind(&mut file)?;

@@ -193,6 +193,14 @@ impl RangedFile {
         })
     }
 
+    /// An error when the file is now shorter than when it was opened (log rotation by
+    /// `copytruncate`): a range is then read as the file now is, and the lines it lost were never
+    /// read, which the run must say.
+    pub fn shrank_error(&self) -> Option<io::Error> {
+        let now = self.file.metadata().map_or(0, |m| m.len());
+        (now < self.len).then(shrank)
+    }
+
     /// `len` bytes at `offset` (fewer where the file ends sooner).
     pub fn bytes_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
         let mut out = vec![0; len];
@@ -281,6 +289,14 @@ pub(super) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Resu
         }
     }
     Ok(got)
+}
+
+/// The error of a file that became shorter while it was read.
+fn shrank() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file shrank while it was read (truncated or rotated)",
+    )
 }
 
 #[cfg(test)]

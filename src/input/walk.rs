@@ -103,8 +103,13 @@ pub fn expand(paths: &[String]) -> Vec<Planned> {
 /// [`expand`], reading only the files inside directories that `select` admits.
 pub fn expand_selected(paths: &[String], select: &Select) -> Vec<Planned> {
     let mut out = Vec::new();
+    let mut stdin = false;
     for p in paths {
         if p == "-" {
+            // Standard input can be read once: `scan - -` lists it once.
+            if std::mem::replace(&mut stdin, true) {
+                continue;
+            }
             out.push(Planned {
                 display: "-".into(),
                 origin: Origin::Stdin,
@@ -121,7 +126,7 @@ pub fn expand_selected(paths: &[String], select: &Select) -> Vec<Planned> {
             // A named FIFO or device is read like a file: the user asked for it.
             Ok(_) => out.push(file(&path)),
             Err(e) => out.push(Planned {
-                display: p.clone(),
+                display: shown(&path),
                 origin: Origin::File(path),
                 error: Some(describe(&e)),
             }),
@@ -130,25 +135,51 @@ pub fn expand_selected(paths: &[String], select: &Select) -> Vec<Planned> {
     out
 }
 
+/// A path as reports show it: with any secret in it hidden (a file saved by `wget` as
+/// `app.log?sv=...&sig=...` carries a SAS signature in its name) and control characters (an
+/// escape byte could drive the terminal a table is printed on) written as `\u{..}` escapes,
+/// but for a line end or a tab, which each format escapes in its own way.
+pub fn shown(path: &Path) -> String {
+    let name = path.display().to_string();
+    let redacted = crate::scan::secrets::redact_name(name.as_bytes());
+    let redacted = String::from_utf8_lossy(&redacted);
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !redacted.chars().any(escaped) {
+        return redacted.into_owned();
+    }
+    redacted
+        .chars()
+        .map(|c| {
+            if escaped(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn file(path: &Path) -> Planned {
     Planned {
-        display: path.display().to_string(),
+        display: shown(path),
         origin: Origin::File(path.to_path_buf()),
         error: None,
     }
 }
 
-fn walk_dir(root: &Path, dir: &Path, select: &Select, seen: &mut HashSet<PathBuf>, out: &mut Vec<Planned>) {
+// The id is a copy on Unix and a path elsewhere.
+#[cfg_attr(unix, allow(clippy::clone_on_copy))]
+fn walk_dir(root: &Path, dir: &Path, select: &Select, seen: &mut HashSet<DirId>, out: &mut Vec<Planned>) {
     let error = |msg: String| Planned {
-        display: dir.display().to_string(),
+        display: shown(dir),
         origin: Origin::File(dir.to_path_buf()),
         error: Some(msg),
     };
-    let canonical = match fs::canonicalize(dir) {
-        Ok(c) => c,
+    let id = match dir_id(dir) {
+        Ok(id) => id,
         Err(e) => return out.push(error(describe(&e))),
     };
-    if !seen.insert(canonical) {
+    if !seen.insert(id.clone()) {
         return out.push(error("symbolic link loop: directory already visited".into()));
     }
     let entries = match fs::read_dir(dir) {
@@ -173,16 +204,35 @@ fn walk_dir(root: &Path, dir: &Path, select: &Select, seen: &mut HashSet<PathBuf
             }
             Ok(_) => {} // FIFO, socket or device: reading it could hang or never end.
             Err(e) => out.push(Planned {
-                display: path.display().to_string(),
+                display: shown(&path),
                 origin: Origin::File(path.clone()),
                 error: Some(describe(&e)),
             }),
         }
     }
-    if let Ok(c) = fs::canonicalize(dir) {
-        seen.remove(&c);
-    }
+    seen.remove(&id);
 }
+
+/// What tells a directory from every other: its device and inode (one `stat`, where a
+/// canonical path costs a `stat` per level of the path, which made deep trees cubic), or
+/// elsewhere its canonical path.
+#[cfg(unix)]
+fn dir_id(dir: &Path) -> std::io::Result<DirId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn dir_id(dir: &Path) -> std::io::Result<DirId> {
+    fs::canonicalize(dir)
+}
+
+/// See [`dir_id`].
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
 
 /// A short, stable description of an I/O error.
 pub fn describe(e: &std::io::Error) -> String {

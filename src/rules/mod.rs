@@ -240,10 +240,10 @@ impl Catalog {
         files.sort();
         for file in files {
             let shown = file.display().to_string();
-            let text = std::fs::read_to_string(&file).map_err(|e| RuleError {
+            let text = read_rule_file(&file).map_err(|message| RuleError {
                 path: shown.clone(),
                 position: None,
-                message: e.to_string(),
+                message,
             })?;
             catalog.add(&shown, &text, true)?;
         }
@@ -438,9 +438,55 @@ fn validate_code(rule: &CodeRule, stem: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The most bytes a rule file given with `--rules` may hold.
+pub const MAX_RULE_FILE: u64 = 1 << 20;
+
+/// The text of a rule file: only a regular file (a link to one is followed) of at most
+/// [`MAX_RULE_FILE`] bytes is read, so a FIFO cannot block the run nor a device fill memory; and
+/// only text without control characters (but line ends and tabs).
+fn read_rule_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file (a FIFO, a device or a socket): not read".into());
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(format!("larger than {} KiB: not a rule file", MAX_RULE_FILE >> 10));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    // Rule text reaches terminals and CI logs: an escape byte (`\u001b` in a TOML string) could
+    // drive them. The parse error of a file that is not TOML comes later, with its position.
+    fn control(value: &toml::Value) -> Option<char> {
+        match value {
+            toml::Value::String(s) => s.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')),
+            toml::Value::Array(a) => a.iter().find_map(control),
+            toml::Value::Table(t) => t
+                .iter()
+                .find_map(|(k, v)| k.chars().find(|c| c.is_control()).or_else(|| control(v))),
+            _ => None,
+        }
+    }
+    match toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| control(&toml::Value::Table(t)))
+    {
+        Some(c) => Err(format!("holds the control character {}: not read", c.escape_unicode())),
+        None => Ok(text),
+    }
+}
+
 fn collect_toml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        // `secrets/` holds the redactor's secret shapes, which `--rules` does not change.
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "secrets") {
+            continue;
+        }
         if path.is_dir() {
             collect_toml(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "toml") {

@@ -67,9 +67,9 @@ pub struct LineHit {
     /// The line can become a flow's evidence, so it needs an excerpt (made now, or later from
     /// `place`).
     pub quoted: bool,
-    /// Where the line is: its byte offset in the chunk (then in its file) and its length, when
-    /// its excerpt is made later.
-    pub place: Option<(u64, u32)>,
+    /// Where the line is: its byte offset in the chunk (then in its file), its length and the
+    /// hash of its bytes, when its excerpt is made later.
+    pub place: Option<(u64, u32, u64)>,
     /// The line starts a record of a JSON sign-in export (`"createdDateTime": ...`).
     pub export_record: bool,
     /// The line is the header of a CSV sign-in export.

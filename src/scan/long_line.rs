@@ -13,7 +13,7 @@
 
 use super::line::{Excerpts, LineHit};
 use super::record::Reader;
-use super::{read_line, Mode, LONG_LINE_WINDOW, MAX_LINE};
+use super::{read_line, secrets, Mode, LONG_LINE_WINDOW, MAX_LINE};
 use crate::input;
 use aho_corasick::{AhoCorasick, Input};
 use std::ops::Range;
@@ -38,7 +38,7 @@ pub(super) fn scan(
         Vec::new()
     };
     if records.len() < 2 {
-        return windows(line, offset, first, line_no, finder, excerpts, reader, hits);
+        return windows(line, offset, first, line_no, finder, reader, hits);
     }
     // The records, and the text before, between and after them.
     let mut at = 0;
@@ -52,31 +52,21 @@ pub(super) fn scan(
             if text.len() <= MAX_LINE {
                 read_line(hits, text, offset + piece.start, line_no, excerpts, reader);
             } else {
-                windows(
-                    text,
-                    offset + piece.start,
-                    anchor,
-                    line_no,
-                    finder,
-                    excerpts,
-                    reader,
-                    hits,
-                );
+                windows(text, offset + piece.start, anchor, line_no, finder, reader, hits);
             }
         }
         at = record.end;
     }
 }
 
-/// Reads `line` in windows around its anchors, the first at byte `first`.
-#[allow(clippy::too_many_arguments)]
+/// Reads `line` in windows around its anchors, the first at byte `first`. Their excerpts are
+/// made now, whatever the source (see [`read_window`]).
 fn windows(
     line: &[u8],
     offset: usize,
     first: usize,
     line_no: u64,
     finder: &AhoCorasick,
-    excerpts: Excerpts,
     reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) {
@@ -94,9 +84,33 @@ fn windows(
             let keep = a + LONG_LINE_WINDOW / 2;
             to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
-        read_line(hits, &line[from..to], offset + from, line_no, excerpts, reader);
+        read_window(line, from..to, offset, line_no, reader, hits);
         done = to;
         at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
+    }
+}
+
+/// Reads the window `part` of the long `line` (at byte `offset` of its chunk). Its excerpt is
+/// made now, from the whole line: a window may start or end inside a secret's key or value, and
+/// only the line around it shows the key (see [`secrets::redact_part`]). Read again later, the
+/// window's bytes alone could show a secret's value without its key.
+fn read_window(line: &[u8], part: Range<usize>, offset: usize, line_no: u64, reader: &Reader, hits: &mut Vec<LineHit>) {
+    let first = hits.len();
+    // `Later`: the window's own bytes are not made an excerpt; it is made here.
+    read_line(
+        hits,
+        &line[part.clone()],
+        offset + part.start,
+        line_no,
+        Excerpts::Later,
+        reader,
+    );
+    let mut excerpt = None;
+    for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
+        hit.place = None;
+        hit.excerpt = excerpt
+            .get_or_insert_with(|| super::line::excerpt(&secrets::redact_part(line, part.clone())))
+            .clone();
     }
 }
 

@@ -320,7 +320,7 @@ fn read_line(hits: &mut Vec<LineHit>, line: &[u8], offset: usize, line_no: u64, 
     if hit.is_useful() {
         hit.line = line_no;
         if hit.quoted && excerpts == Excerpts::Later {
-            hit.place = Some((offset as u64, line.len() as u32));
+            hit.place = Some((offset as u64, line.len() as u32, secrets::line_hash(line)));
         }
         hits.push(hit);
     }
@@ -349,19 +349,23 @@ impl ScanOutput {
     pub fn excerpt(&self, event: &Event) -> String {
         match &event.excerpt {
             Excerpt::Text(text) => text.clone(),
-            Excerpt::At { offset, len } => {
+            Excerpt::At { offset, len, hash } => {
                 let file = self.files.get(event.source as usize).and_then(Option::as_deref);
-                read_excerpt(file, *offset, *len)
+                read_excerpt(file, *offset, *len, *hash)
             }
         }
     }
 }
 
-/// The excerpt of the `len` bytes at `offset` of a file, read again.
-fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32) -> String {
+/// The excerpt of the `len` bytes at `offset` of a file, read again, when they are still the
+/// bytes scanned (their hash is `hash`).
+fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32, hash: u64) -> String {
     match file.map(|f| f.bytes_at(offset, len as usize)) {
         Some(Ok(bytes)) if bytes.len() < len as usize => {
             "(the line is gone: the file shrank after it was scanned)".into()
+        }
+        Some(Ok(bytes)) if secrets::line_hash(&bytes) != hash => {
+            "(the line changed after it was scanned: not shown)".into()
         }
         Some(Ok(bytes)) => line::excerpt(&bytes),
         Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
@@ -562,7 +566,7 @@ fn scan_range(source: u32, index: u64, file: &input::RangedFile, shape: Shape, s
         })
     });
     let ((scan, base, bytes, last, sniffed), error) = match scanned {
-        Ok(scanned) => (scanned, None),
+        Ok(scanned) => (scanned, file.shrank_error()),
         Err(e) => ((ChunkScan::default(), 0, 0, None, None), Some(e)),
     };
     ChunkResult {

@@ -99,6 +99,8 @@ struct Compiled {
     wraps: bool,
     /// How many fields it can give: of two layouts that read as many lines, the richer wins.
     richness: usize,
+    /// It can name a worker (host, app, pid or thread).
+    names_worker: bool,
 }
 
 #[derive(Debug)]
@@ -159,6 +161,13 @@ impl Layouts {
         let mut head_patterns = Vec::new();
         let mut text_index = Vec::new();
         for rule in rules {
+            let names_worker = match (&rule.pattern, rule.json.as_ref().or(rule.logfmt.as_ref())) {
+                (Some(p), _) => ["host", "app", "pid", "thread"]
+                    .iter()
+                    .any(|f| p.contains(&format!("(?P<{f}>"))),
+                (None, Some(k)) => ["host", "app", "pid", "thread"].iter().any(|f| !k.of(f).is_empty()),
+                (None, None) => false,
+            };
             let (read, richness) = if let Some(p) = &rule.pattern {
                 let re = super::ascii_regex(p);
                 let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
@@ -186,6 +195,7 @@ impl Layouts {
                 },
                 wraps: rule.wraps,
                 richness,
+                names_worker,
             });
         }
         let set = |patterns: &[String]| {
@@ -560,10 +570,14 @@ impl Reader {
                 return Some((f, fields));
             }
         }
-        // The input's own layout, when it reads every field it can from the line, needs no
-        // rival: most lines of a log are in its layout.
+        // The input's own layout, when it names a worker and reads every field it can from the
+        // line, needs no rival: most lines of a log are in its layout. (A layout that reads only
+        // a time would hide the richer envelope of another on a mixed log.)
         let order = if inner { &self.inner_order } else { &self.order };
-        if let Some(&first) = order.first().filter(|&&i| usable(i)) {
+        if let Some(&first) = order
+            .first()
+            .filter(|&&i| usable(i) && self.layouts.list[i].names_worker)
+        {
             if let Some(fields) = self.layouts.fields(first, &view) {
                 if fields.filled() >= self.layouts.list[first].richness {
                     return Some((first, fields));

@@ -2,9 +2,11 @@
 //! excerpt is redacted as it is made (the scan keeps no raw line: a regular file's line is read
 //! again only to be redacted for a report).
 
-use super::contains;
+use super::{is_blank, skip, skip_back};
 use regex::bytes::Regex;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
@@ -13,94 +15,234 @@ pub fn fingerprint(value: &[u8]) -> String {
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A hash of a line's bytes (not a fingerprint: it never leaves the process), kept when the
+/// line's excerpt is made at report time, so that bytes that changed since the scan are not shown.
+pub fn line_hash(line: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6161_646c_696e_7420).hash_one(line)
+}
+
 /// What replaces a secret in an excerpt.
 const REDACTED: &str = "[REDACTED]";
 
-struct Patterns {
-    /// `key = value` / `"key": "value"` pairs whose value is a secret.
-    pairs: LazyLock<Regex>,
-    /// `Authorization: Bearer <token>` and similar.
-    bearer: LazyLock<Regex>,
-    /// JWT-shaped strings (access and id tokens).
-    jwt: LazyLock<Regex>,
-    /// Words that introduce a user code (`enter the code`, `user code`).
-    prompt_key: LazyLock<Regex>,
-    /// The code right after such words.
-    prompt_code: LazyLock<Regex>,
+/// The secret shapes of `rules/secrets/`, as TOML text.
+mod shapes {
+    include!(concat!(env!("OUT_DIR"), "/secret_shapes.rs"));
 }
 
-static P: Patterns = Patterns {
-    pairs: LazyLock::new(|| {
-        super::ascii_regex(
-            r#"(?i)((?:device_code|user_code|usercode|devicecode|client_secret|client_assertion|assertion|password|passwd|access_token|refresh_token|id_token|(?:^|(?-u:[^a-zA-Z0-9_]))(?:pwd|code|sig|secret|token))\\*["']?\s*[:=]\s*\\*["']?)([^"'&\s,;\\})\]]+)"#,
-        )
-    }),
-    bearer: LazyLock::new(|| super::ascii_regex(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]+)")),
-    jwt: LazyLock::new(|| super::ascii_regex(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")),
-    prompt_key: LazyLock::new(|| super::ascii_regex(r"(?i)enter the code|user[ _-]?code")),
-    prompt_code: LazyLock::new(|| super::ascii_regex(r"^(?-u:[^A-Za-z0-9_-]){1,4}([A-Za-z0-9_-]{4,})")),
-};
-
-fn patterns() -> &'static Patterns {
-    &P
+/// One secret shape (`rules/secrets/<id>.toml`): where on a line a secret of that shape stands.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShapeFile {
+    id: String,
+    #[allow(dead_code)]
+    about: String,
+    kind: Kind,
+    /// `pair`: keys that start after a byte that is not a letter or digit.
+    #[serde(default)]
+    keys: Vec<String>,
+    /// `pair`: keys that may also end a longer word (`dbPassword`).
+    #[serde(default)]
+    suffixes: Vec<String>,
+    /// `pair`: an unquoted value runs on through blanks and commas, up to `;`, `&`, a quote, the
+    /// next `key=` or the end of the line.
+    #[serde(default)]
+    spaces: bool,
+    /// `pair`: a number of at most this many digits is kept (a status, not a secret).
+    #[serde(default)]
+    keep_digits: usize,
+    /// `pair`: a capitalized word (`Error`, `Expired`) is kept: a message, not a secret.
+    #[serde(default)]
+    keep_words: bool,
+    /// `pattern`: lowercase literals, one of which a line must hold for the pattern to run.
+    #[serde(default)]
+    needles: Vec<String>,
+    /// `pattern`: an ASCII regular expression whose group `secret` is the secret.
+    #[serde(default)]
+    pattern: Option<String>,
+    /// `prompt`: phrases (letters in lowercase) right before a user code.
+    #[serde(default)]
+    prompts: Vec<String>,
+    /// `prompt`: lowercase literals naming the verification page: on such a line every word shaped
+    /// like a user code is hidden.
+    #[serde(default)]
+    lines_naming: Vec<String>,
+    /// Lines the shape leaves as they are (for the tests).
+    #[serde(default)]
+    #[allow(dead_code)]
+    keep: Vec<String>,
+    /// Sample lines and the secret each holds (for the tests and the fuzz target).
+    #[serde(default)]
+    samples: Vec<Sample>,
 }
 
-/// Returns `line` with every secret it holds replaced by `[REDACTED]`. Every pattern marks the
-/// secrets it finds in the original line and all marks are replaced at once, so no pattern can
-/// hide a secret from another by rewriting the line first.
-pub fn redact(line: &[u8]) -> Vec<u8> {
-    let p = patterns();
-    let lower = line.to_ascii_lowercase();
-    let lower = lower.as_slice();
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    // Each pattern needs a byte or a word on the line: the ones that cannot match are skipped.
-    // Every key of `pairs` holds one of these words.
-    let code = contains!(lower, "code");
-    let keyed = code
-        || contains!(lower, "secret")
-        || contains!(lower, "assertion")
-        || contains!(lower, "pass")
-        || contains!(lower, "pwd")
-        || contains!(lower, "token")
-        || contains!(lower, "sig");
-    if keyed && memchr::memchr2(b'=', b':', line).is_some() {
-        for c in p.pairs.captures_iter(line) {
-            let value = c.get(2).expect("group 2");
-            let key = c[1].to_ascii_lowercase();
-            // An error code is no secret (`expired_token: AADSTS70019`, `code: 400`).
-            let secret_key = [&b"pass"[..], b"pwd", b"secret", b"sig"]
-                .iter()
-                .any(|k| key.windows(k.len()).any(|w| w == *k));
-            let numeric_status = value.as_bytes().iter().all(u8::is_ascii_digit) && !secret_key;
-            if !(is_placeholder(value.as_bytes()) || value.as_bytes().starts_with(b"AADSTS") || numeric_status) {
-                spans.push((value.start(), value.end()));
-            }
-        }
+/// A sample line of a shape and the secret it holds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// The line.
+    pub line: String,
+    /// The secret in it, which the redactor must hide.
+    pub secret: String,
+}
+
+/// Every sample line of every shape, with its shape's id: the secrets the tests and the
+/// secret-planting fuzz target plant.
+pub fn samples() -> Vec<(&'static str, &'static Sample)> {
+    CATALOG
+        .shapes
+        .iter()
+        .flat_map(|s| s.file.samples.iter().map(move |sample| (s.file.id.as_str(), sample)))
+        .collect()
+}
+
+/// How a shape finds its secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Kind {
+    /// A value after one of the shape's keys and a separator (`key=v`, `"key": "v"`, `key => v`).
+    Pair,
+    /// The `secret` group of a regular expression.
+    Pattern,
+    /// A user code after a prompt.
+    Prompt,
+}
+
+/// A shape ready to run.
+struct Shape {
+    file: ShapeFile,
+    pattern: Option<Regex>,
+}
+
+/// The catalog: every shape, and the keys of the `pair` shapes in one expression.
+struct Catalog {
+    shapes: Vec<Shape>,
+    /// Every pair key that starts after a byte that is not a letter or digit or an escaped one
+    /// (group `k`), and
+    /// every key that may end a longer word (group `k` too).
+    keys: [Regex; 2],
+    /// The shape of each key (lowercase), and of each suffix.
+    key_shape: HashMap<Vec<u8>, usize>,
+    suffix_shape: HashMap<Vec<u8>, usize>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut shapes = Vec::new();
+    for (name, text) in shapes::SHAPES {
+        let file: ShapeFile =
+            toml::from_str(text).unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
+        let pattern = file.pattern.as_deref().map(super::ascii_regex);
+        shapes.push(Shape { file, pattern });
     }
-    if contains!(lower, "bearer") || contains!(lower, "basic") {
-        spans.extend(
-            p.bearer
-                .captures_iter(line)
-                .filter_map(|c| c.get(3))
-                .map(|m| (m.start(), m.end())),
+    let (mut key_shape, mut suffix_shape) = (HashMap::new(), HashMap::new());
+    for (i, shape) in shapes.iter().enumerate() {
+        key_shape.extend(shape.file.keys.iter().map(|k| (k.to_ascii_lowercase().into_bytes(), i)));
+        suffix_shape.extend(
+            shape
+                .file
+                .suffixes
+                .iter()
+                .map(|k| (k.to_ascii_lowercase().into_bytes(), i)),
         );
     }
-    if contains!(line, "eyJ") {
-        spans.extend(p.jwt.find_iter(line).map(|m| (m.start(), m.end())));
+    // Longest first, so that a key is not taken for a shorter one it starts with.
+    let alternation = |keys: &HashMap<Vec<u8>, usize>| {
+        let mut keys: Vec<String> = keys
+            .keys()
+            .map(|k| regex::escape(&String::from_utf8_lossy(k)))
+            .collect();
+        keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        keys.join("|")
+    };
+    let keys = [
+        // Before a key: a byte that is no letter or digit, or one written as an escape
+        // (`\u0022`, `\n`, `%22`, `&quot;`), whose last character may be one.
+        super::ascii_regex(&format!(
+            r"(?i)(?:^|[^a-z0-9]|\\u[0-9a-f]{{4}}|\\[nrt]|%[0-9a-f]{{2}}|&[a-z]+;)(?P<k>{})",
+            alternation(&key_shape)
+        )),
+        super::ascii_regex(&format!("(?i)(?P<k>{})", alternation(&suffix_shape))),
+    ];
+    Catalog {
+        shapes,
+        keys,
+        key_shape,
+        suffix_shape,
     }
-    if code {
-        spans.extend(prompt_codes(line, p));
+});
+
+/// The phrases after which a user code stands (`enter the code`, `geben sie den code`, ...),
+/// letters in lowercase: the scanner reads user codes after them, and the redactor hides them.
+pub fn user_code_prompts() -> impl Iterator<Item = &'static str> {
+    CATALOG
+        .shapes
+        .iter()
+        .flat_map(|s| s.file.prompts.iter().map(String::as_str))
+}
+
+/// The id of every secret shape in the catalog.
+pub fn shape_ids() -> Vec<&'static str> {
+    CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()
+}
+
+/// Returns `line` with every secret it holds replaced by `[REDACTED]`. Every shape marks the
+/// secrets it finds in the original line and all marks are replaced at once, so no shape can
+/// hide a secret from another by rewriting the line first.
+pub fn redact(line: &[u8]) -> Vec<u8> {
+    let spans = secret_spans(line, None);
+    replace(line, 0..line.len(), spans)
+}
+
+/// [`redact`] with the shapes of the catalog only (not the long opaque runs, which a long path
+/// is): for the names of files.
+pub fn redact_name(name: &[u8]) -> Vec<u8> {
+    let spans = secret_spans(name, Some(usize::MAX));
+    replace(name, 0..name.len(), spans)
+}
+
+/// [`redact`] with the one shape `id` alone (and no other reader): what that shape hides.
+pub fn redact_with_shape(line: &[u8], id: &str) -> Vec<u8> {
+    let shape = CATALOG.shapes.iter().position(|s| s.file.id == id);
+    let spans = shape.map_or_else(Vec::new, |i| secret_spans(line, Some(i)));
+    replace(line, 0..line.len(), spans)
+}
+
+/// The bytes `part` of `line` with the secrets that touch them replaced, as if the whole line
+/// had been redacted: keys up to [`PART_CONTEXT`] bytes before the part are seen, and a word
+/// that the part cuts at either edge is hidden (it may be the end or start of a secret whose key
+/// lies further away).
+pub fn redact_part(line: &[u8], part: std::ops::Range<usize>) -> Vec<u8> {
+    let part = part.start.min(line.len())..part.end.min(line.len());
+    let from = part.start.saturating_sub(PART_CONTEXT);
+    let to = part.end.saturating_add(PART_CONTEXT).min(line.len());
+    let mut spans: Vec<(usize, usize)> = secret_spans(&line[from..to], None)
+        .into_iter()
+        .map(|(s, e)| (s + from, e + from))
+        .collect();
+    let inside = |b: u8| !b.is_ascii_whitespace() && !b"\"',;&".contains(&b);
+    if part.start > 0 && part.start < part.end && inside(line[part.start - 1]) && inside(line[part.start]) {
+        spans.push((part.start, skip(line, part.start, inside).min(part.end)));
     }
-    // Long opaque runs (device codes, refresh tokens), but not URL paths.
-    spans
-        .extend(opaque_runs(line).filter(|&(start, end)| line[start..end].iter().filter(|&&b| b == b'/').count() <= 3));
+    if part.end < line.len() && part.start < part.end && inside(line[part.end - 1]) && inside(line[part.end]) {
+        spans.push((skip_back(line, part.end, inside).max(part.start), part.end));
+    }
+    replace(line, part, spans)
+}
+
+/// How far around a part of a line [`redact_part`] looks for the keys of the secrets in it.
+pub const PART_CONTEXT: usize = 4096;
+
+/// `line[part]` with the bytes of `spans` (sorted or not, overlapping or not) replaced.
+fn replace(line: &[u8], part: std::ops::Range<usize>, mut spans: Vec<(usize, usize)>) -> Vec<u8> {
+    spans.retain(|&(s, e)| s < e && e > part.start && s < part.end);
     if spans.is_empty() {
-        return line.to_vec();
+        return line[part].to_vec();
     }
     spans.sort_unstable();
-    let mut out = Vec::with_capacity(line.len());
-    let mut at = 0;
+    let mut out = Vec::with_capacity(part.len());
+    let mut at = part.start;
     for (start, end) in spans {
+        let (start, end) = (start.max(part.start), end.min(part.end));
         if end <= at {
             continue;
         }
@@ -110,17 +252,290 @@ pub fn redact(line: &[u8]) -> Vec<u8> {
         }
         at = end;
     }
-    out.extend_from_slice(&line[at..]);
+    out.extend_from_slice(&line[at..part.end]);
     out
+}
+
+/// Where the secrets of `line` are: those of every shape (or of shape `only`; every shape for
+/// `usize::MAX`), then, when all are wanted, the user and device codes the scanner reads and long
+/// opaque runs.
+fn secret_spans(line: &[u8], only: Option<usize>) -> Vec<(usize, usize)> {
+    let catalog = &*CATALOG;
+    let lower = line.to_ascii_lowercase();
+    let mut spans = Vec::new();
+    let wanted = |i: usize| only.is_none_or(|o| o == i || o == usize::MAX);
+    if memchr::memchr3(b'=', b':', b'%', line).is_some() {
+        pair_spans(line, &lower, catalog, &wanted, &mut spans);
+    }
+    for (_, shape) in catalog.shapes.iter().enumerate().filter(|&(i, _)| wanted(i)) {
+        let has = |needles: &[String]| {
+            needles
+                .iter()
+                .any(|n| memchr::memmem::find(&lower, n.as_bytes()).is_some())
+        };
+        match shape.file.kind {
+            Kind::Pair => {}
+            Kind::Pattern => {
+                if let Some(re) = shape.pattern.as_ref().filter(|_| has(&shape.file.needles)) {
+                    spans.extend(
+                        re.captures_iter(line)
+                            .filter_map(|c| c.name("secret"))
+                            .filter(|m| !keeps(m.as_bytes()))
+                            .map(|m| (m.start(), m.end())),
+                    );
+                }
+            }
+            Kind::Prompt => {
+                prompt_spans(line, &lower, &shape.file.prompts, &mut spans);
+                if has(&shape.file.lines_naming) {
+                    spans.extend(user_code_words(line));
+                }
+            }
+        }
+    }
+    if only.is_none() {
+        // Whatever the scanner reads as a user or device code (and fingerprints) is hidden too.
+        let at = |v: &[u8]| {
+            let start = v.as_ptr() as usize - line.as_ptr() as usize;
+            (start, start + v.len())
+        };
+        spans.extend(super::values::user_codes(line, &lower).into_iter().map(at));
+        spans.extend(super::values::device_codes(line, &lower).into_iter().map(at));
+        // Long opaque runs (device codes, refresh tokens), but not URL paths.
+        spans.extend(
+            opaque_runs(line).filter(|&(start, end)| line[start..end].iter().filter(|&&b| b == b'/').count() <= 3),
+        );
+    }
+    spans
+}
+
+/// The values after the keys of the `pair` shapes.
+fn pair_spans(
+    line: &[u8],
+    lower: &[u8],
+    catalog: &Catalog,
+    wanted: &dyn Fn(usize) -> bool,
+    spans: &mut Vec<(usize, usize)>,
+) {
+    for (keys, shapes) in catalog.keys.iter().zip([&catalog.key_shape, &catalog.suffix_shape]) {
+        pair_spans_of(line, lower, keys, shapes, catalog, wanted, spans);
+    }
+}
+
+/// [`pair_spans`] for the keys of one expression (`keys`, whose shapes are `shapes`).
+fn pair_spans_of(
+    line: &[u8],
+    lower: &[u8],
+    keys: &Regex,
+    shapes: &HashMap<Vec<u8>, usize>,
+    catalog: &Catalog,
+    wanted: &dyn Fn(usize) -> bool,
+    spans: &mut Vec<(usize, usize)>,
+) {
+    let mut from = 0;
+    while from < line.len() {
+        let Some(key) = keys.captures_at(line, from).and_then(|c| c.name("k")) else {
+            break;
+        };
+        let shape = shapes.get(&lower[key.range()]);
+        // The next search starts right after this key's first byte: a key that is not followed
+        // by a separator may start a longer one.
+        from = key.start() + 1;
+        let Some(&shape) = shape.filter(|&&i| wanted(i)) else {
+            continue;
+        };
+        let Some((value, quote)) = value_start(lower, key.end()) else {
+            continue;
+        };
+        let file = &catalog.shapes[shape].file;
+        let end = match quote {
+            Some(quote) => quoted_end(line, lower, value, &lower[quote]),
+            None if file.spaces => spaced_end(line, value),
+            None => skip(line, value, |b| !(is_blank(b) || b"\"'&,;\\})]".contains(&b))),
+        };
+        let v = &line[value..end];
+        let status = !v.is_empty() && v.len() <= file.keep_digits && v.iter().all(u8::is_ascii_digit);
+        let word = file.keep_words
+            && v.first().is_some_and(u8::is_ascii_uppercase)
+            && v[1..].iter().all(u8::is_ascii_lowercase)
+            && v.len() > 1;
+        if !(keeps(v) || status || word || v.starts_with(b"AADSTS")) {
+            spans.push((value, end));
+            from = from.max(end);
+        }
+    }
+}
+
+/// The quotes that may close a key and open its value besides a plain one (`"`, `'`): as
+/// `\u0022` (after one backslash or more), as an HTML entity, URL-encoded.
+const QUOTES: [&[u8]; 4] = [b"u0022", b"u0027", b"&quot;", b"%22"];
+
+/// The quote at `at`, if one stands there (with the backslashes before it): where it ends.
+fn quote_at(lower: &[u8], at: usize) -> Option<usize> {
+    let slashes = skip(lower, at, |b| b == b'\\');
+    let rest = &lower[slashes..];
+    match QUOTES.iter().find(|q| rest.starts_with(q)) {
+        Some(q) if (q[0] == b'u') == (slashes > at) => Some(slashes + q.len()),
+        Some(_) => None,
+        None => matches!(rest.first(), Some(b'"' | b'\'')).then_some(slashes + 1),
+    }
+}
+
+/// What stands between a key and its value (after its quote and blanks), in lowercase.
+const SEPARATORS: [&[u8]; 8] = [b"=>", b":=", b":", b"=", b"%3a", b"%3d", b"\\u003a", b"\\u003d"];
+
+/// After a key ending at `at`: past `quote? blanks separator blanks quote?` (`:`, `=`, `=>`,
+/// `:=`, and `:` or `=` escaped as `\u003a` or `%3A`), the start of the value and the quote that
+/// opens it, if any.
+fn value_start(lower: &[u8], at: usize) -> Option<(usize, Option<std::ops::Range<usize>>)> {
+    let at = quote_at(lower, at).unwrap_or(at);
+    let at = skip(lower, at, is_blank);
+    let rest = &lower[at..];
+    let sep = SEPARATORS.iter().find(|s| rest.starts_with(s))?;
+    let at = skip(lower, at + sep.len(), is_blank);
+    Some(match quote_at(lower, at) {
+        Some(end) => (end, Some(at..end)),
+        None => (at, None),
+    })
+}
+
+/// The end of a value opened by `quote`: the next same quote with as many backslashes before
+/// it (`\"` inside `"pa\"ss"` or `\\u0022` inside `\u0022...\u0022` does not close it), else the
+/// end of the line.
+fn quoted_end(line: &[u8], lower: &[u8], value: usize, quote: &[u8]) -> usize {
+    let n = skip(quote, 0, |b| b == b'\\');
+    let tail = &quote[n..];
+    let plain = matches!(tail, b"\"" | b"'");
+    let mut from = value;
+    while let Some(i) = memchr::memmem::find(&lower[from..], tail) {
+        let q = from + i;
+        let slashes = q - skip_back(line, q, |b| b == b'\\');
+        let closes = match (n, plain) {
+            (0, true) => slashes % 2 == 0,
+            (0, false) => true,
+            _ => slashes == n,
+        };
+        if closes {
+            return q - n;
+        }
+        from = q + 1;
+    }
+    line.len()
+}
+
+/// The end of an unquoted value that may hold blanks: at `;`, `&`, a quote, the end of the line,
+/// or blanks and commas before the next `key=` / `key: `.
+fn spaced_end(line: &[u8], value: usize) -> usize {
+    let mut at = value;
+    while at < line.len() {
+        let b = line[at];
+        if b"\"';&".contains(&b) {
+            break;
+        }
+        if is_blank(b) || b == b',' {
+            let word = skip(line, at, |b| is_blank(b) || b == b',');
+            let key_end = skip(line, word, |b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            let next = line.get(key_end).copied();
+            let after = line.get(key_end + 1).copied();
+            let next_key = key_end > word
+                && line[word].is_ascii_alphabetic()
+                && (next == Some(b'=') || (next == Some(b':') && after.is_none_or(is_blank)));
+            if next_key || word == line.len() {
+                break;
+            }
+            at = word;
+            continue;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// Past the gap between a prompt ending at `at` and its code: up to 64 bytes that are not
+/// letters or digits (blanks, `: -- `, quotes), or escapes of such bytes (`\t`, `\u00a0`).
+fn gap_end(line: &[u8], at: usize) -> usize {
+    let limit = (at + 64).min(line.len());
+    let mut i = at;
+    while i < limit {
+        let escape = if line[i] == b'\\' {
+            let rest = &line[i + 1..];
+            match rest.first() {
+                Some(b'n' | b't' | b'r') => 2,
+                Some(b'u') if rest.len() >= 5 && rest[1..5].iter().all(u8::is_ascii_hexdigit) => 6,
+                _ => 1,
+            }
+        } else {
+            usize::from(!line[i].is_ascii_alphanumeric())
+        };
+        if escape == 0 {
+            break;
+        }
+        i += escape;
+    }
+    i.min(line.len())
+}
+
+/// The user codes after each prompt of a `prompt` shape: past the gap ([`gap_end`]), a word of
+/// at least four letters, digits, `_` or `-`.
+fn prompt_spans(line: &[u8], lower: &[u8], prompts: &[String], spans: &mut Vec<(usize, usize)>) {
+    for prompt in prompts {
+        for at in memchr::memmem::find_iter(lower, prompt.as_bytes()) {
+            let start = gap_end(line, at + prompt.len());
+            let end = skip(line, start, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let code = &line[start..end];
+            if code.len() >= 4 && !keeps(code) && !code.starts_with(b"AADSTS") {
+                spans.push((start, end));
+            }
+        }
+    }
+}
+
+/// Every word of the line shaped like a user code: 8 or 9 uppercase letters, digits and dashes,
+/// with two letters at least (not the `3358888Z` of a timestamp), standing alone (no letter,
+/// digit or `_` on either side), not an AADSTS code nor a log level.
+fn user_code_words(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < line.len() {
+            let start = at + line[at..].iter().position(|&b| word(b))?;
+            at = skip(line, start, word);
+            let w = &line[start..at];
+            let shaped = (8..=9).contains(&w.len())
+                && w.iter()
+                    .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+                && w.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+                && w[0] != b'-';
+            if shaped && !w.starts_with(b"AADSTS") && !matches!(w, b"CRITICAL" | b"WARNING" | b"VERBOSE") {
+                return Some((start, at));
+            }
+        }
+        None
+    })
+}
+
+/// A value that stands for "no value", which the redactor leaves: empty, `None`, `null`,
+/// anything that says `redacted` (`[REDACTED]`, `-REDACTED-`), `***`, `XXXX`. (Anything else after a secret's key is hidden,
+/// even `<...>` and `$...`, which may be real values.)
+fn keeps(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    value.is_empty()
+        || matches!(
+            lower.as_slice(),
+            b"none" | b"null" | b"nil" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false" | b"empty"
+        )
+        || memchr::memmem::find(&lower, b"redacted").is_some()
+        || value.iter().all(|&b| b"*xX._-".contains(&b))
 }
 
 /// The shortest run of token characters taken for an opaque secret.
 const OPAQUE_RUN: usize = 64;
 
-/// Runs of at least [`OPAQUE_RUN`] base64url / URL-encoded characters (`[A-Za-z0-9_-+/.~%]`),
+/// Runs of at least [`OPAQUE_RUN`] base64url / URL-encoded characters, and the `!`, `*` and `$`
+/// of Microsoft account tokens (`[A-Za-z0-9_-+/.~%!*$]`),
 /// with the `=` padding after them.
 fn opaque_runs(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"_-+/.~%".contains(&b);
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"_-+/.~%!*$".contains(&b);
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < line.len() {
@@ -136,81 +551,15 @@ fn opaque_runs(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// How many bytes around the wanted part of a line [`redact_around`] reads, at least.
+/// How many bytes around the wanted part of a line [`redact_around`] reads.
 const AROUND_MARGIN: usize = 512;
 
-/// How far past that margin [`redact_around`] looks for a safe place to cut before it reads the
-/// whole line instead.
-const CUT_SEARCH: usize = 4096;
-
-/// The bytes `want` of a long line, with at least `AROUND_MARGIN` bytes on each side, redacted
-/// as the whole line would be. The line is cut only where no secret can straddle the cut (see
-/// `is_safe_cut`), so every secret that touches the wanted bytes is read whole, key included.
+/// The bytes `want` of a long line, with [`AROUND_MARGIN`] bytes on each side, redacted as the
+/// whole line would be (see [`redact_part`]).
 pub fn redact_around(line: &[u8], want: std::ops::Range<usize>) -> Vec<u8> {
     let start = want.start.saturating_sub(AROUND_MARGIN);
     let end = want.end.saturating_add(AROUND_MARGIN).min(line.len());
-    let from = if start == 0 {
-        0
-    } else {
-        (start.saturating_sub(CUT_SEARCH)..=start)
-            .rev()
-            .find(|&c| is_safe_cut(line, c))
-            .unwrap_or(0)
-    };
-    let to = if end == line.len() {
-        end
-    } else {
-        (end..line.len().min(end + CUT_SEARCH))
-            .find(|&c| is_safe_cut(line, c))
-            .unwrap_or(line.len())
-    };
-    redact(&line[from..to])
-}
-
-/// Whether a line may be cut before byte `c`: `c` starts a word after white space, and the words
-/// around the cut cannot be a key and its value (`password = x`, `"token": "x"`,
-/// `Bearer x`, `enter the code x`), nor the words of a key. Every secret pattern's value is a run without white space,
-/// so no value is cut either.
-fn is_safe_cut(line: &[u8], c: usize) -> bool {
-    if c == 0 || c >= line.len() || !line[c - 1].is_ascii_whitespace() || line[c].is_ascii_whitespace() {
-        return false;
-    }
-    // Never between a key's words (`enter the code`, `user code`) or before a separator.
-    let next = &line[c..line.len().min(c + 4)];
-    if matches!(line[c], b':' | b'=')
-        || next.eq_ignore_ascii_case(b"code")
-        || next[..next.len().min(3)].eq_ignore_ascii_case(b"the")
-    {
-        return false;
-    }
-    // The last bytes before the white space, within a short distance.
-    let before = &line[c.saturating_sub(64)..c];
-    let Some(last) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else {
-        return false;
-    };
-    if matches!(before[last], b':' | b'=' | b'\\') {
-        return false;
-    }
-    let word_end = before[..=last]
-        .iter()
-        .rposition(u8::is_ascii_alphanumeric)
-        .map_or(0, |i| i + 1);
-    let word = before[..word_end].to_ascii_lowercase();
-    !(word.ends_with(b"code") || word.ends_with(b"bearer") || word.ends_with(b"basic"))
-}
-
-/// The user codes after every `enter the code` / `user code` on a line. Keys are found first, so
-/// a prompt quoted inside another cannot hide its code.
-fn prompt_codes(line: &[u8], p: &Patterns) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    for key in p.prompt_key.find_iter(line) {
-        if let Some(code) = p.prompt_code.captures(&line[key.end()..]).and_then(|c| c.get(1)) {
-            if !is_placeholder(code.as_bytes()) {
-                spans.push((key.end() + code.start(), key.end() + code.end()));
-            }
-        }
-    }
-    spans
+    redact_part(line, start..end)
 }
 
 /// A value that stands for "no value": `None`, `null`, `REDACTED`, `***`, `XXXX`, `<...>`, `{...}`.
@@ -236,11 +585,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_pattern_compiles() {
-        // Each is built on first use: build them all here.
-        for pattern in [&P.pairs, &P.bearer, &P.jwt, &P.prompt_key, &P.prompt_code] {
-            LazyLock::force(pattern);
-        }
+    fn every_shape_loads() {
+        assert!(shape_ids().len() >= 10, "{:?}", shape_ids());
+        assert!(user_code_prompts().any(|p| p == "enter the code"));
     }
 
     fn r(s: &str) -> String {

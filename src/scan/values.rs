@@ -126,12 +126,14 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
     codes
 }
 
-/// Every user code after `enter the code` or after a `user code` key (`user[ _-]?code`, both
-/// any case, the key maybe followed by `:`, `=` or `(`): 6 to 12 uppercase letters, digits and
-/// dashes, starting with a letter or digit and ending at a word boundary. `lower` is the line in
-/// lowercase.
+/// Every user code after a prompt (`enter the code`, or the same words in the languages the
+/// sign-in service answers in: [`secrets::user_code_prompts`](super::secrets::user_code_prompts))
+/// or after a `user code` key (`user[ _-]?code`, both any case, the key maybe followed by `:`,
+/// `=` or `(`): 6 to 12 uppercase letters, digits and dashes, starting with a letter or digit and
+/// ending at a word boundary, and not an AADSTS code. `lower` is the line in lowercase.
 pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
-    let prompts = memmem::find_iter(lower, b"enter the code").map(|at| (at, Some(at + "enter the code".len())));
+    let prompts = super::secrets::user_code_prompts()
+        .flat_map(|p| memmem::find_iter(lower, p.as_bytes()).map(move |at| (at, Some(at + p.len()))));
     let keys = memmem::find_iter(lower, b"user").map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
         let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
@@ -146,7 +148,7 @@ pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
             continue;
         };
         let start = skip(line, value, is_blank);
-        if let Some(end) = user_code_end(line, start) {
+        if let Some(end) = user_code_end(line, start).filter(|_| !line[start..].starts_with(b"AADSTS")) {
             codes.push(&line[start..end]);
             from = end;
         }
@@ -380,10 +382,15 @@ mod tests {
         let status = re(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#);
         let token = re(r"oauth2/(?:v2\.0/)?token\b");
         let devicecode = re(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b");
-        let user = re(
-            r#"(?:(?i:enter the code)|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{5,11})\b"#,
-        );
-        const KEYS: [&str; 24] = [
+        let prompts: Vec<String> = crate::scan::secrets::user_code_prompts().map(regex::escape).collect();
+        let user = re(&format!(
+            r#"(?:(?i:{})|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{{5,11}})\b"#,
+            prompts.join("|")
+        ));
+        const KEYS: [&str; 27] = [
+            "Geben Sie den Code ",
+            "\u{30b3}\u{30fc}\u{30c9} ",
+            "escriba el c\u{f3}digo",
             "Enter the code",
             "enter the code ",
             "user_code",
