@@ -108,7 +108,7 @@ struct ScanArgs {
     #[arg(long, short, visible_alias = "output-format", value_enum, ignore_case = true)]
     format: Option<Format>,
     /// Show at most N causes, codes and flows in each section of the table, or `all` (default:
-    /// every cause, 10 codes, 10 flows).
+    /// every cause, 7 codes, 5 flows).
     #[arg(long, value_name = "N", value_parser = parse_top)]
     top: Option<usize>,
     /// List every device code flow in the table, not only those with findings.

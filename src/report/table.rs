@@ -18,8 +18,12 @@ const SHORT_EVIDENCE: usize = 1;
 /// How many flow ids a finding lists without `--verbose`.
 const SHORT_FLOWS: usize = 3;
 
-/// How many codes and flows the tables list without `--top`.
-pub const DEFAULT_TOP: usize = 10;
+/// How many codes the table lists without `--top`.
+pub const DEFAULT_TOP: usize = 7;
+
+/// How many flows with findings the table lists without `--top`: the findings above already
+/// name them.
+pub const DEFAULT_TOP_FLOWS: usize = 5;
 
 /// Findings of one cause, worst first; each group is shown once.
 struct Group<'a> {
@@ -150,7 +154,8 @@ fn finding(g: &Group<'_>, style: Style<'_>, out: &mut dyn Write) -> io::Result<(
     if f.workers.len() > 1 || (style.verbose && !f.workers.is_empty()) {
         text::write_wrapped(out, &label("workers"), &rest, &f.workers.join(", "), width)?;
     }
-    if !f.follows.is_empty() {
+    // What follows from the cause is in the JSON report and `--verbose`: the default stays short.
+    if style.verbose && !f.follows.is_empty() {
         text::write_wrapped(
             out,
             &label("follows"),
@@ -434,7 +439,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             "Device code flows with findings"
         };
         heading(out, title, style)?;
-        let top = style.top.unwrap_or(DEFAULT_TOP);
+        let top = style.top.unwrap_or(DEFAULT_TOP_FLOWS);
         let mut t = Grid::new(vec![
             Column::token("Flow"),
             Column::token("Outcome"),
