@@ -362,6 +362,10 @@ pub enum Excerpt {
         /// A hash of its bytes as scanned ([`line_hash`](crate::scan::secrets::line_hash)): bytes
         /// read again that differ (the file was rewritten) are never shown.
         hash: u64,
+        /// For a window of a long line: where the window stands in those bytes, which are the
+        /// window and the context around it that redaction needs
+        /// ([`redact_part`](crate::scan::secrets::redact_part)).
+        part: Option<(u32, u32)>,
     },
 }
 

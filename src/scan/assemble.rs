@@ -312,7 +312,12 @@ fn emit(
         codes,
         error_level: head_error || lines[1..].iter().any(|l| l.error_level && l.head),
         excerpt: match shown.place {
-            Some((offset, len, hash)) => Excerpt::At { offset, len, hash },
+            Some((offset, len, hash)) => Excerpt::At {
+                offset,
+                len,
+                hash,
+                part: shown.window,
+            },
             None => Excerpt::Text(shown.excerpt.clone()),
         },
         unattended: false,

@@ -70,6 +70,9 @@ pub struct LineHit {
     /// Where the line is: its byte offset in the chunk (then in its file), its length and the
     /// hash of its bytes, when its excerpt is made later.
     pub place: Option<(u64, u32, u64)>,
+    /// For a window of a long line whose excerpt is made later: the window's start and length
+    /// within `place` (which then holds the window and its redaction context).
+    pub window: Option<(u32, u32)>,
     /// The line starts a record of a JSON sign-in export (`"createdDateTime": ...`).
     pub export_record: bool,
     /// The line is the header of a CSV sign-in export.

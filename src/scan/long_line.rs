@@ -38,7 +38,16 @@ pub(super) fn scan(
         Vec::new()
     };
     if records.len() < 2 {
-        return windows(line, offset, first, line_no, finder, reader, hits);
+        return windows(
+            line,
+            offset,
+            first,
+            line_no,
+            finder,
+            excerpts == Excerpts::Later,
+            reader,
+            hits,
+        );
     }
     // The records, and the text before, between and after them.
     let mut at = 0;
@@ -52,7 +61,16 @@ pub(super) fn scan(
             if text.len() <= MAX_LINE {
                 read_line(hits, text, offset + piece.start, line_no, excerpts, reader);
             } else {
-                windows(text, offset + piece.start, anchor, line_no, finder, reader, hits);
+                windows(
+                    text,
+                    offset + piece.start,
+                    anchor,
+                    line_no,
+                    finder,
+                    excerpts == Excerpts::Later,
+                    reader,
+                    hits,
+                );
             }
         }
         at = record.end;
@@ -60,13 +78,16 @@ pub(super) fn scan(
 }
 
 /// Reads `line` in windows around its anchors, the first at byte `first`. Their excerpts are
-/// made now, whatever the source (see [`read_window`]).
+/// made now, or with `later` by the report from the window and its context (see
+/// [`read_window`]).
+#[allow(clippy::too_many_arguments)]
 fn windows(
     line: &[u8],
     offset: usize,
     first: usize,
     line_no: u64,
     finder: &AhoCorasick,
+    later: bool,
     reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) {
@@ -84,7 +105,7 @@ fn windows(
             let keep = a + LONG_LINE_WINDOW / 2;
             to = boundary(&line[keep..to]).map_or(to, |i| keep + i);
         }
-        read_window(line, from..to, offset, line_no, reader, hits);
+        read_window(line, from..to, offset, line_no, later, reader, hits);
         done = to;
         at = finder.find(Input::new(line).span(to..line.len())).map(|m| m.start());
     }
@@ -94,7 +115,18 @@ fn windows(
 /// made now, from the whole line: a window may start or end inside a secret's key or value, and
 /// only the line around it shows the key (see [`secrets::redact_part`]). Read again later, the
 /// window's bytes alone could show a secret's value without its key.
-fn read_window(line: &[u8], part: Range<usize>, offset: usize, line_no: u64, reader: &Reader, hits: &mut Vec<LineHit>) {
+/// With `later` (a regular file), the excerpt is left to the report, which reads the window and
+/// its context again.
+#[allow(clippy::too_many_arguments)]
+fn read_window(
+    line: &[u8],
+    part: Range<usize>,
+    offset: usize,
+    line_no: u64,
+    later: bool,
+    reader: &Reader,
+    hits: &mut Vec<LineHit>,
+) {
     let first = hits.len();
     // `Later`: the window's own bytes are not made an excerpt; it is made here.
     read_line(
@@ -105,6 +137,26 @@ fn read_window(line: &[u8], part: Range<usize>, offset: usize, line_no: u64, rea
         Excerpts::Later,
         reader,
     );
+    if later {
+        // The file can be read again: record the window with the context its redaction needs
+        // (the same bytes `redact_part` looks at), and redact only if a report quotes it.
+        let from = part.start.saturating_sub(secrets::PART_CONTEXT);
+        let to = part.end.saturating_add(secrets::PART_CONTEXT).min(line.len());
+        let context = &line[from..to];
+        let mut place = None;
+        for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
+            let p = *place.get_or_insert_with(|| {
+                (
+                    (offset + from) as u64,
+                    context.len() as u32,
+                    secrets::line_hash(context),
+                )
+            });
+            hit.place = Some(p);
+            hit.window = Some(((part.start - from) as u32, part.len() as u32));
+        }
+        return;
+    }
     let mut excerpt = None;
     for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
         hit.place = None;

@@ -349,9 +349,14 @@ impl ScanOutput {
     pub fn excerpt(&self, event: &Event) -> String {
         match &event.excerpt {
             Excerpt::Text(text) => text.clone(),
-            Excerpt::At { offset, len, hash } => {
+            Excerpt::At {
+                offset,
+                len,
+                hash,
+                part,
+            } => {
                 let file = self.files.get(event.source as usize).and_then(Option::as_deref);
-                read_excerpt(file, *offset, *len, *hash)
+                read_excerpt(file, *offset, *len, *hash, *part)
             }
         }
     }
@@ -359,7 +364,13 @@ impl ScanOutput {
 
 /// The excerpt of the `len` bytes at `offset` of a file, read again, when they are still the
 /// bytes scanned (their hash is `hash`).
-fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32, hash: u64) -> String {
+fn read_excerpt(
+    file: Option<&input::RangedFile>,
+    offset: u64,
+    len: u32,
+    hash: u64,
+    part: Option<(u32, u32)>,
+) -> String {
     match file.map(|f| f.bytes_at(offset, len as usize)) {
         Some(Ok(bytes)) if bytes.len() < len as usize => {
             "(the line is gone: the file shrank after it was scanned)".into()
@@ -367,7 +378,14 @@ fn read_excerpt(file: Option<&input::RangedFile>, offset: u64, len: u32, hash: u
         Some(Ok(bytes)) if secrets::line_hash(&bytes) != hash => {
             "(the line changed after it was scanned: not shown)".into()
         }
-        Some(Ok(bytes)) => line::excerpt(&bytes),
+        Some(Ok(bytes)) => match part {
+            // A window of a long line, redacted with the context read around it.
+            Some((start, len)) => {
+                let part = start as usize..(start + len) as usize;
+                line::excerpt(&secrets::redact_part(&bytes, part))
+            }
+            None => line::excerpt(&bytes),
+        },
         Some(Err(e)) => format!("(the line could not be read again: {})", input::describe_error(&e)),
         None => String::new(),
     }
