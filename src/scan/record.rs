@@ -140,13 +140,9 @@ impl Layouts {
 
     /// The layouts of `catalog` (the built-in ones, compiled once, when it has no others).
     pub fn of(catalog: &Catalog) -> Arc<Layouts> {
-        let builtin = &Catalog::builtin().layouts;
-        let same = catalog.layouts.len() == builtin.len()
-            && catalog
-                .layouts
-                .iter()
-                .zip(builtin)
-                .all(|((a, ra), (b, rb))| a == b && ra.pattern == rb.pattern && ra.summary == rb.summary);
+        // `--rules` names every layout it adds or replaces.
+        let replaced = catalog.layouts.keys().any(|name| catalog.overridden.contains(name));
+        let same = !replaced && catalog.layouts.len() == Catalog::builtin().layouts.len();
         if same {
             Layouts::builtin().clone()
         } else {
@@ -536,10 +532,11 @@ impl Reader {
     /// The envelope of `line`: read by the first ranked layout that reads it, else by the first
     /// other layout that does; `None` when none does.
     pub fn read(&self, line: &[u8]) -> Option<Envelope> {
-        let (i, fields) = self.first_reading(line, false)?;
+        let (i, mut fields) = self.first_reading(line, false)?;
         let layout = &self.layouts.list[i];
-        let mut env = self.envelope(i, fields.clone_without_inner());
-        if let Some(inner) = fields.inner.as_deref().filter(|_| layout.wraps) {
+        let inner = fields.inner.take();
+        let mut env = self.envelope(i, fields);
+        if let Some(inner) = inner.as_deref().filter(|_| layout.wraps) {
             if let Some((j, f)) = self.first_reading(inner, true) {
                 let outer_zoned_time = env.zoned && env.time.is_some();
                 let mut inner_env = self.envelope(j, f);
@@ -676,20 +673,6 @@ impl Fields {
         .iter()
         .filter(|f| f.is_some())
         .count()
-    }
-
-    fn clone_without_inner(&self) -> Fields {
-        Fields {
-            time: self.time.clone(),
-            level: self.level.clone(),
-            host: self.host.clone(),
-            app: self.app.clone(),
-            pid: self.pid.clone(),
-            thread: self.thread.clone(),
-            logger: self.logger.clone(),
-            message_at: self.message_at,
-            inner: None,
-        }
     }
 }
 
