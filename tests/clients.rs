@@ -4,7 +4,7 @@
 use aadlint::model::{Outcome, Signal};
 use aadlint::rules::client::{ClientRule, EVENTS};
 use aadlint::scan::clients::Phrases;
-use aadlint::scan::line::parse;
+use aadlint::scan::event::parse;
 use aadlint::scan::{prefilter, Mode};
 
 mod support;

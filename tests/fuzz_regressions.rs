@@ -9,7 +9,7 @@
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_support;
 
-use aadlint::scan::line::parse;
+use aadlint::scan::event::parse;
 use fuzz_support::{check_chunk_reader, leaks, report_text};
 use std::path::Path;
 

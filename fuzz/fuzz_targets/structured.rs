@@ -1,6 +1,6 @@
 //! Fuzz target (c): the structured parsers. `scan::export::CsvHeader::parse` and `read_row`, and
 //! the JSON-lines, device code response, HTTP trace, syslog, klog and sign-in export shapes
-//! through `scan::line::parse`, behind a line prefix the fuzzer picks from
+//! through `scan::event::parse`, behind a line prefix the fuzzer picks from
 //! `aadlint_fuzz::TEMPLATES`.
 //!
 //! Input layout: byte 0 picks the template; the rest is the fuzzed text. For the CSV parsers the

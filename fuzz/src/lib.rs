@@ -12,8 +12,9 @@ use aadlint::model::Event;
 use aadlint::report::{explain_cause, explain_code, render, Format, Style};
 use aadlint::rules::{Catalog, RuleRef};
 use aadlint::scan::assemble::{Assembler, Sink};
+use aadlint::scan::event::parse;
+use aadlint::scan::excerpt::EXCERPT_CHARS;
 use aadlint::scan::export::CsvHeader;
-use aadlint::scan::line::{parse, LineHit, EXCERPT_CHARS};
 use aadlint::scan::{scan_chunk, Mode, MAX_LINE};
 use std::io::{self, Read};
 use std::path::Path;
@@ -466,7 +467,7 @@ pub const TEMPLATES: [&[u8]; 12] = [
 
 /// The checks of the `scan_chunk` target on one input: `scan_chunk` with both line ends in both
 /// modes (the newline count is the number of line-end bytes, hits come in line order within the
-/// chunk, excerpts stay short) and `line::parse` on the input as one line.
+/// chunk, excerpts stay short) and `event::parse` on the input as one line.
 pub fn fuzz_scan_chunk(data: &[u8]) {
     for (newline, mode) in [
         (b'\n', Mode::Logs),
@@ -523,10 +524,10 @@ pub fn fuzz_structured(data: &[u8]) {
     };
     let row_text = String::from_utf8_lossy(row);
     if let Some(header) = CsvHeader::parse(head) {
-        header.read_row(&row_text, &mut LineHit::default());
+        header.read_row(&row_text, &[]);
     }
     let real = CsvHeader::parse(TEMPLATES[7]).expect("the template is a sign-in export header");
-    real.read_row(&row_text, &mut LineHit::default());
+    real.read_row(&row_text, &[]);
 
     // A templated line, parsed alone and scanned as a chunk (with the CSV header before it).
     let template = TEMPLATES[usize::from(pick) % TEMPLATES.len()];
@@ -662,7 +663,7 @@ pub fn check_planted(p: &Planted) {
             &redact_part(&p.line, cut..(cut + 8192).min(p.line.len())),
         );
     }
-    leak("excerpt", aadlint::scan::line::excerpt(&p.line).as_bytes());
+    leak("excerpt", aadlint::scan::excerpt::excerpt(&p.line).as_bytes());
     let scan = scan_chunk(&p.line, b"", b'\n', Mode::Logs);
     assert!(!scan.hits.is_empty(), "the planted line is read");
     for hit in &scan.hits {

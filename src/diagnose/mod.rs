@@ -12,7 +12,7 @@ use crate::analysis::{
 use crate::correlate::Flow;
 use crate::model::{CauseId, Event, FlowEnd, IdKind, Outcome, Severity, Worker};
 use crate::rules::Catalog;
-use crate::scan::line::CLIENTS;
+use crate::scan::clients::CLIENTS;
 use crate::scan::ScanOutput;
 use causes::{Detected, FlowFacts, FlowView, Precedence};
 use rayon::prelude::*;

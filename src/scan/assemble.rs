@@ -5,7 +5,7 @@
 //! input was cut into chunks.
 
 use super::export::CsvHeader;
-use super::line::{LineHit, WorkerTag};
+use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::Tallies;
 use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
@@ -87,7 +87,7 @@ impl Assembler {
         if let Some(h) = hit.csv_header.take() {
             self.csv_header = Some(h);
         } else if let (Some(row), Some(h)) = (hit.csv_row.take(), &self.csv_header) {
-            h.read_row(&row, &mut hit);
+            hit.take_row(h.read_row(&row, &hit.codes));
         }
         if hit.ci_job {
             let frame = frame_of(&hit);

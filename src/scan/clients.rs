@@ -136,3 +136,24 @@ impl Phrases {
         r
     }
 }
+
+/// Markers of client libraries, wrappers before the libraries they wrap: a flow names the first
+/// client in this list that any of its lines names.
+pub const CLIENTS: [(&str, &str); 16] = [
+    ("azsdk-python-identity", "azure-identity"),
+    ("azure.identity", "azure-identity"),
+    ("DeviceCodeCredential", "azure-identity"),
+    ("msal.telemetry", "MSAL for Python"),
+    ("msal.application", "MSAL for Python"),
+    ("msal.token_cache", "MSAL for Python"),
+    ("MSAL.NetCore", "MSAL.NET"),
+    ("MSAL.Desktop", "MSAL.NET"),
+    ("Microsoft.Identity.Client", "MSAL.NET"),
+    ("@azure/msal-node", "MSAL Node"),
+    ("msal4j", "MSAL Java"),
+    ("azure.cli", "Azure CLI"),
+    ("Connect-AzAccount", "Azure PowerShell"),
+    ("azcopy", "azcopy"),
+    ("azidentity", "azidentity (Go)"),
+    ("OAuth2Client", "ADAL"),
+];

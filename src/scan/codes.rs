@@ -2,7 +2,7 @@
 //! logs print where the context says they are Entra codes (`"error_codes":[70016]`,
 //! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`).
 
-use super::{is_blank, is_quote, is_word, skip, skip_back, skip_one};
+use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_back, skip_one};
 use crate::model::CodeForm;
 use memchr::memmem;
 use std::sync::OnceLock;
@@ -36,7 +36,7 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
         let start = from + i + 6;
         let len = line[start..].iter().take_while(|b| b.is_ascii_digit()).count();
         if (5..=7).contains(&len) {
-            out.push((parse(&line[start..start + len]), CodeForm::Prefixed));
+            out.push((parse_digits(&line[start..start + len]), CodeForm::Prefixed));
         }
         from = start + len;
     }
@@ -47,7 +47,7 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
     for open in memchr::memchr_iter(b'[', line) {
         if list_key_before(line, open) {
             if let Some(list) = code_list(line, open) {
-                out.extend(list.into_iter().map(|d| (parse(d), CodeForm::Bare)));
+                out.extend(list.into_iter().map(|d| (parse_digits(d), CodeForm::Bare)));
             }
         }
     }
@@ -72,7 +72,7 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
             },
         ];
         if let Some(code) = keys.into_iter().flatten().find_map(|k| single_code(line, k)) {
-            out.push((parse(code), CodeForm::Bare));
+            out.push((parse_digits(code), CodeForm::Bare));
         }
     }
 }
@@ -145,13 +145,6 @@ fn code_list(line: &[u8], open: usize) -> Option<Vec<&[u8]>> {
     }
 }
 
-/// The value of a run of ASCII digits, saturating at `u32::MAX`.
-pub(crate) fn parse(digits: &[u8]) -> u32 {
-    digits
-        .iter()
-        .fold(0u32, |n, &d| n.saturating_mul(10).saturating_add(u32::from(d - b'0')))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,19 +202,19 @@ mod tests {
     /// The bare forms as the regexes they were first written as; the hand parser must find the
     /// same codes in the same order.
     fn bare_by_regex() -> impl Fn(&[u8]) -> Vec<u32> {
-        let list = crate::scan::ascii_regex(
+        let list = crate::scan::bytes::ascii_regex(
             r#"(?i)(?:error[_ ]?codes\\*["']?\s*[:=]\s*|\b[a-z]+_[a-z_]+\s*\()\[\s*([0-9]{5,7}(?:\s*,\s*[0-9]{5,7})*)\s*\]"#,
         );
-        let single = crate::scan::ascii_regex(
+        let single = crate::scan::bytes::ascii_regex(
             r#"(?:(?i:error[ _]?code)|"errorCode"|"ResultType"|\bResultType)\\*["']?\s*[:=]?\s*\\*["']?\s*([0-9]{5,7})\b"#,
         );
-        let digits = crate::scan::ascii_regex("[0-9]+");
+        let digits = crate::scan::bytes::ascii_regex("[0-9]+");
         move |line| {
             let mut out = Vec::new();
             for c in list.captures_iter(line) {
-                out.extend(digits.find_iter(&c[1]).map(|d| parse(d.as_bytes())));
+                out.extend(digits.find_iter(&c[1]).map(|d| parse_digits(d.as_bytes())));
             }
-            out.extend(single.captures_iter(line).map(|c| parse(&c[1])));
+            out.extend(single.captures_iter(line).map(|c| parse_digits(&c[1])));
             out
         }
     }
@@ -254,7 +247,7 @@ mod tests {
         const COMMAS: [&str; 5] = [",", " , ", " ", "", ",,"];
         const ENDS: [&str; 8] = ["", "x", " ", "_", ",", "\"", "é", "]"];
         let by_regex = bare_by_regex();
-        let mut next = crate::scan::xorshift(0x5851_f42d_4c95_7f2d);
+        let mut next = crate::scan::bytes::xorshift(0x5851_f42d_4c95_7f2d);
         let mut pick = |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
         let mut found_some = 0;
         for _ in 0..60_000 {

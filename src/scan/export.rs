@@ -5,10 +5,8 @@
 //! JSON records are read line by line like any log (see `line`); CSV rows need their header,
 //! which [`CsvHeader`] keeps for the rows that follow it.
 
-use crate::model::{CodeForm, Outcome, Signal};
-
-use super::line::LineHit;
 use super::time;
+use crate::model::{CodeForm, Outcome, Signal, Timestamp};
 
 /// A row with at least this many commas may be a sign-in export row.
 pub const MIN_CSV_COMMAS: usize = 20;
@@ -43,45 +41,57 @@ impl CsvHeader {
         (header.correlation_id.is_some() && header.error_code.is_some()).then_some(header)
     }
 
-    /// Fills `hit` from a data row under this header.
-    pub fn read_row(&self, row: &str, hit: &mut LineHit) {
+    /// Reads a data row under this header; `codes` are the codes already found on the row's
+    /// text (the failure reason may name one).
+    pub fn read_row(&self, row: &str, codes: &[(u32, CodeForm)]) -> Row {
         let cols = split(row.as_bytes());
         let col = |i: Option<usize>| i.and_then(|i| cols.get(i)).map(String::as_str).unwrap_or("");
-        if let Some(ts) = time::find(col(self.date).as_bytes()) {
-            hit.timestamp = Some(ts);
-            hit.head = true;
-        }
-        let corr = col(self.correlation_id).to_ascii_lowercase();
-        if corr.len() == 36 {
-            hit.correlation_id = Some(corr);
-        }
-        let request = col(self.request_id).to_ascii_lowercase();
-        if request.len() == 36 {
-            hit.trace_id = Some(request);
-        }
+        let uuid = |i: Option<usize>| Some(col(i).to_ascii_lowercase()).filter(|id| id.len() == 36);
+        let mut out = Row {
+            timestamp: time::find(col(self.date).as_bytes()),
+            correlation_id: uuid(self.correlation_id),
+            trace_id: uuid(self.request_id),
+            code: None,
+            signals: Vec::new(),
+        };
         let device = col(self.protocol).eq_ignore_ascii_case("Device code")
             || col(self.transfer).eq_ignore_ascii_case("Device code flow");
         let code = col(self.error_code);
         if (5..=7).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) {
             let n: u32 = code.parse().unwrap_or(0);
-            if !hit.codes.iter().any(|c| c.0 == n) {
-                hit.codes.push((n, CodeForm::Bare));
-            }
+            out.code = Some(n).filter(|n| !codes.iter().any(|c| c.0 == *n));
         }
         if device {
-            hit.signals.push(Signal::Authorization {
+            out.signals.push(Signal::Authorization {
                 expires_in: None,
                 interval: None,
             });
-            let outcome = match hit.codes.first() {
+            let first = codes.first().map(|c| c.0).or(out.code);
+            let outcome = match first {
                 None if code == "0" => Some(Outcome::Success),
                 None => None,
-                Some((n, _)) if crate::model::CONDITIONAL_ACCESS_CODES.contains(n) => Some(Outcome::Blocked),
+                Some(n) if crate::model::CONDITIONAL_ACCESS_CODES.contains(&n) => Some(Outcome::Blocked),
                 Some(_) => Some(Outcome::OtherError),
             };
-            hit.signals.extend(outcome.map(Signal::Outcome));
+            out.signals.extend(outcome.map(Signal::Outcome));
         }
+        out
     }
+}
+
+/// What a row of a CSV sign-in export says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    /// The sign-in's time.
+    pub timestamp: Option<Timestamp>,
+    /// Its correlation id (lowercase).
+    pub correlation_id: Option<String>,
+    /// Its request id (lowercase), a per-request trace id.
+    pub trace_id: Option<String>,
+    /// Its error code, unless the row's text named it already.
+    pub code: Option<u32>,
+    /// A device code sign-in's start and outcome.
+    pub signals: Vec<Signal>,
 }
 
 /// Splits one CSV row into fields (double quotes, doubled quotes inside them).
@@ -114,18 +124,17 @@ mod tests {
     #[test]
     fn reads_a_device_code_row() {
         let header = CsvHeader::parse(b"\xef\xbb\xbfDate (UTC),Request ID,User agent,Correlation ID,Authentication Protocol,Sign-in error code,Failure reason").unwrap();
-        let mut hit = LineHit::default();
-        header.read_row(
+        let row = header.read_row(
             "2026-10-12T13:22:41Z,3495d886-dedd-49b5-af08-4fffcd890e00,\"Mozilla/5.0 (X11, Linux)\",b7f6f44c-b5c4-4729-8a35-9f2bd8e2382f,Device code,53003,\"Blocked, by CA\"",
-            &mut hit,
+            &[],
         );
-        assert_eq!(hit.codes, vec![(53003, CodeForm::Bare)]);
+        assert_eq!(row.code, Some(53003));
         assert_eq!(
-            hit.correlation_id.as_deref(),
+            row.correlation_id.as_deref(),
             Some("b7f6f44c-b5c4-4729-8a35-9f2bd8e2382f")
         );
-        assert!(hit.signals.contains(&Signal::Outcome(Outcome::Blocked)));
-        assert!(hit.head);
+        assert!(row.signals.contains(&Signal::Outcome(Outcome::Blocked)));
+        assert!(row.timestamp.is_some());
     }
 
     #[test]

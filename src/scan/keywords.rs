@@ -1,8 +1,8 @@
 //! The keywords the line parser asks about, all found in one pass over a candidate line: a
 //! bit set answers every "does the line say X" that follows, instead of one search per question.
 
+use super::clients::CLIENTS;
 use super::codes::BARE_KEYS;
-use super::line::CLIENTS;
 use std::sync::OnceLock;
 
 mod dfa;

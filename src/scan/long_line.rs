@@ -11,12 +11,20 @@
 //! Pieces and windows never overlap and start and end between fields, so no mention or list of
 //! codes is read twice or cut in two.
 
-use super::line::{Excerpts, LineHit};
+use super::event::read_line;
+use super::excerpt::{self, Excerpts};
+use super::hit::LineHit;
 use super::record::Reader;
-use super::{read_line, secrets, Mode, LONG_LINE_WINDOW, MAX_LINE};
+use super::{prefilter, secrets, Mode};
 use crate::input;
 use aho_corasick::{AhoCorasick, Input};
 use std::ops::Range;
+
+/// Lines longer than this are read in windows around their anchors.
+pub const MAX_LINE: usize = 64 << 10;
+
+/// The size of those windows: a few records' worth of text around each anchor.
+pub const LONG_LINE_WINDOW: usize = 8 << 10;
 
 /// Reads the long `line` of an input searched in `mode` (at byte `offset` of its chunk, line
 /// `line_no`), whose first anchor is at byte `first`.
@@ -31,7 +39,7 @@ pub(super) fn scan(
     reader: &Reader,
     hits: &mut Vec<LineHit>,
 ) {
-    let finder = super::prefilter::primary(mode);
+    let finder = prefilter::primary(mode);
     let records = if mode == Mode::Export && line.len() <= input::WHOLE_LINE {
         json_records(line)
     } else {
@@ -161,7 +169,7 @@ fn read_window(
     for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
         hit.place = None;
         hit.excerpt = excerpt
-            .get_or_insert_with(|| super::line::excerpt(&secrets::redact_part(line, part.clone())))
+            .get_or_insert_with(|| excerpt::excerpt(&secrets::redact_part(line, part.clone())))
             .clone();
     }
 }
@@ -262,7 +270,7 @@ mod tests {
         const PARTS: [&[u8]; 12] = [
             b"{", b"}", b"[", b"]", b"\"", b"\\", b",", b" ", b"\"a\": ", b"1", b"\xff", b"x",
         ];
-        let mut next = crate::scan::xorshift(0x2f6b_3c1d_9a5e_7b11);
+        let mut next = crate::scan::bytes::xorshift(0x2f6b_3c1d_9a5e_7b11);
         for _ in 0..20_000 {
             let n = next() % 40;
             let line: Vec<u8> = (0..n)

@@ -7,7 +7,8 @@
 //! candidate line with the ranked layouts, then with any other. A wrapper layout (a CI step log,
 //! Docker, CRI) has its inner line read again, and the two envelopes are merged.
 
-use super::{is_blank, time};
+use super::bytes::is_blank;
+use super::time;
 use crate::model::Timestamp;
 use crate::rules::layout::{FieldKeys, LayoutRule};
 use crate::rules::Catalog;
@@ -165,7 +166,7 @@ impl Layouts {
                 (None, None) => false,
             };
             let (read, richness) = if let Some(p) = &rule.pattern {
-                let re = super::ascii_regex(p);
+                let re = super::bytes::ascii_regex(p);
                 let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
                 let n = slots[..7].iter().flatten().count();
                 if n > 0 {
@@ -784,16 +785,16 @@ impl<'a> Members<'a> {
         let mut out = Vec::new();
         let mut i = 1;
         loop {
-            i = super::skip(object, i, |b| is_blank(b) || b == b',');
+            i = super::bytes::skip(object, i, |b| is_blank(b) || b == b',');
             let Some(key_end) = (object.get(i) == Some(&b'"')).then(|| string_end(object, i)).flatten() else {
                 break;
             };
             let name = &object[i + 1..key_end - 1];
-            i = super::skip(object, key_end, is_blank);
+            i = super::bytes::skip(object, key_end, is_blank);
             if object.get(i) != Some(&b':') {
                 break;
             }
-            i = super::skip(object, i + 1, is_blank);
+            i = super::bytes::skip(object, i + 1, is_blank);
             let Some(end) = value_end(object, i) else { break };
             out.push((name, &object[i..end]));
             i = end;
@@ -934,9 +935,9 @@ fn logfmt_pairs(line: &[u8]) -> Vec<(&[u8], &[u8])> {
     let mut pairs = Vec::new();
     let mut i = 0;
     while i < line.len() {
-        i = super::skip(line, i, is_blank);
+        i = super::bytes::skip(line, i, is_blank);
         let key_start = i;
-        while i < line.len() && (super::is_word(line[i]) || matches!(line[i], b'.' | b'-' | b'@')) {
+        while i < line.len() && (super::bytes::is_word(line[i]) || matches!(line[i], b'.' | b'-' | b'@')) {
             i += 1;
         }
         if i == key_start || line.get(i) != Some(&b'=') {

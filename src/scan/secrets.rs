@@ -2,12 +2,12 @@
 //! excerpt is redacted as it is made (the scan keeps no raw line: a regular file's line is read
 //! again only to be redacted for a report).
 
-use super::{is_blank, skip, skip_back};
+use super::bytes::{is_blank, skip, skip_back};
+pub use super::secret_shapes::{samples, shape_ids, user_code_prompts, Sample};
+use super::secret_shapes::{Catalog, Kind, CATALOG};
 use regex::bytes::Regex;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 /// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
 pub fn fingerprint(value: &[u8]) -> String {
@@ -24,166 +24,6 @@ pub fn line_hash(line: &[u8]) -> u64 {
 
 /// What replaces a secret in an excerpt.
 const REDACTED: &str = "[REDACTED]";
-
-/// The secret shapes of `rules/secrets/`, as TOML text.
-mod shapes {
-    include!(concat!(env!("OUT_DIR"), "/secret_shapes.rs"));
-}
-
-/// One secret shape (`rules/secrets/<id>.toml`): where on a line a secret of that shape stands.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ShapeFile {
-    id: String,
-    #[allow(dead_code)]
-    about: String,
-    kind: Kind,
-    /// `pair`: keys that start after a byte that is not a letter or digit.
-    #[serde(default)]
-    keys: Vec<String>,
-    /// `pair`: keys that may also end a longer word (`dbPassword`).
-    #[serde(default)]
-    suffixes: Vec<String>,
-    /// `pair`: an unquoted value runs on through blanks and commas, up to `;`, `&`, a quote, the
-    /// next `key=` or the end of the line.
-    #[serde(default)]
-    spaces: bool,
-    /// `pair`: a number of at most this many digits is kept (a status, not a secret).
-    #[serde(default)]
-    keep_digits: usize,
-    /// `pair`: a capitalized word (`Error`, `Expired`) is kept: a message, not a secret.
-    #[serde(default)]
-    keep_words: bool,
-    /// `pattern`: lowercase literals, one of which a line must hold for the pattern to run.
-    #[serde(default)]
-    needles: Vec<String>,
-    /// `pattern`: an ASCII regular expression whose group `secret` is the secret.
-    #[serde(default)]
-    pattern: Option<String>,
-    /// `prompt`: phrases (letters in lowercase) right before a user code.
-    #[serde(default)]
-    prompts: Vec<String>,
-    /// `prompt`: lowercase literals naming the verification page: on such a line every word shaped
-    /// like a user code is hidden.
-    #[serde(default)]
-    lines_naming: Vec<String>,
-    /// Lines the shape leaves as they are (for the tests).
-    #[serde(default)]
-    #[allow(dead_code)]
-    keep: Vec<String>,
-    /// Sample lines and the secret each holds (for the tests and the fuzz target).
-    #[serde(default)]
-    samples: Vec<Sample>,
-}
-
-/// A sample line of a shape and the secret it holds.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sample {
-    /// The line.
-    pub line: String,
-    /// The secret in it, which the redactor must hide.
-    pub secret: String,
-}
-
-/// Every sample line of every shape, with its shape's id: the secrets the tests and the
-/// secret-planting fuzz target plant.
-pub fn samples() -> Vec<(&'static str, &'static Sample)> {
-    CATALOG
-        .shapes
-        .iter()
-        .flat_map(|s| s.file.samples.iter().map(move |sample| (s.file.id.as_str(), sample)))
-        .collect()
-}
-
-/// How a shape finds its secrets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Kind {
-    /// A value after one of the shape's keys and a separator (`key=v`, `"key": "v"`, `key => v`).
-    Pair,
-    /// The `secret` group of a regular expression.
-    Pattern,
-    /// A user code after a prompt.
-    Prompt,
-}
-
-/// A shape ready to run.
-struct Shape {
-    file: ShapeFile,
-    pattern: Option<Regex>,
-}
-
-/// The catalog: every shape, and the keys of the `pair` shapes in one expression.
-struct Catalog {
-    shapes: Vec<Shape>,
-    /// Every pair key that starts after a byte that is not a letter or digit or an escaped one
-    /// (group `k`), and
-    /// every key that may end a longer word (group `k` too).
-    keys: [Regex; 2],
-    /// The shape of each key (lowercase), and of each suffix.
-    key_shape: HashMap<Vec<u8>, usize>,
-    suffix_shape: HashMap<Vec<u8>, usize>,
-}
-
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let mut shapes = Vec::new();
-    for (name, text) in shapes::SHAPES {
-        let file: ShapeFile =
-            toml::from_str(text).unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
-        let pattern = file.pattern.as_deref().map(super::ascii_regex);
-        shapes.push(Shape { file, pattern });
-    }
-    let (mut key_shape, mut suffix_shape) = (HashMap::new(), HashMap::new());
-    for (i, shape) in shapes.iter().enumerate() {
-        key_shape.extend(shape.file.keys.iter().map(|k| (k.to_ascii_lowercase().into_bytes(), i)));
-        suffix_shape.extend(
-            shape
-                .file
-                .suffixes
-                .iter()
-                .map(|k| (k.to_ascii_lowercase().into_bytes(), i)),
-        );
-    }
-    // Longest first, so that a key is not taken for a shorter one it starts with.
-    let alternation = |keys: &HashMap<Vec<u8>, usize>| {
-        let mut keys: Vec<String> = keys
-            .keys()
-            .map(|k| regex::escape(&String::from_utf8_lossy(k)))
-            .collect();
-        keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        keys.join("|")
-    };
-    let keys = [
-        // Before a key: a byte that is no letter or digit, or one written as an escape
-        // (`\u0022`, `\n`, `%22`, `&quot;`), whose last character may be one.
-        super::ascii_regex(&format!(
-            r"(?i)(?:^|[^a-z0-9]|\\u[0-9a-f]{{4}}|\\[nrt]|%[0-9a-f]{{2}}|&[a-z]+;)(?P<k>{})",
-            alternation(&key_shape)
-        )),
-        super::ascii_regex(&format!("(?i)(?P<k>{})", alternation(&suffix_shape))),
-    ];
-    Catalog {
-        shapes,
-        keys,
-        key_shape,
-        suffix_shape,
-    }
-});
-
-/// The phrases after which a user code stands (`enter the code`, `geben sie den code`, ...),
-/// letters in lowercase: the scanner reads user codes after them, and the redactor hides them.
-pub fn user_code_prompts() -> impl Iterator<Item = &'static str> {
-    CATALOG
-        .shapes
-        .iter()
-        .flat_map(|s| s.file.prompts.iter().map(String::as_str))
-}
-
-/// The id of every secret shape in the catalog.
-pub fn shape_ids() -> Vec<&'static str> {
-    CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()
-}
 
 /// Returns `line` with every secret it holds replaced by `[REDACTED]`. Every shape marks the
 /// secrets it finds in the original line and all marks are replaced at once, so no shape can

@@ -13,17 +13,19 @@ struct Formats {
 
 static F: Formats = Formats {
     rfc1123: LazyLock::new(|| {
-        super::ascii_regex(
+        super::bytes::ascii_regex(
             r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9][0-9]?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([0-9]{4}) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9]) GMT",
         )
     }),
     syslog: LazyLock::new(|| {
-        super::ascii_regex(
+        super::bytes::ascii_regex(
             r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +([0-9][0-9]?) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])",
         )
     }),
     klog: LazyLock::new(|| {
-        super::ascii_regex(r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})")
+        super::bytes::ascii_regex(
+            r"^[IWEF]([0-9][0-9])([0-9][0-9]) ([0-9][0-9]):([0-9][0-9]):([0-9][0-9])\.([0-9]{1,9})",
+        )
     }),
 };
 
@@ -166,7 +168,7 @@ pub fn locate(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
     let f = formats();
     let (range, ms) = if let Some(found) = iso(text) {
         found
-    } else if let Some(c) = super::contains!(text, " GMT")
+    } else if let Some(c) = super::bytes::contains!(text, " GMT")
         .then(|| f.rfc1123.captures(text))
         .flatten()
     {
@@ -209,7 +211,7 @@ pub fn locate(text: &[u8]) -> Option<(std::ops::Range<usize>, Option<i64>)> {
 /// Whether `text` may start like a syslog line (`Nov 27 10:04:14 host app[1]:`): three word
 /// bytes, then a blank. The syslog patterns run only on such lines.
 pub(super) fn syslog_shape(text: &[u8]) -> bool {
-    text.get(3) == Some(&b' ') && text[..3].iter().all(|&b| super::is_word(b))
+    text.get(3) == Some(&b' ') && text[..3].iter().all(|&b| super::bytes::is_word(b))
 }
 
 /// Whether `text` may start like a klog line (`I1127 10:04:14.5 ...`): a level letter, four

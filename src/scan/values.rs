@@ -9,7 +9,7 @@
 //! followed by parts of distinct byte classes, so reading each part greedily reads what the
 //! regex reads.
 
-use super::{is_blank, is_quote, is_word, skip, skip_one};
+use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_one};
 use memchr::memmem;
 
 /// A uuid's length: `8-4-4-4-12` hex digits.
@@ -127,12 +127,12 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
 }
 
 /// Every user code after a prompt (`enter the code`, or the same words in the languages the
-/// sign-in service answers in: [`secrets::user_code_prompts`](super::secrets::user_code_prompts))
+/// sign-in service answers in: [`secret_shapes::user_code_prompts`](super::secret_shapes::user_code_prompts))
 /// or after a `user code` key (`user[ _-]?code`, both any case, the key maybe followed by `:`,
 /// `=` or `(`): 6 to 12 uppercase letters, digits and dashes, starting with a letter or digit and
 /// ending at a word boundary, and not an AADSTS code. `lower` is the line in lowercase.
 pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
-    let prompts = super::secrets::user_code_prompts()
+    let prompts = super::secret_shapes::user_code_prompts()
         .flat_map(|p| memmem::find_iter(lower, p.as_bytes()).map(move |at| (at, Some(at + p.len()))));
     let keys = memmem::find_iter(lower, b"user").map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
@@ -180,7 +180,7 @@ pub fn number_after(line: &[u8], key: &str, max_digits: usize) -> Option<u32> {
     memmem::find_iter(line, key.as_bytes()).find_map(|at| {
         let start = separator_end(line, at + key.len(), b":=", true)?;
         let digits = skip(line, start, |b| b.is_ascii_digit()) - start;
-        (digits > 0).then(|| super::codes::parse(&line[start..start + digits.min(max_digits)]))
+        (digits > 0).then(|| parse_digits(&line[start..start + digits.min(max_digits)]))
     })
 }
 
@@ -197,7 +197,7 @@ pub fn http_status(line: &[u8]) -> Option<u16> {
             && (b'1'..=b'5').contains(&digits[0])
             && digits[1..].iter().all(u8::is_ascii_digit)
             && !line.get(status + 3).is_some_and(|&b| is_word(b));
-        ok.then(|| super::codes::parse(digits) as u16)
+        ok.then(|| parse_digits(digits) as u16)
     })
 }
 
@@ -221,7 +221,7 @@ pub fn status_field(line: &[u8]) -> Option<u16> {
             let ok = (b'1'..=b'5').contains(&digits[0])
                 && digits[1..].iter().all(u8::is_ascii_digit)
                 && !line.get(i + 3).is_some_and(u8::is_ascii_digit);
-            ok.then(|| super::codes::parse(digits) as u16)
+            ok.then(|| parse_digits(digits) as u16)
         })
     })
 }
@@ -301,7 +301,7 @@ mod tests {
         glue: &'static [&'static str],
     ) -> impl Iterator<Item = String> {
         const SEPS: [&str; 10] = ["", " ", "\\", "\"", "'", ":", "=", "\t", ": ", "\\\":\\\""];
-        let mut next = crate::scan::xorshift(seed);
+        let mut next = crate::scan::bytes::xorshift(seed);
         let mut pick = move |parts: &[&'static str]| parts[(next() % parts.len() as u64) as usize];
         (0..60_000).map(move |_| {
             let mut line = String::new();
@@ -320,11 +320,12 @@ mod tests {
 
     #[test]
     fn ids_are_read_as_their_regexes_read_them() {
-        let trace_re = crate::scan::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#));
-        let key_re = crate::scan::ascii_regex(&format!(
+        let trace_re =
+            crate::scan::bytes::ascii_regex(&format!(r#"(?i)trace[ _-]?id\\*["']?\s*[:=]\s*\\*["']?\s*{UUID}"#));
+        let key_re = crate::scan::bytes::ascii_regex(&format!(
             r#"(?i)(?:correlation[ _-]?id|correlationid|(?:^|[^\w-])client-request-id)\\*["']?\s*[:=]?\s*\\*["']?\s*{UUID}"#
         ));
-        let bracket_re = crate::scan::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}"));
+        let bracket_re = crate::scan::bytes::ascii_regex(&format!(r"(?:[0-9][0-9]Z - |\] : \[|GMT:){UUID}"));
         let group = |re: &regex::bytes::Regex, line: &[u8]| re.captures(line).map(|c| c[1].to_vec());
         const KEYS: [&str; 16] = [
             "Trace ID",
@@ -375,14 +376,16 @@ mod tests {
 
     #[test]
     fn flow_values_are_read_as_their_regexes_read_them() {
-        let re = crate::scan::ascii_regex;
+        let re = crate::scan::bytes::ascii_regex;
         let device = re(r#"(?i)device_?code\\*["']?\s*[:=]\s*\\*["']?([A-Za-z0-9_\-.~+/%]{10,}=*)"#);
         let expires = re(r#"expires_in\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,6})"#);
         let interval = re(r#""?interval\\*["']?\s*[:=]\s*\\*["']?([0-9]{1,4})"#);
         let status = re(r#"HTTP/[0-9.]+\\*"?\s+([1-5][0-9][0-9])\b"#);
         let token = re(r"oauth2/(?:v2\.0/)?token\b");
         let devicecode = re(r"oauth2/(?:v2\.0/)?devicecode|/devicecode\b");
-        let prompts: Vec<String> = crate::scan::secrets::user_code_prompts().map(regex::escape).collect();
+        let prompts: Vec<String> = crate::scan::secret_shapes::user_code_prompts()
+            .map(regex::escape)
+            .collect();
         let user = re(&format!(
             r#"(?:(?i:{})|(?i:user[ _-]?code)\\*["']?\s*[:=(]?\s*\\*["']?)\s*([A-Z0-9][A-Z0-9-]{{5,11}})\b"#,
             prompts.join("|")
@@ -446,7 +449,7 @@ mod tests {
                 .map(<[u8]>::to_vec)
                 .collect();
             assert_eq!(by_hand, codes, "{line:?}");
-            let parse = |d: Vec<u8>| crate::scan::codes::parse(&d);
+            let parse = |d: Vec<u8>| crate::scan::bytes::parse_digits(&d);
             let want_expires = group(&expires, bytes).map(parse);
             assert_eq!(number_after(bytes, "expires_in", 6), want_expires, "{line:?}");
             let want_interval = group(&interval, bytes).map(parse);

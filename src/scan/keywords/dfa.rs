@@ -290,7 +290,7 @@ mod tests {
         // Lines from a small alphabet, so that words overlap, nest and repeat; long enough to be
         // cut into segments, with words placed across the cuts.
         let alphabet = b"abcdeABCDEzZyYx_ orsuUR";
-        let mut rand = crate::scan::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut rand = crate::scan::bytes::xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..2_000 {
             let len = (rand() % 700) as usize;
             let mut line: Vec<u8> = (0..len)

@@ -1,0 +1,204 @@
+//! Scans one chunk of whole lines: a literal prefilter finds the candidate lines, each is read
+//! (`event`), and the lines that complete their records (continuations below, the head above)
+//! are found, looking into the chunk before where needed, so the result does not depend on where
+//! chunks are cut.
+
+use super::bytes::trim_cr;
+use super::event::read_line;
+use super::excerpt::Excerpts;
+use super::head::{opens_record, record_head, starts_record};
+use super::hit::{LineHit, RecordHead};
+use super::long_line::{self, MAX_LINE};
+use super::prefilter::{self, Mode, CONTINUATION_LINES};
+use super::record::Reader;
+use aho_corasick::Input;
+
+/// What scanning one chunk found.
+#[derive(Debug, Default)]
+pub struct ChunkScan {
+    /// Line ends in the chunk.
+    pub newlines: u64,
+    /// Candidate lines, numbered from 0 at the chunk's first line.
+    pub hits: Vec<LineHit>,
+}
+
+/// Scans one chunk of whole lines, with no layout ranked first (each line is read by the layouts
+/// that read it). `context` holds the last lines of the chunk before (empty for
+/// the first); `newline` is the line terminator of the source (`\n`, or `\r` for old Mac files);
+/// a `\r` before `\n` is dropped.
+///
+/// In [`Mode::Logs`] only lines holding a primary literal are read, together with the lines that
+/// complete their record: the continuation lines just below them (`Trace ID:`, `Correlation ID:`,
+/// `Timestamp:`, up to the next record) and the line that starts their record just above them.
+/// Those are found by looking into `context` where a chunk starts, so the result does not
+/// depend on where chunks are cut.
+pub fn scan_chunk(data: &[u8], context: &[u8], newline: u8, mode: Mode) -> ChunkScan {
+    scan_chunk_with(data, context, newline, mode, Excerpts::Now, &Reader::default())
+}
+
+/// [`scan_chunk`] with the input's layouts (`reader`), making the excerpts of the lines it may
+/// quote now or later (then each such line records its place in the chunk).
+pub fn scan_chunk_with(
+    data: &[u8],
+    context: &[u8],
+    newline: u8,
+    mode: Mode,
+    excerpts: Excerpts,
+    reader: &Reader,
+) -> ChunkScan {
+    let finder = prefilter::primary(mode);
+    let anchor_from = |from: usize| {
+        (from < data.len())
+            .then(|| finder.find(Input::new(data).span(from..data.len())))
+            .flatten()
+    };
+    let mut out = ChunkScan::default();
+    let mut pos = 0;
+    let mut counted_to = 0;
+    let mut line_no = 0u64;
+    let mut looked_until = 0u64;
+    let mut sorted = true;
+    // The next anchor: the main loop reads its line, and a look-ahead stops before that line.
+    let mut next = anchor_from(0);
+    let before_anchor_line = |next: &Option<aho_corasick::Match>| match next {
+        Some(m) => &data[..memchr::memrchr(newline, &data[..m.start()]).map_or(0, |i| i + 1)],
+        None => data,
+    };
+    if mode == Mode::Logs {
+        if let Some(until) = reach_from_context(context, newline, reader) {
+            let ahead = before_anchor_line(&next);
+            looked_until = look_ahead(ahead, 0, 0, until, newline, excerpts, reader, &mut out.hits);
+        }
+    }
+    while let Some(m) = next {
+        let start = memchr::memrchr(newline, &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
+        let end = memchr::memchr(newline, &data[m.start()..]).map_or(data.len(), |i| m.start() + i);
+        line_no += bytecount::count(&data[counted_to..start], newline) as u64;
+        counted_to = start;
+        let line = trim_cr(&data[start..end]);
+        sorted &= out.hits.last().is_none_or(|h| h.line <= line_no);
+        let first_hit = out.hits.len();
+        if line.len() <= MAX_LINE {
+            read_line(&mut out.hits, line, start, line_no, excerpts, reader);
+        } else {
+            long_line::scan(
+                mode,
+                line,
+                start,
+                m.start() - start,
+                line_no,
+                excerpts,
+                reader,
+                &mut out.hits,
+            );
+        }
+        next = anchor_from(end + 1);
+        if mode == Mode::Logs {
+            if let Some(hit) = out.hits.get_mut(first_hit).filter(|h| !h.head && !h.continuation) {
+                hit.record_head = look_behind(data, context, start, newline, reader).map(Box::new);
+            }
+            if end < data.len() {
+                let from = (line_no + 1).max(looked_until);
+                if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
+                    let until = line_no + 1 + CONTINUATION_LINES;
+                    let ahead = before_anchor_line(&next);
+                    looked_until =
+                        look_ahead(ahead, at, from, until, newline, excerpts, reader, &mut out.hits).max(looked_until);
+                }
+            }
+        }
+        pos = end + 1;
+    }
+    if !sorted {
+        // Continuations found ahead of later primary lines; windows of one long line keep their order.
+        out.hits.sort_by_key(|h| h.line);
+    }
+    out.newlines = line_no + bytecount::count(&data[counted_to.min(data.len())..], newline) as u64;
+    out
+}
+
+/// The byte offset of the line `n` lines after the one starting at `at`.
+fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usize> {
+    for _ in 0..n {
+        at += memchr::memchr(newline, data.get(at..)?)? + 1;
+    }
+    (at < data.len()).then_some(at)
+}
+
+/// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
+/// up to the first line that starts a record. `data` ends where the next line holding a primary
+/// literal starts, which ends the look-ahead too. Returns the line number it stopped at.
+#[allow(clippy::too_many_arguments)]
+fn look_ahead(
+    data: &[u8],
+    mut at: usize,
+    first: u64,
+    until: u64,
+    newline: u8,
+    excerpts: Excerpts,
+    reader: &Reader,
+    hits: &mut Vec<LineHit>,
+) -> u64 {
+    let mut n = first;
+    while n < until && at < data.len() {
+        let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
+        let line = trim_cr(&data[at..end]);
+        // No primary literal on the line: a continuation key at its start makes it one.
+        if prefilter::starts_with_continuation_key(line) {
+            read_line(hits, line, at, n, excerpts, reader);
+        } else if opens_record(line, reader) {
+            break;
+        }
+        n += 1;
+        at = end + 1;
+    }
+    n
+}
+
+/// How far into this chunk the continuations of a line at the end of the chunk before may reach:
+/// the line number (in this chunk) where that look-ahead ends, if it reaches this chunk at all.
+fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u64> {
+    let finder = prefilter::primary(Mode::Logs);
+    let lines: Vec<&[u8]> = context.split(|&b| b == newline).map(trim_cr).collect();
+    // The context ends with a line end: the last piece is empty.
+    let lines = &lines[..lines.len().saturating_sub(1)];
+    let last_primary = lines.iter().rposition(|l| finder.is_match(l))?;
+    if lines[last_primary + 1..].iter().any(|l| starts_record(l, reader)) {
+        return None;
+    }
+    let after = (lines.len() - last_primary - 1) as u64;
+    CONTINUATION_LINES.checked_sub(after).filter(|&n| n > 0)
+}
+
+/// The record head just above a line (starting at `start`) that does not start a record itself:
+/// the nearest line above, within [`CONTINUATION_LINES`], that starts one, unless a line holding a
+/// primary literal (read on its own) comes first.
+fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &Reader) -> Option<RecordHead> {
+    let finder = prefilter::primary(Mode::Logs);
+    let mut above = 0u64;
+    // Lines above `start` in this chunk, then in the context.
+    let mut region = &data[..start];
+    let mut in_context = false;
+    while above < CONTINUATION_LINES {
+        let body = region.strip_suffix(&[newline]).unwrap_or(region);
+        if body.is_empty() && region.is_empty() {
+            if in_context || context.is_empty() {
+                return None;
+            }
+            region = context;
+            in_context = true;
+            continue;
+        }
+        let line_start = memchr::memrchr(newline, body).map_or(0, |i| i + 1);
+        let line = trim_cr(&body[line_start..]);
+        above += 1;
+        if finder.is_match(line) {
+            return None;
+        }
+        if let Some(head) = record_head(line, above, reader) {
+            return Some(head);
+        }
+        region = &body[..line_start];
+    }
+    None
+}

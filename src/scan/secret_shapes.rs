@@ -1,0 +1,173 @@
+//! The catalog of secret shapes (`rules/secrets/`, compiled in): the keys, patterns and prompts
+//! after which a secret stands. `secrets` redacts with it; `values` reads user codes after its
+//! prompts.
+
+use super::bytes::ascii_regex;
+use regex::bytes::Regex;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The secret shapes of `rules/secrets/`, as TOML text.
+mod shapes {
+    include!(concat!(env!("OUT_DIR"), "/secret_shapes.rs"));
+}
+
+/// One secret shape (`rules/secrets/<id>.toml`): where on a line a secret of that shape stands.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ShapeFile {
+    pub id: String,
+    #[allow(dead_code)]
+    about: String,
+    pub kind: Kind,
+    /// `pair`: keys that start after a byte that is not a letter or digit.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// `pair`: keys that may also end a longer word (`dbPassword`).
+    #[serde(default)]
+    pub suffixes: Vec<String>,
+    /// `pair`: an unquoted value runs on through blanks and commas, up to `;`, `&`, a quote, the
+    /// next `key=` or the end of the line.
+    #[serde(default)]
+    pub spaces: bool,
+    /// `pair`: a number of at most this many digits is kept (a status, not a secret).
+    #[serde(default)]
+    pub keep_digits: usize,
+    /// `pair`: a capitalized word (`Error`, `Expired`) is kept: a message, not a secret.
+    #[serde(default)]
+    pub keep_words: bool,
+    /// `pattern`: lowercase literals, one of which a line must hold for the pattern to run.
+    #[serde(default)]
+    pub needles: Vec<String>,
+    /// `pattern`: an ASCII regular expression whose group `secret` is the secret.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// `prompt`: phrases (letters in lowercase) right before a user code.
+    #[serde(default)]
+    pub prompts: Vec<String>,
+    /// `prompt`: lowercase literals naming the verification page: on such a line every word shaped
+    /// like a user code is hidden.
+    #[serde(default)]
+    pub lines_naming: Vec<String>,
+    /// Lines the shape leaves as they are (for the tests).
+    #[serde(default)]
+    #[allow(dead_code)]
+    keep: Vec<String>,
+    /// Sample lines and the secret each holds (for the tests and the fuzz target).
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+}
+
+/// A sample line of a shape and the secret it holds.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// The line.
+    pub line: String,
+    /// The secret in it, which the redactor must hide.
+    pub secret: String,
+}
+
+/// Every sample line of every shape, with its shape's id: the secrets the tests and the
+/// secret-planting fuzz target plant.
+pub fn samples() -> Vec<(&'static str, &'static Sample)> {
+    CATALOG
+        .shapes
+        .iter()
+        .flat_map(|s| s.file.samples.iter().map(move |sample| (s.file.id.as_str(), sample)))
+        .collect()
+}
+
+/// How a shape finds its secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum Kind {
+    /// A value after one of the shape's keys and a separator (`key=v`, `"key": "v"`, `key => v`).
+    Pair,
+    /// The `secret` group of a regular expression.
+    Pattern,
+    /// A user code after a prompt.
+    Prompt,
+}
+
+/// A shape ready to run.
+pub(super) struct Shape {
+    /// The shape as its file says.
+    pub file: ShapeFile,
+    /// Its pattern, compiled.
+    pub pattern: Option<Regex>,
+}
+
+/// The catalog: every shape, and the keys of the `pair` shapes in one expression.
+pub(super) struct Catalog {
+    /// Every shape, in file order.
+    pub shapes: Vec<Shape>,
+    /// Every pair key that starts after a byte that is not a letter or digit or an escaped one
+    /// (group `k`), and
+    /// every key that may end a longer word (group `k` too).
+    pub keys: [Regex; 2],
+    /// The shape of each key (lowercase), and of each suffix.
+    pub key_shape: HashMap<Vec<u8>, usize>,
+    pub suffix_shape: HashMap<Vec<u8>, usize>,
+}
+
+/// The catalog, compiled on first use.
+pub(super) static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut shapes = Vec::new();
+    for (name, text) in shapes::SHAPES {
+        let file: ShapeFile =
+            toml::from_str(text).unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
+        let pattern = file.pattern.as_deref().map(ascii_regex);
+        shapes.push(Shape { file, pattern });
+    }
+    let (mut key_shape, mut suffix_shape) = (HashMap::new(), HashMap::new());
+    for (i, shape) in shapes.iter().enumerate() {
+        key_shape.extend(shape.file.keys.iter().map(|k| (k.to_ascii_lowercase().into_bytes(), i)));
+        suffix_shape.extend(
+            shape
+                .file
+                .suffixes
+                .iter()
+                .map(|k| (k.to_ascii_lowercase().into_bytes(), i)),
+        );
+    }
+    // Longest first, so that a key is not taken for a shorter one it starts with.
+    let alternation = |keys: &HashMap<Vec<u8>, usize>| {
+        let mut keys: Vec<String> = keys
+            .keys()
+            .map(|k| regex::escape(&String::from_utf8_lossy(k)))
+            .collect();
+        keys.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        keys.join("|")
+    };
+    let keys = [
+        // Before a key: a byte that is no letter or digit, or one written as an escape
+        // (`\u0022`, `\n`, `%22`, `&quot;`), whose last character may be one.
+        ascii_regex(&format!(
+            r"(?i)(?:^|[^a-z0-9]|\\u[0-9a-f]{{4}}|\\[nrt]|%[0-9a-f]{{2}}|&[a-z]+;)(?P<k>{})",
+            alternation(&key_shape)
+        )),
+        ascii_regex(&format!("(?i)(?P<k>{})", alternation(&suffix_shape))),
+    ];
+    Catalog {
+        shapes,
+        keys,
+        key_shape,
+        suffix_shape,
+    }
+});
+
+/// The phrases after which a user code stands (`enter the code`, `geben sie den code`, ...),
+/// letters in lowercase: the scanner reads user codes after them, and the redactor hides them.
+pub fn user_code_prompts() -> impl Iterator<Item = &'static str> {
+    CATALOG
+        .shapes
+        .iter()
+        .flat_map(|s| s.file.prompts.iter().map(String::as_str))
+}
+
+/// The id of every secret shape in the catalog.
+pub fn shape_ids() -> Vec<&'static str> {
+    CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()
+}
