@@ -6,7 +6,7 @@
 //! -- --ignored` runs them).
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
+#[path = "support/fuzz.rs"]
 mod fuzz_support;
 
 use aadlint::scan::event::parse;

@@ -134,7 +134,7 @@ fn planted_secrets_at_the_edges_of_long_line_windows_never_reach_a_report() {
 }
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
+#[path = "support/fuzz.rs"]
 mod fuzz_support;
 
 /// The fuzz target's planting generator as a long loop (xorshift inputs): `AADLINT_PLANTS`

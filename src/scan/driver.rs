@@ -96,6 +96,20 @@ pub struct ScanOptions {
     /// The layout `layout_by_path` picked for each input, by source: set when the scan starts
     /// (whatever a caller puts here is replaced).
     pub input_layouts: Vec<Option<usize>>,
+    /// Read every input as one stream cut into chunks of these sizes, instead of regular files
+    /// in ranges and streams in the usual chunks: how tests cut an input at many places and check
+    /// that the scan finds the same. A regular file's line end, mode and layouts still come from
+    /// its head, so only the cuts change.
+    pub chunking: Option<Chunking>,
+}
+
+/// The chunk sizes of [`ScanOptions::chunking`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunking {
+    /// A chunk ends at the first line end past this many bytes.
+    pub chunk_size: usize,
+    /// A chunk with no line end is cut at this many bytes.
+    pub max_chunk: usize,
 }
 
 impl Default for ScanOptions {
@@ -105,6 +119,7 @@ impl Default for ScanOptions {
             layout: None,
             layout_by_path: Vec::new(),
             input_layouts: Vec::new(),
+            chunking: None,
         }
     }
 }
@@ -178,6 +193,22 @@ pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &d
                 }
                 0
             }
+            Ok(input::Source::Ranged { file, .. }) if options.chunking.is_some() => {
+                let chunking = options.chunking.expect("matched");
+                let head = file.bytes_at(0, input::HEAD_BYTES.min(file.size() as usize));
+                let settled = head.map(|head| Settled::of(source, &head, options));
+                match settled.and_then(|s| Ok((s, input::open(&plan.origin)?))) {
+                    Ok((settled, reader)) => {
+                        flight.collector.detected(source, &settled.reader);
+                        let chunks = ChunkReader::with_sizes(reader, chunking.chunk_size, chunking.max_chunk);
+                        stream_chunks(source, chunks, Some(settled), options, &mut flight, &tx, &rx)
+                    }
+                    Err(e) => {
+                        flight.collector.input_error(source, &e);
+                        0
+                    }
+                }
+            }
             Ok(input::Source::Ranged { file, head }) => {
                 let file = std::sync::Arc::new(file);
                 flight.collector.files[source as usize] = Some(file.clone());
@@ -191,7 +222,11 @@ pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &d
                 }
             }
             Ok(input::Source::Stream(reader)) => {
-                stream_chunks(source, ChunkReader::new(reader), options, &mut flight, &tx, &rx)
+                let chunks = match options.chunking {
+                    Some(c) => ChunkReader::with_sizes(reader, c.chunk_size, c.max_chunk),
+                    None => ChunkReader::new(reader),
+                };
+                stream_chunks(source, chunks, None, options, &mut flight, &tx, &rx)
             }
         };
         flight.collector.source_read(source, count);
@@ -339,32 +374,50 @@ impl Batch {
     }
 }
 
+/// How a source is read, decided once from its first bytes: its line end, scan mode and layouts.
+#[derive(Clone, Debug)]
+struct Settled {
+    newline: u8,
+    mode: Mode,
+    reader: Reader,
+}
+
+impl Settled {
+    fn of(source: u32, head: &[u8], options: &ScanOptions) -> Settled {
+        Settled {
+            newline: input::line_end(head),
+            mode: Mode::of(head),
+            reader: options.reader(source, head),
+        }
+    }
+}
+
 /// Reads a stream's chunks here and scans them on the pool; returns how many there were.
+#[allow(clippy::too_many_arguments)]
 fn stream_chunks(
     source: u32,
     mut chunks: ChunkReader<Box<dyn std::io::Read + Send>>,
+    settled: Option<Settled>,
     options: &ScanOptions,
     flight: &mut Flight,
     tx: &mpsc::Sender<ChunkResult>,
     rx: &mpsc::Receiver<ChunkResult>,
 ) -> u64 {
-    let mut newline = b'\n';
-    let mut mode = Mode::Logs;
-    let mut reader = options.reader(source, b"");
+    let mut settled = settled;
     let mut count = 0u64;
     loop {
         let buf = flight.slot(rx);
         match chunks.next_chunk(buf) {
             Ok(Some(chunk)) => {
-                if chunk.index == 0 {
-                    newline = input::line_end(&chunk.data);
-                    mode = Mode::of(&chunk.data);
-                    reader = options.reader(source, &chunk.data);
-                    flight.collector.detected(source, &reader);
-                }
+                let Settled { newline, mode, reader } = settled
+                    .get_or_insert_with(|| {
+                        let first = Settled::of(source, &chunk.data, options);
+                        flight.collector.detected(source, &first.reader);
+                        first
+                    })
+                    .clone();
                 count += 1;
                 let tx = tx.clone();
-                let reader = reader.clone();
                 rayon::spawn(move || {
                     let scan = scan_chunk_with(&chunk.data, &chunk.context, newline, mode, Excerpts::Now, &reader);
                     let _ = tx.send(ChunkResult {
