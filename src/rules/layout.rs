@@ -116,6 +116,14 @@ pub struct LayoutSample {
 impl LayoutRule {
     /// What the fields alone do not say: exactly one way of reading, captures from [`FIELDS`].
     pub fn validate(&self, stem: &str) -> Result<(), String> {
+        self.validate_fields(stem)?;
+        self.validate_pattern()
+    }
+
+    /// [`validate`](Self::validate) but for the pattern's compilation: what a built-in layout,
+    /// whose pattern the meta-test compiles, is checked for at start-up (compiling 35 patterns
+    /// with Unicode classes took 167 million instructions, 44% of a scan of a 40 MB log).
+    pub fn validate_fields(&self, stem: &str) -> Result<(), String> {
         if self.layout != stem {
             return Err(format!("layout {:?} must equal the file name {stem:?}", self.layout));
         }
@@ -126,6 +134,11 @@ impl LayoutRule {
         if !["auto", "klog", "epoch"].contains(&self.time_format.as_str()) {
             return Err(format!("time_format {:?} is not auto, klog or epoch", self.time_format));
         }
+        Ok(())
+    }
+
+    /// Whether the pattern compiles and names only known fields.
+    pub fn validate_pattern(&self) -> Result<(), String> {
         if let Some(p) = &self.pattern {
             let re = regex::Regex::new(p).map_err(|e| format!("pattern does not compile: {e}"))?;
             if let Some(bad) = re

@@ -379,7 +379,7 @@ fn parse_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
                 .into(),
         ));
     };
-    check(path, rule)
+    check(path, rule, true)
 }
 
 /// Parses and checks one built-in rule, which the build turned into JSON (see `build.rs`).
@@ -395,11 +395,12 @@ fn parse_builtin(path: &str, kind: &str, json: &str) -> Result<Rule, RuleError> 
         position: None,
         message: e.to_string(),
     })?;
-    check(path, rule)
+    check(path, rule, false)
 }
 
-/// What the fields alone do not say: a code's form, a cause's id (its file name) and its fix.
-fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
+/// What the fields alone do not say: a code's form, a cause's id (its file name) and its fix; a
+/// layout's pattern is compiled only when `patterns` is set (rules from `--rules`).
+fn check(path: &str, rule: Rule, patterns: bool) -> Result<Rule, RuleError> {
     let stem = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let problem = match &rule {
         Rule::Code(code) => validate_code(code, stem).err(),
@@ -408,7 +409,8 @@ fn check(path: &str, rule: Rule) -> Result<Rule, RuleError> {
         }
         Rule::Cause(cause) if cause.fix.trim().is_empty() => Some("fix is empty".into()),
         Rule::Cause(_) => None,
-        Rule::Layout(layout) => layout.validate(stem).err(),
+        Rule::Layout(layout) if patterns => layout.validate(stem).err(),
+        Rule::Layout(layout) => layout.validate_fields(stem).err(),
         Rule::Client(client) => client.validate(stem).err(),
     };
     match problem {

@@ -21,14 +21,14 @@ pub fn starts_record(line: &[u8], reader: &Reader) -> bool {
 /// [`starts_record`] for a line known not to be a continuation.
 pub fn opens_record(line: &[u8], reader: &Reader) -> bool {
     if trim_start(line).first() == Some(&b'{') {
-        if reader.read(line).is_some_and(|e| e.is_head()) {
-            return true;
-        }
+        // The common keys first: reading the record's envelope costs more.
         return contains!(line, "\"message\"")
             || contains!(line, "\"msg\"")
-            || json_time_key(line) && patterns().json_ts.is_match(line);
+            || json_time_key(line) && patterns().json_ts.is_match(line)
+            || reader.read(line).is_some_and(|e| e.is_head());
     }
-    reader.layouts().reads_a_head(line) || head_timestamp(line).is_some()
+    // The cheaper question first: most records start with their time.
+    head_timestamp(line).is_some() || reader.layouts().reads_a_head(line)
 }
 
 /// Where the timestamp that starts a record in no known layout stands, and its time: near the

@@ -106,10 +106,33 @@ struct Compiled {
 
 #[derive(Debug)]
 enum Read {
-    /// A pattern, and the group index of each of [`SLOTS`].
-    Text(Regex, [Option<usize>; 9]),
+    /// A pattern, compiled when a line is first read with it (most inputs need a few of them).
+    Text(Pattern),
     Json(FieldKeys),
     Logfmt(FieldKeys),
+}
+
+/// A text layout's pattern and, once compiled, its regex with the group index of each of
+/// [`SLOTS`].
+#[derive(Debug)]
+struct Pattern {
+    source: String,
+    compiled: OnceLock<(Regex, [Option<usize>; 9])>,
+}
+
+impl Pattern {
+    fn get(&self) -> &(Regex, [Option<usize>; 9]) {
+        self.compiled.get_or_init(|| {
+            let re = super::bytes::ascii_regex(&self.source);
+            let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
+            (re, slots)
+        })
+    }
+
+    /// Whether the pattern names the capture `name`.
+    fn names(&self, name: &str) -> bool {
+        self.source.contains(&format!("(?P<{name}>")) || self.source.contains(&format!("(?<{name}>"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,9 +150,10 @@ pub struct Layouts {
     text_set: RegexSet,
     /// Index in `list` of each pattern of `text_set`.
     text_index: Vec<usize>,
-    /// The text patterns that read an envelope (a time, a level, a worker): whether a line
-    /// starts a record is one pass over them.
-    head_set: RegexSet,
+    /// Whether each pattern of `text_set` reads an envelope field (a time, a level, a worker):
+    /// `curl -v` and `bash -x` lines do not start records. One set serves both questions (a
+    /// second set cost 10 million instructions at every start).
+    text_heads: Vec<bool>,
 }
 
 impl Layouts {
@@ -155,26 +179,24 @@ impl Layouts {
     pub fn compile<'a>(rules: impl IntoIterator<Item = &'a LayoutRule>) -> Layouts {
         let mut list = Vec::new();
         let mut patterns = Vec::new();
-        let mut head_patterns = Vec::new();
+        let mut text_heads = Vec::new();
         let mut text_index = Vec::new();
         for rule in rules {
-            let names_worker = match (&rule.pattern, rule.json.as_ref().or(rule.logfmt.as_ref())) {
-                (Some(p), _) => ["host", "app", "pid", "thread"]
-                    .iter()
-                    .any(|f| p.contains(&format!("(?P<{f}>"))),
+            let pattern = rule.pattern.as_ref().map(|p| Pattern {
+                source: p.clone(),
+                compiled: OnceLock::new(),
+            });
+            let names_worker = match (&pattern, rule.json.as_ref().or(rule.logfmt.as_ref())) {
+                (Some(p), _) => ["host", "app", "pid", "thread"].iter().any(|f| p.names(f)),
                 (None, Some(k)) => ["host", "app", "pid", "thread"].iter().any(|f| !k.of(f).is_empty()),
                 (None, None) => false,
             };
-            let (read, richness) = if let Some(p) = &rule.pattern {
-                let re = super::bytes::ascii_regex(p);
-                let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
-                let n = slots[..7].iter().flatten().count();
-                if n > 0 {
-                    head_patterns.push(p.clone());
-                }
-                patterns.push(p.clone());
+            let (read, richness) = if let Some(p) = pattern {
+                let n = SLOTS[..7].iter().filter(|name| p.names(name)).count();
+                text_heads.push(n > 0);
+                patterns.push(p.source.clone());
                 text_index.push(list.len());
-                (Read::Text(re, slots), n)
+                (Read::Text(p), n)
             } else if let Some(keys) = &rule.json {
                 (Read::Json(keys.clone()), richness(keys))
             } else if let Some(keys) = &rule.logfmt {
@@ -205,14 +227,35 @@ impl Layouts {
             list,
             text_set: set(&patterns),
             text_index,
-            head_set: set(&head_patterns),
+            text_heads,
         }
+    }
+
+    /// The layouts that may read `line`: the text layouts whose pattern matches its head, and
+    /// the JSON or logfmt layouts when it looks like one of their records.
+    fn candidates(&self, line: &[u8]) -> Vec<usize> {
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        let json = head.iter().find(|&&b| !is_blank(b)) == Some(&b'{');
+        let logfmt = memchr::memchr(b'=', head).is_some();
+        let mut out: Vec<usize> = self
+            .text_set
+            .matches(head)
+            .into_iter()
+            .map(|k| self.text_index[k])
+            .collect();
+        out.extend((0..self.list.len()).filter(|&i| match self.list[i].read {
+            Read::Text(..) => false,
+            Read::Json(_) => json,
+            Read::Logfmt(_) => logfmt && !json,
+        }));
+        out
     }
 
     /// Whether a text layout reads an envelope from `line`: a cheaper question than
     /// [`Reader::read`], asked of the lines around every candidate.
     pub fn reads_a_head(&self, line: &[u8]) -> bool {
-        self.head_set.is_match(&line[..line.len().min(HEAD_BYTES)])
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        self.text_set.is_match(head) && self.text_set.matches(head).iter().any(|k| self.text_heads[k])
     }
 
     /// The names of the layouts, in their order.
@@ -252,7 +295,8 @@ impl Layouts {
                     .filter(|&ms| ms >= YEAR_2000_MS)
                     .map(year_of);
             }
-            for (i, layout) in self.list.iter().enumerate() {
+            for i in self.candidates(line) {
+                let layout = &self.list[i];
                 if let Some(f) = self.fields(i, &Line::new(line)) {
                     counts[i] += 1;
                     filled[i] += f.filled();
@@ -260,8 +304,8 @@ impl Layouts {
                     if layout.wraps {
                         let mut best_inner = 0;
                         if let Some(inner) = inner {
-                            for (j, l) in self.list.iter().enumerate() {
-                                if let Some(f) = self.fields(j, &Line::new(&inner)).filter(|_| !l.wraps) {
+                            for j in self.candidates(&inner) {
+                                if let Some(f) = self.fields(j, &Line::new(&inner)).filter(|_| !self.list[j].wraps) {
                                     inner_counts[j] += 1;
                                     filled[j] += f.filled();
                                     best_inner = best_inner.max(f.filled());
@@ -334,7 +378,8 @@ impl Layouts {
         let line = view.bytes;
         let head = &line[..line.len().min(HEAD_BYTES)];
         match &self.list[i].read {
-            Read::Text(re, slots) => {
+            Read::Text(pattern) => {
+                let (re, slots) = pattern.get();
                 let caps = re.captures(head)?;
                 let group = |slot: usize| slots[slot].and_then(|g| caps.get(g));
                 let get = |slot: usize| group(slot).map(|m| text(m.as_bytes())).filter(|s| !s.is_empty());
@@ -582,20 +627,6 @@ impl Reader {
                 }
             }
         }
-        let head = &line[..line.len().min(HEAD_BYTES)];
-        let json = head.iter().find(|&&b| !is_blank(b)) == Some(&b'{');
-        let logfmt = memchr::memchr(b'=', head).is_some();
-        let text = self
-            .layouts
-            .text_set
-            .matches(head)
-            .into_iter()
-            .map(|k| self.layouts.text_index[k]);
-        let structured = (0..self.layouts.list.len()).filter(|&i| match self.layouts.list[i].read {
-            Read::Text(..) => false,
-            Read::Json(_) => json,
-            Read::Logfmt(_) => logfmt && !json,
-        });
         let rank = if inner { &self.inner_rank } else { &self.rank };
         // A wrapper that reads a line wins: its frame is exact, and its inner line is read next.
         // Candidates by the best key each could reach, so that the search stops as soon as no
@@ -604,7 +635,8 @@ impl Reader {
             let l = &self.layouts.list[i];
             (l.wraps, l.richness, std::cmp::Reverse(rank[i]))
         };
-        let mut candidates: Vec<usize> = text.chain(structured).filter(|&i| usable(i)).collect();
+        let mut candidates = self.layouts.candidates(line);
+        candidates.retain(|&i| usable(i));
         candidates.sort_by_key(|&i| std::cmp::Reverse(bound(i)));
         let mut best: Option<(ReadingKey, usize, Fields)> = None;
         for i in candidates {

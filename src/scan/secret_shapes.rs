@@ -3,10 +3,11 @@
 //! prompts.
 
 use super::bytes::ascii_regex;
+use aho_corasick::AhoCorasick;
 use regex::bytes::Regex;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// The secret shapes of `rules/secrets/`, as TOML text.
 mod shapes {
@@ -95,8 +96,15 @@ pub(super) enum Kind {
 pub(super) struct Shape {
     /// The shape as its file says.
     pub file: ShapeFile,
-    /// Its pattern, compiled.
-    pub pattern: Option<Regex>,
+    /// Its pattern, compiled when a line first holds one of its needles.
+    pattern: OnceLock<Option<Regex>>,
+    /// One search for its `needles`, one for its `prompts` and one for its `lines_naming` (a
+    /// searcher per literal and line cost a fifth of the redaction).
+    pub needles: Searcher,
+    /// See `needles`.
+    pub prompts: Searcher,
+    /// See `needles`.
+    pub lines_naming: Searcher,
 }
 
 /// The catalog: every shape, and the keys of the `pair` shapes in one expression.
@@ -118,8 +126,19 @@ pub(super) static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     for (name, text) in shapes::SHAPES {
         let file: ShapeFile =
             toml::from_str(text).unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
-        let pattern = file.pattern.as_deref().map(ascii_regex);
-        shapes.push(Shape { file, pattern });
+        let pattern = OnceLock::new();
+        let (needles, prompts, lines_naming) = (
+            Searcher::of(&file.needles),
+            Searcher::of(&file.prompts),
+            Searcher::of(&file.lines_naming),
+        );
+        shapes.push(Shape {
+            file,
+            pattern,
+            needles,
+            prompts,
+            lines_naming,
+        });
     }
     let (mut key_shape, mut suffix_shape) = (HashMap::new(), HashMap::new());
     for (i, shape) in shapes.iter().enumerate() {
@@ -170,4 +189,35 @@ pub fn user_code_prompts() -> impl Iterator<Item = &'static str> {
 /// The id of every secret shape in the catalog.
 pub fn shape_ids() -> Vec<&'static str> {
     CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()
+}
+
+impl Shape {
+    /// The compiled pattern of a `pattern` shape.
+    pub fn pattern(&self) -> Option<&Regex> {
+        self.pattern
+            .get_or_init(|| self.file.pattern.as_deref().map(ascii_regex))
+            .as_ref()
+    }
+}
+
+/// A search for any of a shape's literals (none: it never matches).
+#[derive(Debug)]
+pub(super) struct Searcher(Option<AhoCorasick>);
+
+impl Searcher {
+    fn of(literals: &[String]) -> Searcher {
+        Searcher((!literals.is_empty()).then(|| AhoCorasick::new(literals).expect("literals make a searcher")))
+    }
+
+    /// Whether `hay` holds one of the literals.
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        self.0.as_ref().is_some_and(|s| s.is_match(hay))
+    }
+
+    /// Every place (start, end) where one of the literals stands in `hay`, overlaps included.
+    pub fn places<'h>(&'h self, hay: &'h [u8]) -> impl Iterator<Item = (usize, usize)> + 'h {
+        self.0
+            .iter()
+            .flat_map(move |s| s.find_overlapping_iter(hay).map(|m| (m.start(), m.end())))
+    }
 }

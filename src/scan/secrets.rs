@@ -4,7 +4,7 @@
 
 use super::bytes::{is_blank, skip, skip_back};
 pub use super::secret_shapes::{samples, shape_ids, user_code_prompts, Sample};
-use super::secret_shapes::{Catalog, Kind, CATALOG};
+use super::secret_shapes::{Catalog, Kind, Searcher, Shape, CATALOG};
 use regex::bytes::Regex;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -108,15 +108,13 @@ fn secret_spans(line: &[u8], only: Option<usize>) -> Vec<(usize, usize)> {
         pair_spans(line, &lower, catalog, &wanted, &mut spans);
     }
     for (_, shape) in catalog.shapes.iter().enumerate().filter(|&(i, _)| wanted(i)) {
-        let has = |needles: &[String]| {
-            needles
-                .iter()
-                .any(|n| memchr::memmem::find(&lower, n.as_bytes()).is_some())
-        };
         match shape.file.kind {
             Kind::Pair => {}
             Kind::Pattern => {
-                if let Some(re) = shape.pattern.as_ref().filter(|_| has(&shape.file.needles)) {
+                if let Some(re) = Some(shape)
+                    .filter(|s| s.needles.is_match(&lower))
+                    .and_then(Shape::pattern)
+                {
                     spans.extend(
                         re.captures_iter(line)
                             .filter_map(|c| c.name("secret"))
@@ -126,8 +124,8 @@ fn secret_spans(line: &[u8], only: Option<usize>) -> Vec<(usize, usize)> {
                 }
             }
             Kind::Prompt => {
-                prompt_spans(line, &lower, &shape.file.prompts, &mut spans);
-                if has(&shape.file.lines_naming) {
+                prompt_spans(line, &lower, &shape.prompts, &mut spans);
+                if shape.lines_naming.is_match(&lower) {
                     spans.extend(user_code_words(line));
                 }
             }
@@ -317,15 +315,13 @@ fn gap_end(line: &[u8], at: usize) -> usize {
 
 /// The user codes after each prompt of a `prompt` shape: past the gap ([`gap_end`]), a word of
 /// at least four letters, digits, `_` or `-`.
-fn prompt_spans(line: &[u8], lower: &[u8], prompts: &[String], spans: &mut Vec<(usize, usize)>) {
-    for prompt in prompts {
-        for at in memchr::memmem::find_iter(lower, prompt.as_bytes()) {
-            let start = gap_end(line, at + prompt.len());
-            let end = skip(line, start, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            let code = &line[start..end];
-            if code.len() >= 4 && !keeps(code) && !code.starts_with(b"AADSTS") {
-                spans.push((start, end));
-            }
+fn prompt_spans(line: &[u8], lower: &[u8], prompts: &Searcher, spans: &mut Vec<(usize, usize)>) {
+    for (_, prompt_end) in prompts.places(lower) {
+        let start = gap_end(line, prompt_end);
+        let end = skip(line, start, |b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let code = &line[start..end];
+        if code.len() >= 4 && !keeps(code) && !code.starts_with(b"AADSTS") {
+            spans.push((start, end));
         }
     }
 }

@@ -10,7 +10,9 @@
 //! regex reads.
 
 use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_one};
+use aho_corasick::AhoCorasick;
 use memchr::memmem;
+use std::sync::LazyLock;
 
 /// A uuid's length: `8-4-4-4-12` hex digits.
 const UUID_LEN: usize = 36;
@@ -132,8 +134,12 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
 /// `=` or `(`): 6 to 12 uppercase letters, digits and dashes, starting with a letter or digit and
 /// ending at a word boundary, and not an AADSTS code. `lower` is the line in lowercase.
 pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
-    let prompts = super::secret_shapes::user_code_prompts()
-        .flat_map(|p| memmem::find_iter(lower, p.as_bytes()).map(move |at| (at, Some(at + p.len()))));
+    // One search for every prompt: a searcher per prompt and line cost 15 million instructions
+    // in a scan of a 20 MB log (a fifth of its redaction).
+    static PROMPTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::new(super::secret_shapes::user_code_prompts()).expect("the prompts make a searcher")
+    });
+    let prompts = PROMPTS.find_overlapping_iter(lower).map(|m| (m.start(), Some(m.end())));
     let keys = memmem::find_iter(lower, b"user").map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
         let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
