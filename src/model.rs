@@ -338,6 +338,10 @@ pub enum Signal {
         /// True when the line shows a device code grant (not just a token POST).
         device_grant: bool,
     },
+    /// A token request of another grant (client credentials, refresh token, authorization code,
+    /// password, an assertion): never a device code poll, and the response its worker logs next
+    /// answers it, not a device code flow.
+    OtherGrant,
     /// A response, error text or client message that tells the flow's state.
     Outcome(Outcome),
     /// A client starting an acquire call with a correlation id (MSAL's

@@ -30,6 +30,38 @@ fn lines_of_two_hosts_in_one_log_stay_apart() {
     assert_eq!(a.flows[0].outcome, "tokens");
 }
 
+/// A script signs in with a device code, then refreshes its token and tries a client secret: the
+/// two later POSTs to the token endpoint name other grants, so neither they nor their answers are
+/// polls of the finished flow (which once gave `polled-after-success`). Each `+ command` of the
+/// `bash -x` trace starts a record of its own.
+#[test]
+fn token_requests_of_other_grants_are_not_device_code_polls() {
+    let a = analyze(&["fixtures/layouts/other-grants-after-sign-in.log".into()]);
+    assert_eq!(a.flows.len(), 1);
+    let flow = &a.flows[0];
+    assert_eq!(flow.outcome, "tokens");
+    assert_eq!(
+        flow.polls, 2,
+        "the two device code polls, not the refresh or client-credentials POSTs"
+    );
+    assert!(
+        a.findings.is_empty(),
+        "{:?}",
+        a.findings.iter().map(|f| &f.cause).collect::<Vec<_>>()
+    );
+    // The client secret's failure is still counted as a code.
+    assert!(a.codes.iter().any(|c| c.code == "AADSTS7000215"));
+    let json = serde_json::to_string(&a).unwrap();
+    for secret in [
+        "notARealSecretValue123",
+        "FAKE-REFRESH-TOKEN",
+        "QZ7KLMNP4",
+        "DAQABIQEAAADi_2HHlRsIVtk9wqp",
+    ] {
+        assert!(!json.contains(secret), "{secret} leaked");
+    }
+}
+
 /// The fixture logs.
 fn fixture_logs() -> Vec<String> {
     support::files_under(&["fixtures/causes", "fixtures/clients", "fixtures/healthy"], "log")

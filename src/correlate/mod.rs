@@ -51,6 +51,19 @@ impl GroupState {
     }
 }
 
+/// Whether an event may be the echo or the response of a token request of another grant: a token
+/// request line without the device code grant, or a response (a status, a token, an error),
+/// naming no device or user code.
+fn answers_other_grant(e: &Event) -> bool {
+    !e.signals.is_empty()
+        && e.keys.iter().all(|k| k.kind == IdKind::Correlation)
+        && e.signals.iter().all(|s| match s {
+            Signal::Poll { device_grant, .. } => !device_grant,
+            Signal::Outcome(o) => matches!(o, Outcome::Success | Outcome::OtherError | Outcome::Blocked),
+            _ => false,
+        })
+}
+
 fn is_device_evidence(e: &Event) -> bool {
     e.keys.iter().any(|k| k.kind != IdKind::Correlation)
         || e.codes.iter().any(|c| DEVICE_FLOW_CODES.contains(c))
@@ -117,6 +130,9 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     // may resume it (a device code saved to disk and polled later).
     let mut unpolled_anywhere: Option<(usize, i64)> = None;
     let mut node_of_event: Vec<Option<usize>> = vec![None; events.len()];
+    // Workers whose last token request was of another grant: its echo and its response, the
+    // worker's next lines of that kind, answer it and join no flow.
+    let mut other_grant: Vec<bool> = vec![false; workers];
 
     let new_node = |uf: &mut UnionFind, state: &mut Vec<GroupState>| {
         state.push(GroupState::default());
@@ -124,6 +140,16 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
     };
 
     for (i, e) in events.iter().enumerate() {
+        if e.signals.contains(&Signal::OtherGrant) && !is_device_evidence(e) {
+            other_grant[worker_of[i]] = true;
+            continue;
+        }
+        if other_grant[worker_of[i]] && answers_other_grant(e) {
+            // A request line with its status, or a response: the exchange is over.
+            let echo_only = e.signals.iter().all(|s| matches!(s, Signal::Poll { status: None, .. }));
+            other_grant[worker_of[i]] = echo_only;
+            continue;
+        }
         let authorization = e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. }));
         let context = e.signals.contains(&Signal::Context);
         let mut target: Option<usize> = None;

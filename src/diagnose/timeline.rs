@@ -98,7 +98,7 @@ pub fn build(members: &[usize], events: &[Event], catalog: &Catalog) -> Timeline
                 Signal::Outcome(Outcome::ClientTimeout) => t.client_gave_up.push(i),
                 Signal::Outcome(o) => record_outcome(&mut t.polls, e, i, read_by_catalog(*o, e, catalog), millis),
                 Signal::TooSoon => t.too_soon.push(i),
-                Signal::Context => {}
+                Signal::Context | Signal::OtherGrant => {}
             }
             if e.error_level && s == &Signal::Outcome(Outcome::Pending) {
                 t.pending_errors.push(i);

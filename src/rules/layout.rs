@@ -35,6 +35,10 @@ pub struct LayoutRule {
     /// capture (or message) is read again with the other layouts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wraps: bool,
+    /// Every line the layout reads starts a record, though its envelope names nothing: a shell
+    /// trace's `+ command` is one step, whatever lines follow it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub starts_records: bool,
     /// How a record is written in this layout, `{field}` standing for each field: used by the
     /// tests that re-render logs from one layout into another.
     #[serde(default, skip_serializing_if = "Option::is_none")]

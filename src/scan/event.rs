@@ -171,6 +171,8 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             .then(|| values::number_after(line, "interval", 4))
             .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
+    } else if contains!(line, "grant_type") && values::names_other_grant(line, &line.to_ascii_lowercase()) {
+        hit.signals.push(Signal::OtherGrant);
     } else if has!(kw, "oauth2/") && values::names_token_endpoint(line) {
         let status = values::http_status(line).or_else(|| values::status_field(line));
         // A URL in an error text or a discovery document is not a request.

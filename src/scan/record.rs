@@ -44,13 +44,16 @@ pub struct Envelope {
     pub logger: Option<String>,
     /// Byte offset of the message in the line (0 when unknown).
     pub message_at: usize,
+    /// The layout starts a record with every line it reads (`starts_records`).
+    pub starts_record: bool,
 }
 
 impl Envelope {
     /// Whether the envelope says anything beyond its message: only then does the line start a
     /// record (a layout that reads every line, such as plain text, starts none).
     pub fn is_head(&self) -> bool {
-        self.time.is_some()
+        self.starts_record
+            || self.time.is_some()
             || self.level.is_some()
             || self.host.is_some()
             || self.app.is_some()
@@ -98,6 +101,7 @@ struct Compiled {
     read: Read,
     time_format: TimeFormat,
     wraps: bool,
+    starts_records: bool,
     /// How many fields it can give: of two layouts that read as many lines, the richer wins.
     richness: usize,
     /// It can name a worker (host, app, pid or thread).
@@ -193,7 +197,7 @@ impl Layouts {
             };
             let (read, richness) = if let Some(p) = pattern {
                 let n = SLOTS[..7].iter().filter(|name| p.names(name)).count();
-                text_heads.push(n > 0);
+                text_heads.push(n > 0 || rule.starts_records);
                 patterns.push(p.source.clone());
                 text_index.push(list.len());
                 (Read::Text(p), n)
@@ -213,6 +217,7 @@ impl Layouts {
                     _ => TimeFormat::Auto,
                 },
                 wraps: rule.wraps,
+                starts_records: rule.starts_records,
                 richness,
                 names_worker,
             });
@@ -672,6 +677,7 @@ impl Reader {
             thread: f.thread.map(|t| t.trim().to_string()),
             logger: f.logger,
             message_at: f.message_at,
+            starts_record: layout.starts_records,
         }
     }
 }

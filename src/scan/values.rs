@@ -190,6 +190,43 @@ pub fn number_after(line: &[u8], key: &str, max_digits: usize) -> Option<u32> {
     })
 }
 
+/// Whether a token request on the line names a grant other than the device code grant:
+/// `grant_type=client_credentials`, `"grant_type": "refresh_token"`, `grant_type%3Dpassword`,
+/// `-d grant_type=authorization_code`, a JWT bearer or SAML assertion. `lower` is the line in
+/// lowercase. A line that names the device code grant anywhere is never such a request.
+pub fn names_other_grant(line: &[u8], lower: &[u8]) -> bool {
+    const OTHER: [&[u8]; 7] = [
+        b"client_credentials",
+        b"refresh_token",
+        b"authorization_code",
+        b"password",
+        b"jwt-bearer",
+        b"saml2-bearer",
+        b"saml1_1-bearer",
+    ];
+    if memmem::find(lower, b"device_code").is_some() {
+        return false;
+    }
+    memmem::find_iter(lower, b"grant_type").any(|at| {
+        let after = at + "grant_type".len();
+        // `=`, `:` or their URL-encoded forms, then maybe a quote.
+        let after = if lower[after..].starts_with(b"%3d") || lower[after..].starts_with(b"%3a") {
+            after + 3
+        } else {
+            after
+        };
+        let Some(start) = separator_end(line, after, b":=", after == at + "grant_type".len()) else {
+            return false;
+        };
+        let start = skip(line, start, is_blank);
+        let end = skip(line, start, |b| is_word(b) || matches!(b, b'-' | b':' | b'%' | b'.'));
+        let value = &lower[start..end];
+        // A URL-encoded body goes on after `%26` (`&`).
+        let value = memmem::find(value, b"%26").map_or(value, |amp| &value[..amp]);
+        OTHER.iter().any(|g| value == *g || value.ends_with(g))
+    })
+}
+
 /// The status after the first `HTTP/1.1` (any version) that is followed by one, from 100 to 599.
 pub fn http_status(line: &[u8]) -> Option<u16> {
     memmem::find_iter(line, b"HTTP/").find_map(|at| {
@@ -485,5 +522,31 @@ mod tests {
         }
         // The lines are worth comparing: each reader finds its value in many.
         assert!(found.iter().all(|&n| n > 300), "{found:?}");
+    }
+
+    #[test]
+    fn other_grants_are_read_in_every_form() {
+        let other = [
+            "+ curl -d grant_type=client_credentials -d client_id=x https://login.microsoftonline.com/t/oauth2/v2.0/token",
+            r#"body={"grant_type": "refresh_token", "client_id": "x"}"#,
+            "data: scope=openid&grant_type=authorization_code&code=abc",
+            "grant_type%3Dpassword%26username%3Dme",
+            "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=x",
+            "'grant_type': 'urn:ietf:params:oauth:grant-type:saml2-bearer'",
+        ];
+        for line in other {
+            let lower = line.to_ascii_lowercase();
+            assert!(names_other_grant(line.as_bytes(), lower.as_bytes()), "{line}");
+        }
+        let not_other = [
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=x",
+            r#""grant_type": "device_code", "refresh_token": "later""#,
+            "POST /t/oauth2/v2.0/token HTTP/1.1",
+            "supported grant_types: client_credentials",
+        ];
+        for line in not_other {
+            let lower = line.to_ascii_lowercase();
+            assert!(!names_other_grant(line.as_bytes(), lower.as_bytes()), "{line}");
+        }
     }
 }
