@@ -399,6 +399,12 @@ pub struct FlowSummary {
     pub start: Evidence,
     /// Token requests made for the flow.
     pub polls: u64,
+    /// The tenants its lines name (authority URLs), in order of first mention.
+    pub tenants: Vec<String>,
+    /// The application (client) ids its lines name, in order of first mention.
+    pub client_ids: Vec<String>,
+    /// The hosts of its workers, in order of first mention.
+    pub hosts: Vec<String>,
     /// How it ended: tokens, declined, expired, abandoned, blocked, error, pending (still polling
     /// when the log ends) or unknown (no poll in the log).
     pub outcome: &'static str,
@@ -440,6 +446,12 @@ pub struct Finding {
     pub first_time_text: Option<String>,
     /// The latest timestamp of those lines as written in the log.
     pub last_time_text: Option<String>,
+    /// The tenants the flow's lines name.
+    pub tenants: Vec<String>,
+    /// The application (client) ids the flow's lines name.
+    pub client_ids: Vec<String>,
+    /// The hosts of the workers involved.
+    pub hosts: Vec<String>,
     /// What in the log shows it.
     pub message: String,
     /// Lines that show it.

@@ -398,6 +398,18 @@ pub struct Event {
     pub unattended: bool,
     /// The client library, when the line names it.
     pub client: Option<&'static str>,
+    /// The tenant and application the record names.
+    pub tenancy: Option<Box<Tenancy>>,
+}
+
+/// The directory (tenant) and application (client id) a record names: what a dashboard groups
+/// flows by. Neither is a secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tenancy {
+    /// The tenant of an authority URL (`contoso.onmicrosoft.com`, a tenant id, `common`).
+    pub tenant: Option<String>,
+    /// The application (client) id.
+    pub client_id: Option<String>,
 }
 
 /// How a flow ended.

@@ -162,6 +162,7 @@ fn finding(
     let mut workers_detail: Vec<WorkerInfo> = d.workers.iter().map(|w| worker_info(w, paths)).collect();
     workers_detail.dedup();
     let span = TimeSpan::of(d.events.iter().map(|&i| &events[i]));
+    let dashboard = Dashboard::of(flow.events.iter().map(|&i| &events[i]));
     Finding {
         cause: d.cause,
         severity: rule.map_or_else(|| causes::cause(d.cause).severity(), causes::severity_of),
@@ -173,6 +174,9 @@ fn finding(
         last_time: span.last,
         first_time_text: span.first_text,
         last_time_text: span.last_text,
+        tenants: dashboard.tenants,
+        client_ids: dashboard.client_ids,
+        hosts: distinct(d.workers.iter().filter_map(|w| w.host.clone())),
         message: d.message.clone(),
         evidence,
         fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
@@ -187,6 +191,33 @@ fn evidence_of(e: &Event, scan: &ScanOutput, paths: &[String]) -> Evidence {
         line: e.line,
         excerpt: scan.excerpt(e),
     }
+}
+
+/// What a dashboard groups flows by: the tenants and application ids their lines name.
+struct Dashboard {
+    tenants: Vec<String>,
+    client_ids: Vec<String>,
+}
+
+impl Dashboard {
+    fn of<'a>(events: impl Iterator<Item = &'a Event> + Clone) -> Dashboard {
+        let named = events.filter_map(|e| e.tenancy.as_deref());
+        Dashboard {
+            tenants: distinct(named.clone().filter_map(|t| t.tenant.clone())),
+            client_ids: distinct(named.filter_map(|t| t.client_id.clone())),
+        }
+    }
+}
+
+/// The distinct values, in order of first appearance.
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// The earliest and latest times of some events: as instants where their dates are known, and
@@ -285,6 +316,7 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
         }
     }
     let first = members.first().expect("a flow has events");
+    let dashboard = Dashboard::of(members.iter().copied());
     FlowSummary {
         id: flow.id.clone(),
         identifiers: flow.keys.iter().map(ToString::to_string).collect(),
@@ -305,6 +337,9 @@ fn summarize_flow(flow: &Flow, t: &Timeline, scan: &ScanOutput, findings: &[Find
         last_time_text: span.last_text,
         start: evidence_of(first, scan, paths),
         polls: t.polls.len() as u64,
+        tenants: dashboard.tenants,
+        client_ids: dashboard.client_ids,
+        hosts: distinct(members.iter().filter_map(|e| e.worker.host.clone())),
         outcome: flow_end(t).as_str(),
         findings: findings.iter().map(|f| f.cause).collect(),
     }

@@ -8,7 +8,7 @@ use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::Tallies;
-use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Worker};
+use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
 const MAX_GAP: u64 = super::prefilter::CONTINUATION_LINES;
@@ -322,6 +322,17 @@ fn emit(
         },
         unattended: false,
         client: lines.iter().find_map(|l| l.client),
+        tenancy: tenancy_of(lines),
     });
     placed
+}
+
+/// The tenant and application a record's lines name, each from the first line naming one.
+fn tenancy_of(lines: &[LineHit]) -> Option<Box<Tenancy>> {
+    let named = lines.iter().filter_map(|l| l.tenancy.as_deref());
+    let tenancy = Tenancy {
+        tenant: named.clone().find_map(|t| t.tenant.clone()),
+        client_id: named.clone().find_map(|t| t.client_id.clone()),
+    };
+    (tenancy != Tenancy::default()).then(|| Box::new(tenancy))
 }

@@ -11,7 +11,7 @@ use super::hit::LineHit;
 use super::keywords::{self, has, has_ci, Keywords};
 use super::record::Reader;
 use super::{codes, prefilter, secrets, values};
-use crate::model::{CodeForm, FlowKey, IdKind, Outcome, Signal, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES};
+use crate::model::{CodeForm, FlowKey, IdKind, Outcome, Signal, Tenancy, CONDITIONAL_ACCESS_CODES, DEVICE_FLOW_CODES};
 use regex::bytes::Regex;
 use std::sync::{LazyLock, OnceLock};
 
@@ -207,6 +207,18 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         hit.signals.push(Signal::Outcome(o));
     }
     hit.client = said.client;
+    if has!(kw, "oauth2/")
+        || contains!(line, "login.")
+        || contains!(line, "sts.windows.net")
+        || contains!(line, "lient")
+    {
+        let lower = line.to_ascii_lowercase();
+        let tenancy = Tenancy {
+            tenant: values::tenant(&lower).map(text),
+            client_id: values::client_id(&lower).map(text),
+        };
+        hit.tenancy = (tenancy != Tenancy::default()).then(|| Box::new(tenancy));
+    }
 }
 
 /// Whether `quoted` stands on the line as a JSON key (a colon follows it), not as a value

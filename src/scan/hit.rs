@@ -3,7 +3,7 @@
 //! `assemble` groups it into records.
 
 use super::export::{CsvHeader, Row};
-use crate::model::{CodeForm, FlowKey, Signal, Timestamp};
+use crate::model::{CodeForm, FlowKey, Signal, Tenancy, Timestamp};
 
 /// Host, process and thread named on a line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct LineHit {
     pub ci_job: bool,
     /// The client library the line names.
     pub client: Option<&'static str>,
+    /// The tenant and application the line names (an authority URL, a `client_id`).
+    pub tenancy: Option<Box<Tenancy>>,
     /// The line, redacted and shortened (when excerpts are made as lines are read).
     pub excerpt: String,
     /// The line can become a flow's evidence, so it needs an excerpt (made now, or later from

@@ -227,6 +227,63 @@ pub fn names_other_grant(line: &[u8], lower: &[u8]) -> bool {
     })
 }
 
+/// The hosts whose first path segment names the tenant: `https://login.microsoftonline.com/<tenant>/`.
+const AUTHORITIES: [&[u8]; 6] = [
+    b"login.microsoftonline.com/",
+    b"login.microsoftonline.us/",
+    b"login.chinacloudapi.cn/",
+    b"login.partner.microsoftonline.cn/",
+    b"login.windows.net/",
+    b"sts.windows.net/",
+];
+
+/// Path segments after an authority host that name no tenant (`/error?code=`, `/oauth2/`).
+const NOT_TENANTS: [&[u8]; 4] = [b"oauth2", b"discovery", b"error", b"favicon.ico"];
+
+/// The tenant an authority URL on the line names (`contoso.onmicrosoft.com`, a tenant id,
+/// `common`, `organizations`, `consumers`), in lowercase. `lower` is the line in lowercase.
+pub fn tenant(lower: &[u8]) -> Option<&[u8]> {
+    let by_host = AUTHORITIES.iter().find_map(|host| {
+        memmem::find_iter(lower, host).find_map(|at| {
+            let start = at + host.len();
+            let end = skip(lower, start, |b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            let segment = &lower[start..end];
+            let ends = lower
+                .get(end)
+                .is_none_or(|&b| matches!(b, b'/' | b'?' | b'"' | b'\'' | b' '));
+            (ends && !segment.is_empty() && !NOT_TENANTS.contains(&segment)).then_some(segment)
+        })
+    });
+    // A request line that shows the path only: `"POST /<tenant>/oauth2/v2.0/token HTTP/1.1"`.
+    by_host.or_else(|| {
+        memmem::find_iter(lower, b"/oauth2/").find_map(|at| {
+            let start = memchr::memrchr(b'/', &lower[..at])? + 1;
+            let segment = &lower[start..at];
+            let named = uuid_at(segment, 0).is_some_and(|u| u.len() == segment.len())
+                || [&b"common"[..], b"organizations", b"consumers"].contains(&segment)
+                || (segment.contains(&b'.')
+                    && segment
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+            named.then_some(segment)
+        })
+    })
+}
+
+/// The application (client) id after a `client_id` key (`client_id=<uuid>`, `"clientId": "<uuid>"`,
+/// `client-id: <uuid>`), in lowercase. `lower` is the line in lowercase.
+pub fn client_id(lower: &[u8]) -> Option<&[u8]> {
+    memmem::find_iter(lower, b"client").find_map(|at| {
+        let after = at + "client".len();
+        let key_end = skip_one(lower, after, |b| matches!(b, b'_' | b'-'));
+        if lower.get(key_end..key_end + 2) != Some(b"id") || lower.get(key_end + 2).is_some_and(|&b| is_word(b)) {
+            return None;
+        }
+        let start = value_start(lower, key_end + 2, true)?;
+        uuid_at(lower, start)
+    })
+}
+
 /// The status after the first `HTTP/1.1` (any version) that is followed by one, from 100 to 599.
 pub fn http_status(line: &[u8]) -> Option<u16> {
     memmem::find_iter(line, b"HTTP/").find_map(|at| {
@@ -548,5 +605,44 @@ mod tests {
             let lower = line.to_ascii_lowercase();
             assert!(!names_other_grant(line.as_bytes(), lower.as_bytes()), "{line}");
         }
+    }
+
+    #[test]
+    fn tenants_and_client_ids_are_read_from_urls_and_keys() {
+        let t =
+            |line: &str| tenant(line.to_ascii_lowercase().as_bytes()).map(|v| String::from_utf8_lossy(v).into_owned());
+        assert_eq!(
+            t("POST https://login.microsoftonline.com/Contoso.onmicrosoft.com/oauth2/v2.0/token").as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
+        assert_eq!(
+            t(r#""authority": "https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47""#).as_deref(),
+            Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
+        );
+        assert_eq!(
+            t("see https://login.microsoftonline.com/error?code=90120").as_deref(),
+            None
+        );
+        assert_eq!(
+            t("GET https://login.microsoftonline.com/common/discovery/instance").as_deref(),
+            Some("common")
+        );
+        let c = |line: &str| {
+            client_id(line.to_ascii_lowercase().as_bytes()).map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        let id = Some("1b730954-1685-4b74-9bfd-dac224a7b894");
+        assert_eq!(
+            c("-d client_id=1b730954-1685-4b74-9bfd-dac224a7b894 -d scope=x").as_deref(),
+            id
+        );
+        assert_eq!(
+            c(r#"{"clientId": "1B730954-1685-4B74-9BFD-DAC224A7B894"}"#).as_deref(),
+            id
+        );
+        assert_eq!(
+            c("client-request-id: 1b730954-1685-4b74-9bfd-dac224a7b894").as_deref(),
+            None
+        );
+        assert_eq!(c("client_id=not-a-uuid").as_deref(), None);
     }
 }
