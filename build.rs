@@ -75,7 +75,12 @@ fn main() {
                 .flatten()
                 .filter_map(|l| l.as_str())
                 .collect();
-            for phrase in table["phrases"].as_table().into_iter().flat_map(|t| t.values()) {
+            for phrase in table
+                .get("phrases")
+                .and_then(|p| p.as_table())
+                .into_iter()
+                .flat_map(|t| t.values())
+            {
                 for p in phrase.as_array().into_iter().flatten() {
                     let p = p.as_str().unwrap_or_default();
                     assert!(p.len() >= 8, "rules/{rel}: phrase {p:?} is shorter than 8 bytes");

@@ -91,3 +91,38 @@ fn every_phrase_is_a_prefilter_literal() {
         }
     }
 }
+
+/// A client whose file says it sets its own pace (`backs_off`, here azidentity for Go, which
+/// ignores the interval) gets no `polling-too-fast`: its pace is not the user's to fix. The same
+/// polls, every 2 s against an interval of 5 s, from a client that does not, do.
+#[test]
+fn clients_that_back_off_by_design_are_not_polling_too_fast() {
+    let gaps_ms = [2000; 6];
+    let log = |who: &str| {
+        let mut lines = vec![format!(
+            "2026-12-03T09:00:00.000Z INFO {who}: To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code RH2KQ7PXM to authenticate."
+        )];
+        let mut at = 0;
+        for gap in gaps_ms {
+            at += gap;
+            lines.push(format!(
+                "2026-12-03T09:00:{:02}.{:03}Z DEBUG {who}: POST https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token grant_type=device_code -> 400 authorization_pending",
+                at / 1000,
+                at % 1000
+            ));
+        }
+        lines.join("\n") + "\n"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let causes = |who: &str| {
+        let path = dir.path().join(format!("{who}.log"));
+        std::fs::write(&path, log(who)).unwrap();
+        let a = aadlint::analyze(
+            &[path.to_string_lossy().into_owned()],
+            aadlint::rules::Catalog::builtin(),
+        );
+        a.findings.iter().map(|f| f.cause.to_string()).collect::<Vec<_>>()
+    };
+    assert!(!causes("azidentity").contains(&"polling-too-fast".to_string()));
+    assert!(causes("poller").contains(&"polling-too-fast".to_string()));
+}

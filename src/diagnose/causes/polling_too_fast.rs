@@ -8,8 +8,6 @@ use std::collections::{BTreeMap, HashMap};
 
 /// A gap this much shorter than the interval still counts as honouring it (timer jitter).
 const GAP_TOLERANCE_MS: i64 = 500;
-/// Clients that poll fast at first and back off by design: their first short gaps are exempt.
-const BACKOFF_CLIENTS: [&str; 2] = ["azidentity (Go)", "azcopy"];
 /// AADSTS50196: the server ended a request loop.
 const LOOP_DETECTED: u32 = 50196;
 /// Names of credentials and grants that are no device code flow: AADSTS50196 on their lines is
@@ -108,10 +106,9 @@ fn names_other_credential(flow: &FlowView, loops: &[usize]) -> bool {
 /// Polls closer together than the interval (plus 5 s per `slow_down`), per worker.
 fn too_fast(flow: &FlowView) -> Option<Detected> {
     let (t, events, members) = (flow.timeline, flow.events, flow.members);
-    if members
-        .iter()
-        .any(|&i| events[i].client.is_some_and(|c| BACKOFF_CLIENTS.contains(&c)))
-    {
+    // Clients that poll fast at first and back off by design (`backs_off` in `rules/clients/`).
+    let backs_off = |name: &str| flow.catalog.clients.values().any(|c| c.backs_off && c.name == name);
+    if members.iter().any(|&i| events[i].client.is_some_and(backs_off)) {
         return None;
     }
     let base = i64::from(t.interval.unwrap_or(DEFAULT_INTERVAL_S)) * 1000;
