@@ -116,7 +116,10 @@ fn every_family_fixture_gives_its_labels() {
 fn known_failing_family_fixtures_give_their_labels() {
     let rows = rows();
     for (path, why) in KNOWN_FAILING {
-        let row = rows.iter().find(|r| r.path == path).expect("a known failing row is labelled");
+        let row = rows
+            .iter()
+            .find(|r| r.path == path)
+            .expect("a known failing row is labelled");
         let wrong = mismatches(row);
         assert!(wrong.is_empty(), "{path} ({why}): {wrong:?}");
     }
@@ -134,7 +137,10 @@ fn every_family_has_a_healthy_log_triggers_and_near_misses() {
             .filter_map(|r| r.path.rsplit('/').next())
             .collect();
         for kind in ["healthy", "trigger-", "miss-"] {
-            assert!(files.iter().any(|f| f.starts_with(kind)), "{family}: no {kind} log in {files:?}");
+            assert!(
+                files.iter().any(|f| f.starts_with(kind)),
+                "{family}: no {kind} log in {files:?}"
+            );
         }
     }
     // Every log in the folder has its row, and every row its log.
@@ -156,5 +162,9 @@ fn the_client_credentials_near_miss_is_one_healthy_flow() {
     let a = analyze("families/azure-identity-js/miss-then-client-credentials.log");
     assert_eq!(a.flows.len(), 1);
     assert_eq!(a.flows[0].outcome, "tokens");
-    assert!(a.findings.is_empty(), "{:?}", a.findings.iter().map(|f| f.cause).collect::<Vec<_>>());
+    assert!(
+        a.findings.is_empty(),
+        "{:?}",
+        a.findings.iter().map(|f| f.cause).collect::<Vec<_>>()
+    );
 }
