@@ -158,13 +158,15 @@ fn the_whole_fixture_tree_fits_at_every_width() {
 }
 
 #[test]
-fn scanning_the_fixtures_prints_the_summary_first_and_under_150_lines() {
+fn scanning_the_fixtures_prints_the_summary_first_and_under_155_lines() {
     // Piped without COLUMNS: 100 columns. The fixtures show all 13 causes (about ten lines each).
+    // The client family logs (`fixtures/families/`) add flows to four causes, whose flow lists
+    // then run onto a second line (`+N more (--verbose)`): 151 lines, 149 without them.
     let text = table("fixtures/", None, &[]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "Summary", "the summary comes first");
     assert!(lines[1].starts_with("  findings: "), "{}", lines[1]);
-    assert!(lines.len() < 150, "{} lines", lines.len());
+    assert!(lines.len() < 155, "{} lines", lines.len());
     assert!(lines.iter().all(|l| l.chars().count() <= 100));
     // The sections, in order.
     let at = |heading: &str| {

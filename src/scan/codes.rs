@@ -1,6 +1,7 @@
 //! Finds AADSTS codes in a line: `AADSTS` plus 5 to 7 digits, and the bare numbers that real
 //! logs print where the context says they are Entra codes (`"error_codes":[70016]`,
-//! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`).
+//! `Error Code: 53003`, `expired_token ([70019])`, sign-in exports' `errorCode` / `ResultType`,
+//! the `x-ms-clitelem: 1,53003,0,,` response header).
 
 use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_back, skip_one};
 use crate::model::CodeForm;
@@ -8,7 +9,7 @@ use memchr::memmem;
 use std::sync::OnceLock;
 
 /// Keys one of which every bare code form needs on its line.
-pub const BARE_KEYS: [&str; 7] = [
+pub const BARE_KEYS: [&str; 8] = [
     "rror_code",
     "rror code",
     "rror Code",
@@ -16,6 +17,7 @@ pub const BARE_KEYS: [&str; 7] = [
     "rrorcode",
     "ResultType",
     "([",
+    "clitelem",
 ];
 
 /// Every code mention in `line`, in order of appearance.
@@ -51,6 +53,9 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
             }
         }
     }
+    // Entra's telemetry header `x-ms-clitelem: 1,<code>,<suberror>,,` (the only place some HTTP
+    // loggers show the code of an answer whose body they leave out).
+    out.extend(telemetry(line, lower).map(|c| (c, CodeForm::Bare)));
     // Where `error` (any case) and `ResultType` start, in order. A key cannot start inside the
     // match before it (separators and digits hold no letters).
     let errors = error.find_iter(lower).map(|at| (at, false));
@@ -75,6 +80,22 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
             out.push((parse_digits(code), CodeForm::Bare));
         }
     }
+}
+
+/// The codes of the `x-ms-clitelem` headers in `line` (`lower`: the line in lowercase).
+pub fn telemetry<'a>(line: &'a [u8], lower: &'a [u8]) -> impl Iterator<Item = u32> + 'a {
+    memmem::find_iter(lower, b"x-ms-clitelem")
+        .filter_map(|at| clitelem_code(line, at + "x-ms-clitelem".len()))
+        .map(parse_digits)
+}
+
+/// The code in an `x-ms-clitelem` value after its key (ending at `at`): the field after the
+/// version `1,`, 5 to 7 digits (`0` on a success is no code).
+fn clitelem_code(line: &[u8], at: usize) -> Option<&[u8]> {
+    let at = super::values::value_start(line, at, true)?;
+    let rest = line.get(at..)?.strip_prefix(b"1,")?;
+    let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    ((5..=7).contains(&len) && rest.get(len) == Some(&b',')).then(|| &rest[..len])
 }
 
 /// After `error` (ending at `at`): the end of `[ _]?code` (any case).
@@ -188,6 +209,10 @@ mod tests {
 
     #[test]
     fn bare_codes_only_in_entra_contexts() {
+        assert_eq!(bare(r#"  "x-ms-clitelem": "1,53003,0,,","#), vec![53003]);
+        assert_eq!(bare("< x-ms-clitelem: 1,70016,0,,"), vec![70016]);
+        assert_eq!(bare("'x-ms-clitelem': '1,0,0,,'"), Vec::<u32>::new());
+        assert_eq!(bare("x-ms-clitelem 2,53003,0"), Vec::<u32>::new());
         assert_eq!(bare(r#""error_codes":[70016]"#), vec![70016]);
         assert_eq!(bare(r#""error_codes": [70002, 54005]"#), vec![70002, 54005]);
         assert_eq!(bare("error_codes: [ 7000215 ]"), vec![7000215]);

@@ -203,7 +203,8 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             hit.signals.push(s);
         }
     }
-    if let Some(o) = outcome(line, kw, &hit.codes).or(said.outcome) {
+    let telemetry = answer_codes(line, lower, &hit.codes);
+    if let Some(o) = outcome(line, kw, telemetry.as_deref().unwrap_or(&hit.codes)).or(said.outcome) {
         hit.signals.push(Signal::Outcome(o));
     }
     hit.client = said.client;
@@ -219,6 +220,23 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         };
         hit.tenancy = (tenancy != Tenancy::default()).then(|| Box::new(tenancy));
     }
+}
+
+/// The codes that tell the answer's outcome: Entra's telemetry header (`x-ms-clitelem`) repeats
+/// the code of an answer whose body or client says it again on other lines, so its code tells a
+/// flow only a Conditional Access block, which some HTTP loggers show nowhere else. `None`: the
+/// line has no such header, and all its codes tell.
+fn answer_codes(line: &[u8], lower: &[u8], codes: &[(u32, CodeForm)]) -> Option<Vec<(u32, CodeForm)>> {
+    if lower.is_empty() || !contains!(lower, "x-ms-clitelem") {
+        return None;
+    }
+    let mut codes = codes.to_vec();
+    for c in codes::telemetry(line, lower).filter(|c| !CONDITIONAL_ACCESS_CODES.contains(c)) {
+        if let Some(i) = codes.iter().position(|&(n, form)| n == c && form == CodeForm::Bare) {
+            codes.remove(i);
+        }
+    }
+    Some(codes)
 }
 
 /// Whether `quoted` stands on the line as a JSON key (a colon follows it), not as a value

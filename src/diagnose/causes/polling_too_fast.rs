@@ -141,7 +141,9 @@ fn too_fast(flow: &FlowView) -> Option<Detected> {
         let mut gaps: Vec<i64> = Vec::new();
         let mut slow_down_ignored = false;
         for pair in polls.windows(2) {
-            let (Some(a), Some(b)) = (pair[0].millis, pair[1].millis) else {
+            // A request logged without a time (`curl -v`'s `> POST`) is timed by its answer.
+            let at = |p: &Poll| p.millis.or(p.answered_millis);
+            let (Some(a), Some(b)) = (at(pair[0]), at(pair[1])) else {
                 continue;
             };
             let gap = b - a;
