@@ -11,7 +11,9 @@
 //! events into flows; [`diagnose`] names root causes and summarises codes into an
 //! [`analysis::Analysis`]; [`report`] renders it. [`rules`] holds the catalog and cause data that
 //! `diagnose` and `aadlint explain` share; [`model`] the types the stages share. [`config`] reads
-//! `aadlint.toml` and baselines (ignore entries); [`gate`] decides what fails `--fail-on`.
+//! `aadlint.toml` and baselines (ignore entries); [`gate`] decides what fails `--fail-on`. [`fleet`]
+//! writes the scan's output to a file and reads such files back, so that hosts scan their own
+//! logs and one machine correlates them all.
 
 #![warn(missing_docs)]
 
@@ -19,6 +21,7 @@ pub mod analysis;
 pub mod config;
 pub mod correlate;
 pub mod diagnose;
+pub mod fleet;
 pub mod gate;
 pub mod input;
 pub mod model;
@@ -62,8 +65,22 @@ pub fn analyze_selected(
     options: &scan::ScanOptions,
     progress: &dyn Fn(u64),
 ) -> Analysis {
-    let planned = input::expand_selected(paths, select);
-    let scanned = scan::scan_inputs_with(&planned, options, progress);
+    diagnose_scanned(scan_selected(paths, select, options, progress), catalog)
+}
+
+/// The scan stage alone: what [`analyze_selected`] hands to correlate (and what
+/// [`fleet`] emits and merges).
+pub fn scan_selected(
+    paths: &[String],
+    select: &input::Select,
+    options: &scan::ScanOptions,
+    progress: &dyn Fn(u64),
+) -> scan::ScanOutput {
+    scan::scan_inputs_with(&input::expand_selected(paths, select), options, progress)
+}
+
+/// The stages after the scan: correlate, then diagnose.
+pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog) -> Analysis {
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
     let flows = correlate::correlate(&scanned.events, &names);
     diagnose::diagnose(scanned, flows, catalog)
