@@ -65,7 +65,11 @@ pub fn analyze_selected(
     options: &scan::ScanOptions,
     progress: &dyn Fn(u64),
 ) -> Analysis {
-    diagnose_scanned(scan_selected(paths, select, options, progress), catalog)
+    diagnose_scanned(
+        scan_selected(paths, select, options, progress),
+        catalog,
+        correlate::DEFAULT_MAX_SKEW_MS,
+    )
 }
 
 /// The scan stage alone: what [`analyze_selected`] hands to correlate (and what
@@ -79,9 +83,24 @@ pub fn scan_selected(
     scan::scan_inputs_with(&input::expand_selected(paths, select), options, progress)
 }
 
-/// The stages after the scan: correlate, then diagnose.
-pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog) -> Analysis {
+/// The stages after the scan: correlate (taking the clocks of inputs to be up to
+/// `max_skew_ms` apart), then diagnose.
+pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog, max_skew_ms: i64) -> Analysis {
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
-    let flows = correlate::correlate(&scanned.events, &names);
-    diagnose::diagnose(scanned, flows, catalog)
+    let flows = correlate::correlate_with(&scanned.events, &names, max_skew_ms);
+    let clock_skew: Vec<analysis::ClockSkew> = flows
+        .iter()
+        .flat_map(|f| {
+            f.skew.iter().map(|s| analysis::ClockSkew {
+                flow: f.id.clone(),
+                input: names[s.source as usize].clone(),
+                behind: names[s.behind as usize].clone(),
+                millis: s.millis,
+                max_skew_millis: max_skew_ms,
+            })
+        })
+        .collect();
+    let mut analysis = diagnose::diagnose(scanned, flows, catalog);
+    analysis.clock_skew = clock_skew;
+    analysis
 }

@@ -182,6 +182,10 @@ struct ScanArgs {
     /// then goes only to --output.
     #[arg(long, value_name = "FILE")]
     emit: Option<PathBuf>,
+    /// How far apart the clocks of two inputs (hosts) may be taken to be when their events are
+    /// put in order: 5s, 500ms, 0 (the report says when a skew was assumed).
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_skew)]
+    max_skew: i64,
     /// Print nothing on standard error but errors (no progress bar, no notes).
     #[arg(long, short)]
     quiet: bool,
@@ -216,6 +220,25 @@ fn parse_bucket(s: &str) -> Result<u32, String> {
         return Err("the bucket must be at least 1m".to_string());
     }
     Ok(minutes)
+}
+
+/// `--max-skew`: `5s`, `500ms`, `0` as milliseconds.
+fn parse_skew(s: &str) -> Result<i64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (n, scale) = match t.strip_suffix("ms") {
+        Some(n) => (n, 1),
+        None => match t.strip_suffix('s') {
+            Some(n) => (n, 1000),
+            None if t == "0" => ("0", 1),
+            None => return Err(format!("{s:?}: expected a time such as 5s or 500ms")),
+        },
+    };
+    n.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|&n| n >= 0)
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{s:?}: expected a time such as 5s or 500ms"))
 }
 
 /// The config file `--config` names, or the one found from the working directory, unless
@@ -519,7 +542,13 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
     if let Some(path) = &args.emit {
         write_events(path, &scanned, args.quiet)?;
     }
-    let mut analysis = aadlint::diagnose_scanned(scanned, &catalog);
+    let mut analysis = aadlint::diagnose_scanned(scanned, &catalog, args.max_skew);
+    for s in analysis.clock_skew.iter().filter(|_| !args.quiet) {
+        eprintln!(
+            "aadlint: flow {}: clock skew assumed: {} at least {} ms behind {}",
+            s.flow, s.input, s.millis, s.behind
+        );
+    }
     suppress(&mut analysis, &args, config.as_ref(), &catalog)?;
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
@@ -816,6 +845,11 @@ mod tests {
         assert!(parse_bucket("0m").is_err());
         assert!(parse_bucket("5s").is_err());
         assert!(parse_bucket("m").is_err());
+        assert_eq!(parse_skew("5s"), Ok(5000));
+        assert_eq!(parse_skew("250ms"), Ok(250));
+        assert_eq!(parse_skew("0"), Ok(0));
+        assert!(parse_skew("-1s").is_err());
+        assert!(parse_skew("5m").is_err());
         assert_eq!(parse_top("3"), Ok(3));
         assert_eq!(parse_top("ALL"), Ok(usize::MAX));
         assert!(parse_top("many").is_err());
