@@ -59,9 +59,10 @@ pub fn emit(scanned: &ScanOutput, out: &mut dyn Write) -> io::Result<()> {
 
 /// Reads the events files `parts` (`-` is standard input) in order, as one scan of their inputs
 /// in that order, keeping at most `max_events` events (later ones are counted as dropped, as the
-/// scan counts them). A part that cannot be read, is not an events file or is cut short adds
-/// nothing but an input that names it and the reason (its inputs', when its header could be
-/// read): the report then shows it, and the run exits 2.
+/// scan counts them). A file may hold several events files one after the other (`cat a b`). A
+/// part that cannot be read, is not an events file or is cut short adds nothing but inputs that
+/// name it and the reason (its own inputs, when its header could be read): the report then shows
+/// them, and the run exits 2.
 pub fn merge(parts: &[String], max_events: usize) -> ScanOutput {
     let mut out = ScanOutput {
         inputs: Vec::new(),
@@ -72,11 +73,9 @@ pub fn merge(parts: &[String], max_events: usize) -> ScanOutput {
         files: Vec::new(),
     };
     for part in parts {
-        let before = (out.events.len(), out.events_dropped);
-        if let Err(failed) = read_part(part, &mut out) {
-            out.events.truncate(before.0);
-            out.events_dropped = before.1;
-            out.inputs.extend(failed);
+        match open(part) {
+            Ok(reader) => read_file(part, Lines::new(reader), &mut out),
+            Err(e) => out.inputs.extend(failed_inputs(part, None, &input::describe_error(&e))),
         }
     }
     out.files = vec![None; out.inputs.len()];
@@ -91,10 +90,75 @@ fn open(part: &str) -> io::Result<Box<dyn BufRead>> {
     Ok(Box::new(io::BufReader::new(std::fs::File::open(part)?)))
 }
 
+/// The lines of one file, parsed one at a time.
+struct Lines {
+    reader: Box<dyn BufRead>,
+    text: Vec<u8>,
+    /// The number of the last line read.
+    number: u64,
+    /// A header read while skipping the rest of a broken part: the next part starts with it.
+    header: Option<Header>,
+}
+
+impl Lines {
+    fn new(reader: Box<dyn BufRead>) -> Lines {
+        Lines {
+            reader,
+            text: Vec::new(),
+            number: 0,
+            header: None,
+        }
+    }
+
+    /// The next line; `None` at the end of the file.
+    fn next(&mut self) -> Result<Option<Line>, String> {
+        self.text.clear();
+        match self.reader.read_until(b'\n', &mut self.text) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(e) => return Err(input::describe_error(&e)),
+        }
+        self.number += 1;
+        let number = self.number;
+        if self.text.last() != Some(&b'\n') {
+            return Err(format!("line {number} is cut short"));
+        }
+        serde_json::from_slice(&self.text).map(Some).map_err(|e| {
+            // A part cut short and another after it (`cat cut.jsonl whole.jsonl`) share a line:
+            // the next part starts at its header.
+            let glued = memchr::memmem::rfind(&self.text, b"{\"type\":\"header\"")
+                .filter(|&at| at > 0)
+                .and_then(|at| serde_json::from_slice::<Line>(&self.text[at..]).ok());
+            match glued {
+                Some(Line::Header(h)) => {
+                    self.header = Some(h);
+                    format!("line {number} is cut short, and the next part starts in it")
+                }
+                _ => format!("line {number} is not an events line ({e})"),
+            }
+        })
+    }
+
+    /// Skips what is left of a broken part: up to the header of the next one, kept for it.
+    fn skip_part(&mut self) {
+        loop {
+            match self.next() {
+                Ok(Some(Line::Header(h))) => {
+                    self.header = Some(h);
+                    return;
+                }
+                Ok(None) => return,
+                Err(_) if self.text.last() != Some(&b'\n') => return,
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The inputs that stand for a part that could not be merged: the header's, when it was read,
-/// each with `reason`; else one named after the part.
-fn failed_inputs(part: &str, header: Option<Header>, reason: &str) -> Vec<InputSummary> {
-    let error = format!("events file {part}: {reason}; not merged");
+/// each with `reason`; else one named after the file.
+fn failed_inputs(file: &str, header: Option<Header>, reason: &str) -> Vec<InputSummary> {
+    let error = format!("events file {file}: {reason}; not merged");
     match header {
         Some(h) if !h.inputs.is_empty() => h
             .inputs
@@ -106,108 +170,113 @@ fn failed_inputs(part: &str, header: Option<Header>, reason: &str) -> Vec<InputS
             })
             .collect(),
         _ => vec![InputSummary {
-            path: part.to_string(),
+            path: file.to_string(),
             error: Some(error),
             ..Default::default()
         }],
     }
 }
 
-/// Reads one part into `out`; on failure, the inputs to add in its place (the caller takes back
-/// the events it added).
-fn read_part(part: &str, out: &mut ScanOutput) -> Result<(), Vec<InputSummary>> {
-    let mut reader = open(part).map_err(|e| failed_inputs(part, None, &input::describe_error(&e)))?;
-    let mut text = Vec::new();
-    let mut number = 0u64;
-    // The next line, parsed; `None` at the end of the file.
-    let mut next = |number: &mut u64| -> Result<Option<Line>, String> {
-        text.clear();
-        match reader.read_until(b'\n', &mut text) {
-            Ok(0) => return Ok(None),
-            Ok(_) => {}
-            Err(e) => return Err(input::describe_error(&e)),
+/// Reads every part of one file into `out`. A broken part leaves no event or count behind, only
+/// its inputs with the reason; the parts after it are still read.
+fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput) {
+    let mut first = true;
+    loop {
+        let header = match lines.header.take().map(|h| Ok(Some(Line::Header(h)))) {
+            Some(line) => line,
+            None => lines.next(),
+        };
+        let foreign = |why: &str| failed_inputs(file, None, &format!("not an aadlint events file: {why}"));
+        let header = match header {
+            Ok(Some(Line::Header(h))) => h,
+            Ok(None) if first => return out.inputs.extend(foreign("it is empty")),
+            Ok(None) => return,
+            Ok(Some(_)) => {
+                return out
+                    .inputs
+                    .extend(foreign(&format!("line {} is not a header", lines.number)))
+            }
+            Err(e) => return out.inputs.extend(foreign(&e)),
+        };
+        first = false;
+        if header.format != FORMAT || header.schema_version != SCHEMA_VERSION {
+            let why = format!(
+                "format {:?} version {}, expected {FORMAT:?} version {SCHEMA_VERSION}",
+                header.format, header.schema_version
+            );
+            out.inputs.extend(foreign(&why));
+            lines.skip_part();
+            continue;
         }
-        *number += 1;
-        if text.last() != Some(&b'\n') {
-            return Err(format!("line {number} is cut short"));
+        let before = (out.events.len(), out.events_dropped);
+        match read_part(&header, &mut lines, out) {
+            Ok(tallies) => {
+                out.inputs
+                    .extend(header.inputs.into_iter().map(InputLine::into_summary));
+                for (code, t) in tallies.codes {
+                    match out.tallies.codes.entry(code) {
+                        std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().absorb(t),
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            v.insert(t);
+                        }
+                    }
+                }
+            }
+            Err(why) => {
+                out.events.truncate(before.0);
+                out.events_dropped = before.1;
+                out.inputs.extend(failed_inputs(file, Some(header), &why));
+                if lines.header.is_none() {
+                    lines.skip_part();
+                }
+            }
         }
-        serde_json::from_slice(&text)
-            .map(Some)
-            .map_err(|e| format!("line {number} is not an events line ({e})"))
-    };
-    let foreign = |why: String| failed_inputs(part, None, &format!("not an aadlint events file: {why}"));
-    let header = match next(&mut number) {
-        Ok(Some(Line::Header(h))) => h,
-        Ok(None) => return Err(foreign("it is empty".into())),
-        Ok(Some(_)) => return Err(foreign("it does not start with a header".into())),
-        Err(e) => return Err(foreign(e)),
-    };
-    if header.format != FORMAT || header.schema_version != SCHEMA_VERSION {
-        let why = format!(
-            "format {:?} version {}, expected {FORMAT:?} version {SCHEMA_VERSION}",
-            header.format, header.schema_version
-        );
-        return Err(foreign(why));
     }
+}
+
+/// Reads the lines of the part that `header` starts, up to its end line: its events go into
+/// `out` (up to the cap), its code counts are returned.
+fn read_part(header: &Header, lines: &mut Lines, out: &mut ScanOutput) -> Result<Tallies, String> {
     let base = out.inputs.len() as u32;
     let count = header.inputs.len() as u32;
     let (mut events, mut codes) = (0u64, 0u64);
     let mut tallies = Tallies::default();
-    let result = loop {
-        let line = match next(&mut number) {
-            Ok(Some(line)) => line,
-            Ok(None) => break Err("it ends before its end line (cut short?)".to_string()),
-            Err(e) => break Err(e),
-        };
-        match line {
-            Line::Event(e) if e.input < count => {
+    loop {
+        let number = lines.number + 1;
+        match lines.next()? {
+            None => return Err("it ends before its end line (cut short?)".to_string()),
+            Some(Line::Event(e)) if e.input < count => {
                 events += 1;
                 if out.events.len() >= out.max_events {
                     out.events_dropped += 1;
                     continue;
                 }
                 let source = base + e.input;
-                match e.into_event(source) {
-                    Ok(event) => out.events.push(event),
-                    Err(why) => break Err(format!("line {number}: {why}")),
-                }
+                out.events
+                    .push(e.into_event(source).map_err(|why| format!("line {number}: {why}"))?);
             }
-            Line::Code(c) if c.locations.iter().all(|l| l.input < count) => {
+            Some(Line::Code(c)) if c.locations.iter().all(|l| l.input < count) => {
                 codes += 1;
                 let code = c.code;
-                match c.into_tally(base) {
-                    Ok(t) => {
-                        tallies.codes.insert(code, t);
-                    }
-                    Err(why) => break Err(format!("line {number}: {why}")),
-                }
+                let t = c.into_tally(base).map_err(|why| format!("line {number}: {why}"))?;
+                tallies.codes.insert(code, t);
             }
-            Line::End(end) if end.events == events && end.codes == codes => {
+            Some(Line::End(end)) if end.events == events && end.codes == codes => {
                 out.events_dropped += end.events_dropped;
-                break Ok(());
+                return Ok(tallies);
             }
-            Line::End(end) => {
-                break Err(format!(
+            Some(Line::End(end)) => {
+                return Err(format!(
                     "its end line counts {} events and {} codes, but {events} and {codes} came before it",
                     end.events, end.codes
                 ))
             }
-            Line::Header(_) => break Err(format!("line {number} is a second header")),
-            _ => break Err(format!("line {number} names an input the header does not list")),
-        }
-    };
-    if let Err(why) = result {
-        return Err(failed_inputs(part, Some(header), &why));
-    }
-    out.inputs
-        .extend(header.inputs.into_iter().map(InputLine::into_summary));
-    for (code, t) in tallies.codes {
-        match out.tallies.codes.entry(code) {
-            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().absorb(t),
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(t);
+            Some(Line::Header(next)) => {
+                // The next part, after one cut short: it is read on its own.
+                lines.header = Some(next);
+                return Err(format!("line {number}: a header before the end line (cut short?)"));
             }
+            Some(_) => return Err(format!("line {number} names an input the header does not list")),
         }
     }
-    Ok(())
 }
