@@ -512,7 +512,7 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
         refuse_input_as_output(path, &args.paths)?;
     }
     // With the events on standard output, the report goes only to --output.
-    let report_to_stdout = !args.emit.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    let report_to_stdout = args.emit.as_ref().is_none_or(|p| p.as_os_str() != "-");
     let config = load_config(&args)?;
     let rules = args
         .rules
