@@ -283,6 +283,14 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_a
         let ((merged, _), (single, _)) = merge_and_scan(&parts, &[&root], &["--format", "json"], &[]);
         assert!(merged == single, "{name}:\n{}", first_difference(&merged, &single));
         let v: serde_json::Value = serde_json::from_slice(&merged).unwrap();
+        let report_schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string("schema/report.schema.json").unwrap()).unwrap();
+        let errors: Vec<String> = jsonschema::validator_for(&report_schema)
+            .unwrap()
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
         // The gateway's line repeats the app's failure: one failure over two hosts.
         let mfa = v["codes"]
             .as_array()
@@ -313,6 +321,7 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_a
     );
     assert_eq!(all_findings[0].1, None, "no skew assumed when clocks agree");
     let skew = all_findings[1].1.as_ref().expect("the skew assumed is reported");
+
     assert!(skew[0]["input"].as_str().unwrap().ends_with("host-c/app.log"), "{skew}");
     assert!(
         skew[0]["behind"].as_str().unwrap().ends_with("host-b/app.log"),
