@@ -282,6 +282,20 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_a
         let parts = emit_each(&hosts, &tmp.join(format!("{name}-parts")).tap_mkdir(), &[]);
         let ((merged, _), (single, _)) = merge_and_scan(&parts, &[&root], &["--format", "json"], &[]);
         assert!(merged == single, "{name}:\n{}", first_difference(&merged, &single));
+        // Merged in stages (`merge --emit`), the report is the same.
+        let staged = tmp.join(format!("{name}-ab.jsonl"));
+        let staged = staged.to_str().unwrap();
+        let (_, err, _) = run(
+            &["merge", "-q", &parts[0], &parts[1], "--emit", staged, "-o", "/dev/null"],
+            &[],
+        );
+        assert!(Path::new(staged).exists(), "{err}");
+        let (restaged, _, _) = run(&["merge", "-q", staged, &parts[2], "--format", "json"], &[]);
+        assert!(
+            restaged == single,
+            "{name} staged:\n{}",
+            first_difference(&restaged, &single)
+        );
         let v: serde_json::Value = serde_json::from_slice(&merged).unwrap();
         let report_schema: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string("schema/report.schema.json").unwrap()).unwrap();
