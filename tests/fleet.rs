@@ -168,13 +168,13 @@ fn merge_gives_every_format_and_the_gate_of_the_scan() {
 }
 
 /// Writes the multi-host set: host-a, host-b and host-c, each with an `app.log`, where flows
-/// cross hosts; `skew_b` seconds are added to host-b's clock.
-fn write_fleet(root: &Path, skew_b: f64) {
+/// cross hosts; 3 s are added to the clock of `ahead`, if one is named.
+fn write_fleet(root: &Path, ahead: Option<&str>) {
     const BASE: i64 = 1_796_115_600_000; // 2026-12-01T09:00:00Z
     let token = r#"200 {"token_type": "Bearer", "scope": "User.Read", "expires_in": 3599, "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJmbGVldCJ9.c2lnbmF0dXJlZmxlZXQ"}"#;
     let mut lines: Vec<(&str, f64, String)> = Vec::new();
     let mut log = |host: &'static str, at: f64, level: &str, msg: &str| {
-        let skew = if host == "host-b" { skew_b } else { 0.0 };
+        let skew = if Some(host) == ahead { 3.0 } else { 0.0 };
         let ms = BASE + ((at + skew) * 1000.0).round() as i64;
         lines.push((host, at, format!("{} {host} {level} {msg}", rfc3339(ms))));
     };
@@ -270,13 +270,19 @@ fn findings(json: &[u8]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_ahead() {
+fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_with_any_clock_3s_ahead() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp = tmp.path();
     let mut all_findings = Vec::new();
-    for (name, skew) in [("even", 0.0), ("ahead", 3.0)] {
+    let cases = [
+        ("even", None),
+        ("b-ahead", Some("host-b")),
+        ("a-ahead", Some("host-a")),
+        ("c-ahead", Some("host-c")),
+    ];
+    for (name, ahead) in cases {
         let root = tmp.join(name).tap_mkdir();
-        write_fleet(&root, skew);
+        write_fleet(&root, ahead);
         let root = root.to_str().unwrap().to_string();
         let hosts: Vec<String> = ["host-a", "host-b", "host-c"].map(|h| format!("{root}/{h}")).to_vec();
         let parts = emit_each(&hosts, &tmp.join(format!("{name}-parts")).tap_mkdir(), &[]);
@@ -329,10 +335,12 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_a
         causes,
         ["shared-across-workers", "stale-device-code", "stale-device-code"]
     );
-    assert_eq!(
-        all_findings[0].0, all_findings[1].0,
-        "host-b 3 s ahead changed the findings"
-    );
+    for ((name, _), (found, _)) in cases.iter().zip(&all_findings) {
+        assert_eq!(
+            &all_findings[0].0, found,
+            "{name}: a host 3 s ahead changed the findings"
+        );
+    }
     assert_eq!(all_findings[0].1, None, "no skew assumed when clocks agree");
     let skew = all_findings[1].1.as_ref().expect("the skew assumed is reported");
 
@@ -342,7 +350,7 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_even_with_a_clock_a
         "{skew}"
     );
     // Without the tolerance, the poll after the tokens looks like sharing.
-    let root = tmp.join("ahead");
+    let root = tmp.join("b-ahead");
     let (strict, _, _) = run(
         &[
             "scan",
@@ -369,7 +377,7 @@ fn events_files_hold_no_secret_and_match_their_schema() {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_string)
         .collect();
-    write_fleet(&tmp.join("fleet").tap_mkdir(), 0.0);
+    write_fleet(&tmp.join("fleet").tap_mkdir(), None);
     secrets.extend(["FLTSHR1AB", "FLTSTL2CC", "FLTPAS3BC", "c2lnbmF0dXJlZmxlZXQ"].map(String::from));
     assert!(secrets.len() > 20);
     let mut files = inputs_of("fixtures");
