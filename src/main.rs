@@ -178,8 +178,8 @@ struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write what the scan found (events, code counts) to FILE as JSON lines, for `aadlint
-    /// merge` on another machine (`aadlint schema events`). `-` is standard output: the report
-    /// then goes only to --output.
+    /// merge` on another machine (`aadlint schema events`); gzipped when FILE ends in `.gz`. `-`
+    /// is standard output: the report then goes only to --output.
     #[arg(long, value_name = "FILE")]
     emit: Option<PathBuf>,
     /// How far apart the clocks of two inputs (hosts) may be taken to be when their events are
@@ -481,12 +481,20 @@ fn scan_with_progress(
     scanned
 }
 
-/// `--emit FILE`: the events file, to FILE or (`-`) standard output.
+/// `--emit FILE`: the events file, to FILE (gzipped for `*.gz`) or (`-`) standard output.
 fn write_events(path: &Path, scanned: &aadlint::scan::ScanOutput, quiet: bool) -> Result<(), String> {
     if path.as_os_str() == "-" {
         return emit(|out| aadlint::fleet::emit(scanned, out));
     }
-    emit_to_file(path, |out| aadlint::fleet::emit(scanned, out))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        emit_to_file(path, |out| {
+            let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+            aadlint::fleet::emit(scanned, &mut gz)?;
+            gz.finish().map(drop)
+        })?;
+    } else {
+        emit_to_file(path, |out| aadlint::fleet::emit(scanned, out))?;
+    }
     if !quiet {
         eprintln!("aadlint: wrote the events to {}", path.display());
     }

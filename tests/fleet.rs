@@ -296,7 +296,12 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_with_any_clock_3s_a
             &[],
         );
         assert!(Path::new(staged).exists(), "{err}");
-        let (restaged, _, _) = run(&["merge", "-q", staged, &parts[2], "--format", "json"], &[]);
+        // Gzipped when the name ends in .gz.
+        let gz = tmp.join(format!("{name}-c.jsonl.gz"));
+        let gz = gz.to_str().unwrap();
+        run(&["merge", "-q", &parts[2], "--emit", gz, "-o", "/dev/null"], &[]);
+        assert!(std::fs::read(gz).unwrap().starts_with(&[0x1f, 0x8b]));
+        let (restaged, _, _) = run(&["merge", "-q", staged, gz, "--format", "json"], &[]);
         assert!(
             restaged == single,
             "{name} staged:\n{}",
@@ -504,6 +509,13 @@ fn emit_to_standard_output_feeds_merge_from_standard_input() {
     s.extend(files.iter().map(String::as_str));
     let (single, _, _) = run(&s, &[]);
     assert!(out.stdout == single, "{}", first_difference(&out.stdout, &single));
+    // Gzipped events files are read as they are.
+    let gz = tempfile::NamedTempFile::new().unwrap();
+    let mut enc = flate2::write::GzEncoder::new(gz.reopen().unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &emitted.concat()).unwrap();
+    enc.finish().unwrap();
+    let (unzipped, _, _) = run(&["merge", "-q", gz.path().to_str().unwrap(), "--format", "json"], &[]);
+    assert!(unzipped == single, "{}", first_difference(&unzipped, &single));
     let cut = &emitted[0][..emitted[0].len() - 40];
     let stream = [cut, &emitted[1]].concat();
     let mut c = aadlint();

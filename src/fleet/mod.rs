@@ -90,12 +90,17 @@ pub fn merge(parts: &[String], max_events: usize) -> ScanOutput {
     out
 }
 
-/// Opens `part`: a file, or standard input for `-`.
+/// Opens `part`: a file, or standard input for `-`; gzip (`.jsonl.gz`) is detected.
 fn open(part: &str) -> io::Result<Box<dyn BufRead>> {
-    if part == "-" {
-        return Ok(Box::new(io::BufReader::new(io::stdin().lock())));
+    let mut reader: Box<dyn BufRead> = if part == "-" {
+        Box::new(io::BufReader::new(io::stdin().lock()))
+    } else {
+        Box::new(io::BufReader::new(std::fs::File::open(part)?))
+    };
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        reader = Box::new(io::BufReader::new(flate2::bufread::MultiGzDecoder::new(reader)));
     }
-    Ok(Box::new(io::BufReader::new(std::fs::File::open(part)?)))
+    Ok(reader)
 }
 
 /// The lines of one file, parsed one at a time.
