@@ -117,8 +117,8 @@ pub struct WorkerLine {
     pub app: Option<String>,
 }
 
-/// A signal: `{"authorization":{..}}`, `{"poll":{..}}`, `{"outcome":"pending"}`, `"context"` or
-/// `"too-soon"`.
+/// A signal: `{"authorization":{..}}`, `{"poll":{..}}`, `"other-grant"`, `{"outcome":"pending"}`,
+/// `"context"` or `"too-soon"`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignalLine {
@@ -136,6 +136,8 @@ pub enum SignalLine {
         /// A device code grant was shown.
         device_grant: bool,
     },
+    /// A token request of another grant (never a device code poll).
+    OtherGrant,
     /// A response or message that tells the flow's state.
     Outcome(OutcomeLine),
     /// A client starting an acquire call.
@@ -366,6 +368,7 @@ impl SignalLine {
                     .map(|&(_, l)| l)
                     .expect("every outcome is in the table"),
             ),
+            Signal::OtherGrant => SignalLine::OtherGrant,
             Signal::Context => SignalLine::Context,
             Signal::TooSoon => SignalLine::TooSoon,
         }
@@ -382,6 +385,7 @@ impl SignalLine {
                     .map(|&(o, _)| o)
                     .expect("every outcome is in the table"),
             ),
+            SignalLine::OtherGrant => Signal::OtherGrant,
             SignalLine::Context => Signal::Context,
             SignalLine::TooSoon => Signal::TooSoon,
         }
