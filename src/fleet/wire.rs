@@ -2,7 +2,7 @@
 //! the scan's own types. `schema/events.schema.json` describes the same shapes.
 
 use crate::model::{CodeForm, CodeMention};
-use crate::model::{Event, Excerpt, FlowKey, IdKind, InputSummary, Outcome, Signal, Timestamp, Worker};
+use crate::model::{Event, Excerpt, FlowKey, IdKind, InputSummary, Outcome, Signal, Tenancy, Timestamp, Worker};
 use crate::scan::tally::CodeTally;
 use serde::{Deserialize, Serialize};
 
@@ -87,8 +87,22 @@ pub struct EventLine {
     /// The client library the line names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// The tenant and application (client) id the record names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<TenancyLine>,
     /// The line as a report quotes it: redacted and shortened.
     pub excerpt: String,
+}
+
+/// The tenant and application of a record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TenancyLine {
+    /// The tenant of an authority URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// The application (client) id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// A timestamp: its text, and the instant the scan read in it.
@@ -288,6 +302,10 @@ impl EventLine {
             error_level: event.error_level,
             unattended: event.unattended,
             client: event.client.map(str::to_string),
+            tenancy: event.tenancy.as_deref().map(|t| TenancyLine {
+                tenant: t.tenant.clone(),
+                client_id: t.client_id.clone(),
+            }),
             excerpt,
         }
     }
@@ -321,6 +339,12 @@ impl EventLine {
             excerpt: Excerpt::Text(self.excerpt),
             unattended: self.unattended,
             client: self.client.as_deref().and_then(client_name),
+            tenancy: self.tenancy.map(|t| {
+                Box::new(Tenancy {
+                    tenant: t.tenant,
+                    client_id: t.client_id,
+                })
+            }),
         })
     }
 }
