@@ -88,6 +88,24 @@ pub struct Analysis {
     /// Ignore entries (config file, baseline) that expired and so suppressed nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expired_ignores: Vec<IgnoreEntryRef>,
+    /// Clock skews between inputs assumed to order the events of a flow (`--max-skew`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_skew: Vec<ClockSkew>,
+}
+
+/// A clock skew assumed between two inputs to order a flow's events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClockSkew {
+    /// The flow.
+    pub flow: String,
+    /// The input whose clock was taken to be behind.
+    pub input: String,
+    /// The input it was taken to be behind.
+    pub behind: String,
+    /// By how much, at least, in milliseconds.
+    pub millis: i64,
+    /// The most skew that may be assumed (`--max-skew`), in milliseconds.
+    pub max_skew_millis: i64,
 }
 
 /// Why a finding or code is suppressed: the ignore entry that matched it.

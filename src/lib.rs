@@ -11,7 +11,9 @@
 //! events into flows; [`diagnose`] names root causes and summarises codes into an
 //! [`analysis::Analysis`]; [`report`] renders it. [`rules`] holds the catalog and cause data that
 //! `diagnose` and `aadlint explain` share; [`model`] the types the stages share. [`config`] reads
-//! `aadlint.toml` and baselines (ignore entries); [`gate`] decides what fails `--fail-on`.
+//! `aadlint.toml` and baselines (ignore entries); [`gate`] decides what fails `--fail-on`. [`fleet`]
+//! writes the scan's output to a file and reads such files back, so that hosts scan their own
+//! logs and one machine correlates them all.
 
 #![warn(missing_docs)]
 
@@ -19,6 +21,7 @@ pub mod analysis;
 pub mod config;
 pub mod correlate;
 pub mod diagnose;
+pub mod fleet;
 pub mod gate;
 pub mod input;
 pub mod model;
@@ -62,9 +65,42 @@ pub fn analyze_selected(
     options: &scan::ScanOptions,
     progress: &dyn Fn(u64),
 ) -> Analysis {
-    let planned = input::expand_selected(paths, select);
-    let scanned = scan::scan_inputs_with(&planned, options, progress);
+    diagnose_scanned(
+        scan_selected(paths, select, options, progress),
+        catalog,
+        correlate::DEFAULT_MAX_SKEW_MS,
+    )
+}
+
+/// The scan stage alone: what [`analyze_selected`] hands to correlate (and what
+/// [`fleet`] emits and merges).
+pub fn scan_selected(
+    paths: &[String],
+    select: &input::Select,
+    options: &scan::ScanOptions,
+    progress: &dyn Fn(u64),
+) -> scan::ScanOutput {
+    scan::scan_inputs_with(&input::expand_selected(paths, select), options, progress)
+}
+
+/// The stages after the scan: correlate (taking the clocks of inputs to be up to
+/// `max_skew_ms` apart), then diagnose.
+pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog, max_skew_ms: i64) -> Analysis {
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
-    let flows = correlate::correlate(&scanned.events, &names);
-    diagnose::diagnose(scanned, flows, catalog)
+    let flows = correlate::correlate_with(&scanned.events, &names, max_skew_ms);
+    let clock_skew: Vec<analysis::ClockSkew> = flows
+        .iter()
+        .flat_map(|f| {
+            f.skew.iter().map(|s| analysis::ClockSkew {
+                flow: f.id.clone(),
+                input: names[s.source as usize].clone(),
+                behind: names[s.behind as usize].clone(),
+                millis: s.millis,
+                max_skew_millis: max_skew_ms,
+            })
+        })
+        .collect();
+    let mut analysis = diagnose::diagnose(scanned, flows, catalog);
+    analysis.clock_skew = clock_skew;
+    analysis
 }

@@ -70,8 +70,18 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
-    /// Print the JSON Schema (draft 2020-12) of the `scan --format json` report.
-    Schema,
+    /// Merge the events files that `scan --emit` wrote (on many hosts) into one report: the same
+    /// report, in every format and with the same exit codes, as one scan of all their inputs in
+    /// the order given.
+    #[command(after_help = SCAN_AFTER_HELP)]
+    Merge(ScanArgs),
+    /// Print the JSON Schema (draft 2020-12) of the `scan --format json` report, or of one line of
+    /// an events file (`aadlint schema events`).
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Report)]
+        which: SchemaKind,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -93,6 +103,14 @@ enum RulesFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+enum SchemaKind {
+    /// The `--format json` report.
+    Report,
+    /// A line of the file `scan --emit` writes.
+    Events,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum ColorChoice {
     Auto,
     Always,
@@ -102,6 +120,7 @@ enum ColorChoice {
 #[derive(clap::Args, Debug)]
 struct ScanArgs {
     /// Files, directories (searched recursively) or `-` for standard input. Gzip is detected.
+    /// For `merge`: the events files, or `-`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     /// Output format, any case [default: the config file's `format`, else table].
@@ -158,6 +177,15 @@ struct ScanArgs {
     /// standard output. An input file is refused.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write what the scan found (events, code counts) to FILE as JSON lines, for `aadlint
+    /// merge` on another machine (`aadlint schema events`); gzipped when FILE ends in `.gz`. `-`
+    /// is standard output: the report then goes only to --output.
+    #[arg(long, value_name = "FILE")]
+    emit: Option<PathBuf>,
+    /// How far apart the clocks of two inputs (hosts) may be taken to be when their events are
+    /// put in order: 5s, 500ms, 0 (the report says when a skew was assumed).
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = parse_skew)]
+    max_skew: i64,
     /// Print nothing on standard error but errors (no progress bar, no notes).
     #[arg(long, short)]
     quiet: bool,
@@ -192,6 +220,25 @@ fn parse_bucket(s: &str) -> Result<u32, String> {
         return Err("the bucket must be at least 1m".to_string());
     }
     Ok(minutes)
+}
+
+/// `--max-skew`: `5s`, `500ms`, `0` as milliseconds.
+fn parse_skew(s: &str) -> Result<i64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (n, scale) = match t.strip_suffix("ms") {
+        Some(n) => (n, 1),
+        None => match t.strip_suffix('s') {
+            Some(n) => (n, 1000),
+            None if t == "0" => ("0", 1),
+            None => return Err(format!("{s:?}: expected a time such as 5s or 500ms")),
+        },
+    };
+    n.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|&n| n >= 0)
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{s:?}: expected a time such as 5s or 500ms"))
 }
 
 /// The config file `--config` names, or the one found from the working directory, unless
@@ -410,7 +457,52 @@ fn suppress(
     Ok(())
 }
 
-fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+/// The scan stage over `args.paths`, with a progress bar for a person watching large inputs.
+fn scan_with_progress(
+    args: &ScanArgs,
+    select: &aadlint::input::Select,
+    options: &aadlint::scan::ScanOptions,
+) -> aadlint::scan::ScanOutput {
+    let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
+        total_input_bytes(&args.paths, select)
+    });
+    let Some(total) = total else {
+        return aadlint::scan_selected(&args.paths, select, options, &|_| {});
+    };
+    let width = terminal_width(true).unwrap_or(report::DEFAULT_WIDTH).max(MIN_COLUMNS);
+    let bar = progress_bar(total, width);
+    let scanned = aadlint::scan_selected(&args.paths, select, options, &|read| {
+        if bar.length().is_some_and(|len| read > len) {
+            bar.set_length(read); // gzip: more bytes come out than the file holds
+        }
+        bar.set_position(read);
+    });
+    bar.finish_and_clear();
+    scanned
+}
+
+/// `--emit FILE`: the events file, to FILE (gzipped for `*.gz`) or (`-`) standard output.
+fn write_events(path: &Path, scanned: &aadlint::scan::ScanOutput, quiet: bool) -> Result<(), String> {
+    if path.as_os_str() == "-" {
+        return emit(|out| aadlint::fleet::emit(scanned, out));
+    }
+    if path.extension().is_some_and(|e| e == "gz") {
+        emit_to_file(path, |out| {
+            let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+            aadlint::fleet::emit(scanned, &mut gz)?;
+            gz.finish().map(drop)
+        })?;
+    } else {
+        emit_to_file(path, |out| aadlint::fleet::emit(scanned, out))?;
+    }
+    if !quiet {
+        eprintln!("aadlint: wrote the events to {}", path.display());
+    }
+    Ok(())
+}
+
+/// `aadlint scan` (or, with `merge`, `aadlint merge`: the paths are events files).
+fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
         pool = pool.num_threads(n.clamp(1, max_threads()));
@@ -424,6 +516,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         Some(path) => refuse_input_as_output(path, &args.paths)?,
         None => check_stdout_open()?,
     }
+    if let Some(path) = args.emit.as_deref().filter(|p| p.as_os_str() != "-") {
+        refuse_input_as_output(path, &args.paths)?;
+    }
+    // With the events on standard output, the report goes only to --output.
+    let report_to_stdout = args.emit.as_ref().is_none_or(|p| p.as_os_str() != "-");
     let config = load_config(&args)?;
     let rules = args
         .rules
@@ -445,24 +542,21 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let select = config.as_ref().map(|c| c.select.clone()).unwrap_or_default();
     let options = scan_options(&catalog, args.layout.as_deref(), config.as_ref())?;
 
-    let total = progress_total(io::stderr().is_terminal(), args.quiet, in_ci(), || {
-        total_input_bytes(&args.paths, &select)
-    });
-    let analysis = if let Some(total) = total {
-        let width = terminal_width(true).unwrap_or(report::DEFAULT_WIDTH).max(MIN_COLUMNS);
-        let bar = progress_bar(total, width);
-        let analysis = aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|read| {
-            if bar.length().is_some_and(|len| read > len) {
-                bar.set_length(read); // gzip: more bytes come out than the file holds
-            }
-            bar.set_position(read);
-        });
-        bar.finish_and_clear();
-        analysis
+    let scanned = if merge {
+        aadlint::fleet::merge(&args.paths, aadlint::scan::max_events())
     } else {
-        aadlint::analyze_selected(&args.paths, &select, &catalog, &options, &|_| {})
+        scan_with_progress(&args, &select, &options)
     };
-    let mut analysis = analysis;
+    if let Some(path) = &args.emit {
+        write_events(path, &scanned, args.quiet)?;
+    }
+    let mut analysis = aadlint::diagnose_scanned(scanned, &catalog, args.max_skew);
+    for s in analysis.clock_skew.iter().filter(|_| !args.quiet) {
+        eprintln!(
+            "aadlint: flow {}: clock skew assumed: {} at least {} ms behind {}",
+            s.flow, s.input, s.millis, s.behind
+        );
+    }
     suppress(&mut analysis, &args, config.as_ref(), &catalog)?;
     for i in analysis.inputs.iter().filter(|i| i.error.is_some()) {
         eprintln!("aadlint: {}: {}", i.path, i.error.as_deref().unwrap_or_default());
@@ -498,7 +592,8 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
                 );
             }
         }
-        None => emit(|out| report::render(&analysis, format, style, out))?,
+        None if report_to_stdout => emit(|out| report::render(&analysis, format, style, out))?,
+        None => {}
     }
 
     let failed = gate::failing(&analysis, &fail_on);
@@ -640,7 +735,8 @@ fn explain(catalog: &Catalog, query: &str, width: usize) -> Result<(), String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(args, false),
+        Command::Merge(args) => scan(args, true),
         Command::Explain { query, rules } => {
             let catalog = load_catalog(rules_dir(rules)?.as_ref())?;
             let width = layout_width(io::stdout().is_terminal()).into();
@@ -668,8 +764,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema => {
-            emit(|out| out.write_all(report::REPORT_SCHEMA.as_bytes()))?;
+        Command::Schema { which } => {
+            let schema = match which {
+                SchemaKind::Report => report::REPORT_SCHEMA,
+                SchemaKind::Events => aadlint::fleet::EVENTS_SCHEMA,
+            };
+            emit(|out| out.write_all(schema.as_bytes()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
@@ -753,6 +853,11 @@ mod tests {
         assert!(parse_bucket("0m").is_err());
         assert!(parse_bucket("5s").is_err());
         assert!(parse_bucket("m").is_err());
+        assert_eq!(parse_skew("5s"), Ok(5000));
+        assert_eq!(parse_skew("250ms"), Ok(250));
+        assert_eq!(parse_skew("0"), Ok(0));
+        assert!(parse_skew("-1s").is_err());
+        assert!(parse_skew("5m").is_err());
         assert_eq!(parse_top("3"), Ok(3));
         assert_eq!(parse_top("ALL"), Ok(usize::MAX));
         assert!(parse_top("many").is_err());

@@ -23,11 +23,19 @@ const VALIDATED: [(&str, &[&str]); 3] = [
     ("vendor.github-actions", &["action.yml"]),
     (
         "vendor.github-workflows",
-        &["ci/github-actions/integration.yml", ".github/workflows/release.yml"],
+        &[
+            "ci/github-actions/integration.yml",
+            "ci/github-actions/fleet.yml",
+            ".github/workflows/release.yml",
+        ],
     ),
     (
         "vendor.azure-pipelines",
-        &["ci/azure-pipelines/aadlint.yml", "ci/azure-pipelines/integration.yml"],
+        &[
+            "ci/azure-pipelines/aadlint.yml",
+            "ci/azure-pipelines/integration.yml",
+            "ci/azure-pipelines/fleet.yml",
+        ],
     ),
 ];
 
@@ -85,12 +93,14 @@ fn readme_snippets_are_the_shipped_files() {
     for path in [
         "ci/github-actions/integration.yml",
         "ci/azure-pipelines/integration.yml",
+        "ci/github-actions/fleet.yml",
+        "ci/azure-pipelines/fleet.yml",
     ] {
         let marker = format!("<!-- file: {path} -->");
         assert_eq!(block_after(&readme, &marker), read(path), "README's copy of {path}");
     }
     let markers = readme.matches("<!-- file: ").count();
-    assert_eq!(markers, 2, "every file snippet is checked here");
+    assert_eq!(markers, 4, "every file snippet is checked here");
 }
 
 #[test]

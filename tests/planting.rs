@@ -1,13 +1,16 @@
 //! Differential secret planting through the real binary: every sample of every secret shape
 //! (`rules/secrets/`), joined by every separator, at every position of a quoted log line, in
 //! short lines and in lines long enough to be read in windows (the secret right at a window's
-//! edge), read from a file and from stdin, must not appear in the json, table or sarif report.
+//! edge), read from a file and from stdin, must not appear in the json, table or sarif report,
+//! nor in the events file (`--emit`).
 //! The same lines through the redactor alone: the generator in `planted_lines` also drives the
 //! fuzz target `fuzz/fuzz_targets/plant_secrets.rs`.
 
 use assert_cmd::Command;
 
-const FORMATS: [&str; 3] = ["json", "table", "sarif"];
+/// The report formats, and `events`: the events file `--emit -` writes (every event's excerpt,
+/// windows of long lines included).
+const FORMATS: [&str; 4] = ["json", "table", "sarif", "events"];
 const SEPARATORS: [&str; 5] = [" ", "\t", ", ", " | ", ""];
 
 /// Every shape's samples (line, secret), from the catalog files.
@@ -79,7 +82,10 @@ fn check(lines: &[(String, String)], label: &str) {
     std::fs::write(&path, &log).unwrap();
     for format in FORMATS {
         for (source, stdin) in [(path.to_str().unwrap(), None), ("-", Some(log.as_bytes()))] {
-            let out = run(&[source, "--format", format], stdin);
+            let out = match format {
+                "events" => run(&[source, "--emit", "-"], stdin),
+                _ => run(&[source, "--format", format], stdin),
+            };
             assert!(out.contains("AADSTS90120"), "{label} {format}: nothing reported");
             for (line, secret) in lines {
                 let escaped = serde_json::to_string(secret).unwrap();

@@ -12,6 +12,10 @@ use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use union_find::UnionFind;
 
+/// The default of `--max-skew`: how far apart the clocks of two inputs (hosts) may be taken to
+/// be when their events are put in order.
+pub const DEFAULT_MAX_SKEW_MS: i64 = 5_000;
+
 /// How long after an unpolled authorization another input may resume it (twice Entra's default
 /// device code lifetime).
 const RESUME_WINDOW_MS: i64 = 2 * 900 * 1000;
@@ -25,6 +29,21 @@ pub struct Flow {
     pub keys: Vec<FlowKey>,
     /// Indices into the event list, in time order (source order where time is unknown).
     pub events: Vec<usize>,
+    /// The clock skew assumed between inputs to put the events in that order, if any.
+    pub skew: Vec<AssumedSkew>,
+}
+
+/// A clock skew assumed between two inputs of one flow: a poll that the server answered with
+/// "already redeemed" is logged up to `--max-skew` before the tokens it came after, so its
+/// input's clock is taken to be `millis` behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssumedSkew {
+    /// The input whose clock is taken to be behind.
+    pub source: u32,
+    /// The input whose event it was behind (the one that logged the tokens).
+    pub behind: u32,
+    /// By how much, at least, in milliseconds.
+    pub millis: i64,
 }
 
 /// State of a group of events while linking.
@@ -99,6 +118,11 @@ fn number<T: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = T>) -> (V
 
 /// Links events (sorted by source and line) into device code flows, ordered by first event.
 pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
+    correlate_with(events, source_names, DEFAULT_MAX_SKEW_MS)
+}
+
+/// [`correlate`], taking clocks of different inputs to be up to `max_skew_ms` apart.
+pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i64) -> Vec<Flow> {
     let mut uf = UnionFind::default();
     let mut state: Vec<GroupState> = Vec::new();
     let mut by_key: HashMap<FlowKey, usize> = HashMap::new();
@@ -329,10 +353,12 @@ pub fn correlate(events: &[Event], source_names: &[String]) -> Vec<Flow> {
                 let name = source_names.get(first.source as usize).map_or("-", String::as_str);
                 format!("log:{name}:{}", first.line)
             });
+            let skew = assumed_skew(&members, events, max_skew_ms);
             Flow {
                 id,
                 keys,
-                events: order_by_time(members, events),
+                events: order_by_time(members, events, &skew),
+                skew,
             }
         })
         .collect()
@@ -363,11 +389,63 @@ fn flow_id(keys: &[FlowKey], members: &[usize], events: &[Event]) -> Option<Stri
     None
 }
 
+/// The clock skews a flow's events show between inputs, within `max_skew_ms`: a poll answered
+/// "already redeemed" (AADSTS90120) came after the tokens another input logged, so when it is
+/// logged before them, by no more than `max_skew_ms`, its input's clock is behind by at least
+/// the difference (and the poll is put after the tokens). At most one per input: the largest.
+fn assumed_skew(members: &[usize], events: &[Event], max_skew_ms: i64) -> Vec<AssumedSkew> {
+    let millis = |i: usize| events[i].timestamp.as_ref().and_then(|t| t.millis);
+    let has = |i: usize, o: Outcome| events[i].signals.contains(&Signal::Outcome(o));
+    // The first tokens by time: the poll that redeemed the code.
+    let Some((tokens_at, tokens)) = members
+        .iter()
+        .filter(|&&i| has(i, Outcome::Success))
+        .filter_map(|&i| Some((millis(i)?, i)))
+        .min()
+    else {
+        return Vec::new();
+    };
+    let mut skew: Vec<AssumedSkew> = Vec::new();
+    // Each worker's last request: the poll a reply answers.
+    let mut request: HashMap<&crate::model::Worker, i64> = HashMap::new();
+    for &i in members {
+        let e = &events[i];
+        let Some(at) = millis(i) else { continue };
+        if e.signals.iter().any(|s| matches!(s, Signal::Poll { .. })) {
+            request.insert(&e.worker, at);
+        }
+        if e.source == events[tokens].source || !has(i, Outcome::Redeemed) {
+            continue;
+        }
+        let asked = request.get(&e.worker).copied().unwrap_or(at).min(at);
+        let gap = tokens_at - asked;
+        if gap < 0 || gap >= max_skew_ms {
+            continue;
+        }
+        let assumed = AssumedSkew {
+            source: e.source,
+            behind: events[tokens].source,
+            millis: gap + 1,
+        };
+        match skew.iter_mut().find(|s| s.source == e.source) {
+            Some(s) if s.millis < assumed.millis => *s = assumed,
+            Some(_) => {}
+            None => skew.push(assumed),
+        }
+    }
+    skew
+}
+
 /// Orders a flow's events: each input's events keep their order in the input, and inputs are
 /// merged by time where every event has one (a log's own order beats timestamps of differing
-/// precision).
-fn order_by_time(members: Vec<usize>, events: &[Event]) -> Vec<usize> {
+/// precision), each input's times moved by the `skew` assumed for it.
+fn order_by_time(members: Vec<usize>, events: &[Event], skew: &[AssumedSkew]) -> Vec<usize> {
     let millis = |i: usize| events[i].timestamp.as_ref().and_then(|t| t.millis);
+    let shift = |i: usize| {
+        skew.iter()
+            .find(|s| s.source == events[i].source)
+            .map_or(0, |s| s.millis)
+    };
     if members.iter().any(|&i| millis(i).is_none()) {
         return members;
     }
@@ -384,7 +462,7 @@ fn order_by_time(members: Vec<usize>, events: &[Event]) -> Vec<usize> {
     let mut out = Vec::with_capacity(members.len());
     while let Some(q) = by_source.iter_mut().filter(|q| !q.is_empty()).min_by_key(|q| {
         let f = *q.front().expect("not empty");
-        (millis(f), events[f].source, events[f].line)
+        (millis(f).map(|m| m + shift(f)), events[f].source, events[f].line)
     }) {
         out.push(q.pop_front().expect("not empty"));
     }

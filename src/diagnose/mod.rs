@@ -105,6 +105,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         findings,
         limits,
         expired_ignores: Vec::new(),
+        clock_skew: Vec::new(),
     }
 }
 

@@ -127,6 +127,19 @@ fn events_dropped(limits: &crate::analysis::Limits) -> Option<String> {
     })
 }
 
+/// The sentences the table uses for the clock skews assumed between inputs.
+fn skew_notes(a: &Analysis) -> Vec<String> {
+    a.clock_skew
+        .iter()
+        .map(|s| {
+            format!(
+                "Flow {}: {} was taken to be at least {} ms behind {} (--max-skew {} ms) to put a poll after the tokens it came after.",
+                s.flow, s.input, s.millis, s.behind, s.max_skew_millis
+            )
+        })
+        .collect()
+}
+
 /// The sentences the table and markdown use for what ignore entries did: how many findings and
 /// codes they suppressed, and each expired entry.
 fn suppression_notes(a: &Analysis) -> Vec<String> {

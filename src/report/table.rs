@@ -340,7 +340,7 @@ fn summary(a: &Analysis, groups: &[Group<'_>], style: Style<'_>, out: &mut dyn W
     if let Some(note) = super::events_dropped(&a.limits) {
         text::write_wrapped(out, &label("note"), &rest, &note, width)?;
     }
-    for note in super::suppression_notes(a) {
+    for note in super::suppression_notes(a).into_iter().chain(super::skew_notes(a)) {
         text::write_wrapped(out, &label("note"), &rest, &note, width)?;
     }
     Ok(())

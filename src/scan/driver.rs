@@ -60,6 +60,14 @@ pub const MAX_EVENTS: usize = 1_000_000;
 /// The environment variable that overrides [`MAX_EVENTS`].
 pub const MAX_EVENTS_VAR: &str = "AADLINT_MAX_EVENTS";
 
+/// The event cap in force: [`MAX_EVENTS_VAR`] when it is a number, else [`MAX_EVENTS`].
+pub fn max_events() -> usize {
+    std::env::var(MAX_EVENTS_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_EVENTS)
+}
+
 /// One scanned chunk on its way back to the reading thread.
 struct ChunkResult {
     source: u32,
@@ -164,10 +172,7 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
 /// [`scan_inputs`] with `options`, calling `progress` with the bytes scanned so far.
 pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &dyn Fn(u64)) -> ScanOutput {
     let options = &options.for_inputs(planned);
-    let max_events = std::env::var(MAX_EVENTS_VAR)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(MAX_EVENTS);
+    let max_events = max_events();
     let mut flight = Flight {
         collector: Collector::new(planned, max_events),
         free: (0..2 * rayon::current_num_threads() + 2).map(|_| Vec::new()).collect(),

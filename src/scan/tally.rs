@@ -3,7 +3,7 @@
 
 use crate::model::{CodeForm, CodeMention};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
 /// How many locations a code keeps.
@@ -33,7 +33,8 @@ pub struct CodeTally {
     pub per_minute: BTreeMap<i64, u64>,
     /// Failures whose record has no readable timestamp.
     pub untimed: u64,
-    trace_ids: HashSet<u64>,
+    /// The trace ids (hashed) of the failures counted, each with the minute it was counted in.
+    trace_ids: HashMap<u64, Option<i64>>,
     last_record: Option<u64>,
     last_line: Option<(u32, u64)>,
 }
@@ -53,26 +54,27 @@ impl Tallies {
             CodeForm::Prefixed => t.prefixed += 1,
             CodeForm::Bare => t.bare += 1,
         }
+        let minute = || {
+            m.timestamp
+                .as_deref()
+                .and_then(|s| super::time::find(s.as_bytes())?.millis)
+                .map(|ms| ms.div_euclid(60_000))
+        };
         // One failure: the same trace id (the id Entra gives each request), else one record.
-        let new_failure = match &m.trace_id {
-            Some(trace) if t.trace_ids.len() < MAX_TRACE_IDS => t.trace_ids.insert(hash(trace)),
-            Some(trace) if t.trace_ids.contains(&hash(trace)) => false,
+        let failure = match &m.trace_id {
+            Some(trace) if t.trace_ids.len() < MAX_TRACE_IDS => match t.trace_ids.entry(hash(trace)) {
+                std::collections::hash_map::Entry::Occupied(_) => None,
+                std::collections::hash_map::Entry::Vacant(slot) => Some(*slot.insert(minute())),
+            },
+            Some(trace) if t.trace_ids.contains_key(&hash(trace)) => None,
             Some(_) => {
                 t.failures_approximate = true;
-                t.last_record != Some(m.record)
+                (t.last_record != Some(m.record)).then(minute)
             }
-            None => t.last_record != Some(m.record),
+            None => (t.last_record != Some(m.record)).then(minute),
         };
-        t.failures += u64::from(new_failure);
-        if new_failure {
-            let millis = m
-                .timestamp
-                .as_deref()
-                .and_then(|s| super::time::find(s.as_bytes())?.millis);
-            match millis {
-                Some(ms) => *t.per_minute.entry(ms.div_euclid(60_000)).or_default() += 1,
-                None => t.untimed += 1,
-            }
+        if let Some(minute) = failure {
+            t.count_failure(minute, 1);
         }
         t.last_record = Some(m.record);
         if t.last_line != Some((m.source, m.line)) {
@@ -80,6 +82,64 @@ impl Tallies {
             t.lines += 1;
             if t.locations.len() < MAX_LOCATIONS {
                 t.locations.push(m);
+            }
+        }
+    }
+}
+
+impl CodeTally {
+    /// Adds `n` failures (removes them when `n` is negative) at `minute`, or untimed.
+    fn count_failure(&mut self, minute: Option<i64>, n: i64) {
+        self.failures = self.failures.saturating_add_signed(n);
+        match minute {
+            Some(minute) => {
+                let slot = self.per_minute.entry(minute).or_default();
+                *slot = slot.saturating_add_signed(n);
+                if *slot == 0 {
+                    self.per_minute.remove(&minute);
+                }
+            }
+            None => self.untimed = self.untimed.saturating_add_signed(n),
+        }
+    }
+
+    /// The failures told apart by trace id: each trace id's hash with the minute its failure was
+    /// counted in (what [`CodeTally::absorb`] needs to count a trace id seen again only once).
+    pub fn failure_keys(&self) -> impl Iterator<Item = (u64, Option<i64>)> + '_ {
+        self.trace_ids.iter().map(|(&k, &m)| (k, m))
+    }
+
+    /// Records `keys` as this tally's [`failure_keys`](CodeTally::failure_keys) (a tally read back
+    /// from its parts).
+    pub fn set_failure_keys(&mut self, keys: impl IntoIterator<Item = (u64, Option<i64>)>) {
+        self.trace_ids = keys.into_iter().collect();
+    }
+
+    /// Adds `later`, the tally of the same code over inputs that come after these, as if its
+    /// mentions had been counted here: a failure whose trace id was counted already is not
+    /// counted again, and locations stay the first [`MAX_LOCATIONS`].
+    pub fn absorb(&mut self, later: CodeTally) {
+        self.prefixed += later.prefixed;
+        self.bare += later.bare;
+        self.lines += later.lines;
+        self.failures_approximate |= later.failures_approximate;
+        let room = MAX_LOCATIONS.saturating_sub(self.locations.len());
+        self.locations.extend(later.locations.into_iter().take(room));
+        self.failures += later.failures;
+        self.untimed += later.untimed;
+        for (minute, n) in later.per_minute {
+            *self.per_minute.entry(minute).or_default() += n;
+        }
+        // Sorted, so that which keys fit when the set is full does not depend on hashing.
+        let mut keys: Vec<(u64, Option<i64>)> = later.trace_ids.into_iter().collect();
+        keys.sort_unstable();
+        for (key, minute) in keys {
+            if self.trace_ids.contains_key(&key) {
+                self.count_failure(minute, -1);
+            } else if self.trace_ids.len() < MAX_TRACE_IDS {
+                self.trace_ids.insert(key, minute);
+            } else {
+                self.failures_approximate = true;
             }
         }
     }
