@@ -13,12 +13,7 @@ const LABELS: &str = "fixtures/families/LABELS.tsv";
 /// Rows aadlint does not give yet, each with what it lacks. The first two need HTTP requests
 /// paired with their responses and grant types; when a change makes one pass, `cargo test --test
 /// families -- --ignored` says so: remove it from this list.
-const KNOWN_FAILING: [(&str, &str); 3] = [
-    (
-        "families/authlib-httpx/miss-then-refresh-and-client-credentials.log",
-        "refresh_token and client_credentials POSTs to /token (httpx logs no grant type) after \
-         the flow's tokens are read as polls after success",
-    ),
+const KNOWN_FAILING: [(&str, &str); 2] = [
     (
         "families/curl-script/trigger-polled-after-success.log",
         "`curl -v`'s `< HTTP/1.1 200 OK` is not paired with its `> POST .../token`, so the \

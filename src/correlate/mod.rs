@@ -70,6 +70,78 @@ impl GroupState {
     }
 }
 
+/// The events that belong to token requests of other grants, which join no flow:
+/// - a request that names another grant (`grant_type=refresh_token`), then its echo and its
+///   response, the worker's next lines of that kind;
+/// - a token request whose grant is not logged (`HTTP Request: POST .../token "200 OK"`), made by
+///   a worker whose device code flow already got its last answer (tokens, a decline, an
+///   expiry), with its response: a device code is polled only while its flow is open, so such a
+///   request is a refresh or another grant, unless its answer says otherwise (AADSTS90120).
+fn other_grant_exchanges(events: &[Event], worker_of: &[usize], workers: usize) -> Vec<bool> {
+    let answered_ok = |e: &Event| {
+        e.signals.iter().any(|s| match s {
+            Signal::Poll {
+                status: Some(status), ..
+            } => (200..300).contains(status),
+            Signal::Outcome(o) => *o == Outcome::Success,
+            _ => false,
+        })
+    };
+    let mut skip = vec![false; events.len()];
+    // Per worker: a request of another grant waits for its echo or response; a request whose
+    // grant is not logged, after its flow ended, waits for its answer; that flow has ended.
+    let mut exchange = vec![false; workers];
+    let mut unlogged: Vec<Option<usize>> = vec![None; workers];
+    let mut ended = vec![false; workers];
+    for (i, e) in events.iter().enumerate() {
+        let w = worker_of[i];
+        if e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. })) {
+            ended[w] = false;
+        }
+        if e.signals.contains(&Signal::OtherGrant) && !is_device_evidence(e) {
+            exchange[w] = true;
+            skip[i] = true;
+            continue;
+        }
+        let answers = answers_other_grant(e);
+        if answers && exchange[w] {
+            // A request line without its status waits for its response; otherwise the
+            // exchange is over.
+            exchange[w] = e.signals.iter().all(|s| matches!(s, Signal::Poll { status: None, .. }));
+            skip[i] = true;
+            continue;
+        }
+        exchange[w] = false;
+        if let Some(request) = unlogged[w].take() {
+            if answers && answered_ok(e) {
+                skip[request] = true;
+                skip[i] = true;
+                continue;
+            }
+        }
+        let request = e.signals.iter().any(|s| matches!(s, Signal::Poll { .. }));
+        if answers && request && ended[w] {
+            // Tokens for it: no device code poll (a redeemed code is never answered so). An
+            // error answer may be a poll of the ended flow (AADSTS90120): it stays.
+            if answered_ok(e) {
+                skip[i] = true;
+                continue;
+            }
+            if e.signals.iter().all(|s| matches!(s, Signal::Poll { status: None, .. })) {
+                unlogged[w] = Some(i);
+            }
+        }
+        ended[w] |= e.signals.iter().any(|s| match s {
+            Signal::Poll {
+                status: Some(status), ..
+            } => (200..300).contains(status),
+            Signal::Outcome(o) => o.is_terminal(),
+            _ => false,
+        });
+    }
+    skip
+}
+
 /// Whether an event may be the echo or the response of a token request of another grant: a token
 /// request line without the device code grant, or a response (a status, a token, an error),
 /// naming no device or user code.
@@ -154,9 +226,7 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
     // may resume it (a device code saved to disk and polled later).
     let mut unpolled_anywhere: Option<(usize, i64)> = None;
     let mut node_of_event: Vec<Option<usize>> = vec![None; events.len()];
-    // Workers whose last token request was of another grant: its echo and its response, the
-    // worker's next lines of that kind, answer it and join no flow.
-    let mut other_grant: Vec<bool> = vec![false; workers];
+    let other_grants = other_grant_exchanges(events, &worker_of, workers);
 
     let new_node = |uf: &mut UnionFind, state: &mut Vec<GroupState>| {
         state.push(GroupState::default());
@@ -164,14 +234,7 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
     };
 
     for (i, e) in events.iter().enumerate() {
-        if e.signals.contains(&Signal::OtherGrant) && !is_device_evidence(e) {
-            other_grant[worker_of[i]] = true;
-            continue;
-        }
-        if other_grant[worker_of[i]] && answers_other_grant(e) {
-            // A request line with its status, or a response: the exchange is over.
-            let echo_only = e.signals.iter().all(|s| matches!(s, Signal::Poll { status: None, .. }));
-            other_grant[worker_of[i]] = echo_only;
+        if other_grants[i] {
             continue;
         }
         let authorization = e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. }));
