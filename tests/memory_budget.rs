@@ -67,10 +67,7 @@ fn many_flows_are_kept_within_the_budget_and_the_report_says_so() {
     for format in ["table", "markdown", "sarif", "github", "azure"] {
         let out = scan(&path, Some(BUDGET_MIB), &["--format", format]);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.contains("memory budget of 4 MiB"),
-            "{format}: {text}"
-        );
+        assert!(text.contains("memory budget of 4 MiB"), "{format}: {text}");
     }
 
     // A gate cannot pass what was not analysed.

@@ -277,7 +277,10 @@ fn a_long_line_is_cut_at_the_same_places_in_a_file_and_in_a_stream() {
                 line += &field(i);
                 i += 1;
             }
-            line += &format!(r#", "device_code": "DAQABIQEAAAD{}", "error": "authorization_pending""#, "Q7".repeat(90 + at % 50));
+            line += &format!(
+                r#", "device_code": "DAQABIQEAAAD{}", "error": "authorization_pending""#,
+                "Q7".repeat(90 + at % 50)
+            );
         }
         while line.len() < len {
             line += &field(i);
@@ -296,7 +299,10 @@ fn a_long_line_is_cut_at_the_same_places_in_a_file_and_in_a_stream() {
     std::fs::write(&path, &text).unwrap();
     let (ranged, streamed) = cuts_in_ranges_and_streamed(&path, text.as_bytes());
     assert!(ranged.len() >= 4, "the long lines are cut: {ranged:?}");
-    assert_eq!(streamed, ranged, "a stream cuts the long lines where the file's ranges do");
+    assert_eq!(
+        streamed, ranged,
+        "a stream cuts the long lines where the file's ranges do"
+    );
 
     // The same line gives the same flows, findings and codes from the file, its .gz and stdin.
     let gz = dir.path().join("long.log.gz");

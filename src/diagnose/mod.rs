@@ -32,7 +32,13 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
     // used rather than kept for every flow at once.
     let mut facts: Vec<FlowFacts> = flows
         .par_iter()
-        .map(|flow| facts_of(flow, &timeline::build(&flow.events, &scan.events, catalog), &scan.events))
+        .map(|flow| {
+            facts_of(
+                flow,
+                &timeline::build(&flow.events, &scan.events, catalog),
+                &scan.events,
+            )
+        })
         .collect();
     causes::link_programs(&mut facts, &scan.events);
     // The title and fix of each cause, shared by its findings.
