@@ -103,6 +103,7 @@ fn a_budget_that_is_not_a_number_is_a_usage_error() {
 /// The peak RSS of a child, in KiB, from `wait4`: each child's own, whatever else the test
 /// process runs.
 #[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // wait4 reaps the child
 fn peak_rss_kib(path: &Path, budget_mib: u64, format: &str) -> i64 {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("aadlint"))
         .env("AADLINT_MEMORY_BUDGET", budget_mib.to_string())
