@@ -8,7 +8,8 @@
 # 0.005), a 10x denser 1 GiB log and a 100 MiB log (with their .truth.json), gzips the first,
 # puts them in the page cache in a reproducible state, runs one hyperfine invocation per file,
 # measures peak RSS with /usr/bin/time -v, checks each report against its truth, and prints a
-# table of medians.
+# table of medians; then the many-flows case (peak RSS of every format under 1 GiB, time linear
+# in flows).
 # Needs: cargo, hyperfine, rg, grep, gzip, zcat, /usr/bin/time, python3.
 #
 # Environment: AADLINT_BENCH_DIR (where the logs go), RUNS (default 5), WARMUP (default 1),
@@ -222,6 +223,58 @@ print("report vs truth:")
 for log, prefix in [("big.log", "big.log.all"), ("big.log", "big.log.t1"), ("dense.log", "dense.log.all"),
                     ("small.log", "small.log.all"), ("big.log", "big.log.gz.all")]:
     print(f"  {prefix:<16} {truth_check(log, prefix)}")
+EOF
+
+# -- many flows: memory bounded by the budget, time linear in flows -----------------------------
+# 150,000 and 1,500,000 one-line flows with distinct device codes, and 200,000 flows with a
+# finding each, in every format: peak RSS must stay under 1 GiB (AADLINT_MEMORY_BUDGET keeps it
+# there, and the report says what it left out), and 10x the flows must take about 10x the time.
+echo "== many flows (gen_log --flows)"
+gen_flows() { # name flows [--findings]
+    local f="$dir/$1"
+    if [ -s "$f" ] && [ "$(cat "$f.args" 2>/dev/null)" = "$2 ${3:-} $seed" ]; then
+        echo "   reusing $f"
+    else
+        "$gen" --flows "$2" ${3:-} --seed "$seed" --out "$f"
+        echo "$2 ${3:-} $seed" >"$f.args"
+    fi
+}
+gen_flows flows150k.log 150000
+gen_flows flows1500k.log 1500000
+gen_flows findings200k.log 200000 --findings
+formats="json table sarif markdown github azure concise"
+for name in flows150k.log flows1500k.log findings200k.log; do
+    for fmt in $formats; do
+        /usr/bin/time -v "$aadlint" scan "$dir/$name" --format "$fmt" >"$dir/$name.$fmt.out" 2>"$dir/$name.$fmt.time.txt" || true
+    done
+done
+# shellcheck disable=SC2086
+python3 - "$dir" $formats <<'EOF'
+import json, os, re, sys
+d, formats = sys.argv[1], sys.argv[2:]
+def measure(name, fmt):
+    text = open(os.path.join(d, f"{name}.{fmt}.time.txt")).read()
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text).group(1)
+    secs = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
+    return rss, secs
+print()
+print(f"{'log':<18} {'format':<9} {'peak RSS MiB':>12} {'wall s':>8}  flows kept / events over budget")
+print("-" * 78)
+worst = 0
+times = {}
+for name in ["flows150k.log", "flows1500k.log", "findings200k.log"]:
+    report = json.load(open(os.path.join(d, f"{name}.json.out")))
+    kept = f"{len(report['flows']):,} / {report['limits'].get('events_over_budget', 0):,}"
+    for fmt in formats:
+        rss, secs = measure(name, fmt)
+        worst = max(worst, rss)
+        times[(name, fmt)] = secs
+        print(f"{name:<18} {fmt:<9} {rss:>12.1f} {secs:>8.2f}  {kept if fmt == 'json' else ''}")
+print()
+print(f"largest peak RSS: {worst:.1f} MiB ({'under' if worst < 1024 else 'OVER'} 1 GiB)")
+ratios = [times[("flows1500k.log", f)] / max(times[("flows150k.log", f)], 1e-9) for f in formats]
+print(f"1.5M flows / 150k flows, time: {min(ratios):.1f}x to {max(ratios):.1f}x (linear: 10x or less)")
 EOF
 
 echo

@@ -5,6 +5,14 @@
 //!     --out big.log --truth big.log.truth.json
 //! ```
 //!
+//! With `--flows N` it writes N device code flows instead, each with its own device code (the
+//! many-flows case of `benches/compare.sh`); `--findings` gives each flow a finding too, and the
+//! truth file is then the list of flow ids:
+//!
+//! ```text
+//! cargo run --release --example gen_log -- --flows 1500000 --out flows.log
+//! ```
+//!
 //! `--out -` (the default) writes the log to stdout. Sizes take binary units: `100MiB`, `1GiB`,
 //! `64M`, `4096`.
 
@@ -22,7 +30,9 @@ const USAGE: &str = "usage: gen_log [--size SIZE] [--density FRACTION] [--seed N
   --seed     u64 seed (default 1)
   --out      log file, - for stdout (default -)
   --truth    where to write the truth JSON (default: none)
-  --pace     clock speed between application lines, ~N ms per line (default 1); 240 makes 2MiB span about an hour";
+  --pace     clock speed between application lines, ~N ms per line (default 1); 240 makes 2MiB span about an hour
+  --flows    write N device code flows (one line each, distinct device codes) instead of a mixed log
+  --findings with --flows: a second line per flow that makes a finding (pending-logged-as-error)";
 
 struct Args {
     size: u64,
@@ -31,6 +41,8 @@ struct Args {
     out: String,
     truth: Option<String>,
     pace: u64,
+    flows: Option<u64>,
+    findings: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +53,8 @@ fn parse_args() -> Result<Args, String> {
         out: "-".into(),
         truth: None,
         pace: 1,
+        flows: None,
+        findings: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,6 +64,10 @@ fn parse_args() -> Result<Args, String> {
         };
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
+        }
+        if flag == "--findings" {
+            a.findings = true;
+            continue;
         }
         let mut value = || {
             inline
@@ -87,6 +105,13 @@ fn parse_args() -> Result<Args, String> {
                     .filter(|&p| p >= 1)
                     .ok_or_else(|| format!("--pace {v:?}: expected a whole number of at least 1"))?;
             }
+            "--flows" => {
+                let v = value()?;
+                a.flows = Some(
+                    v.parse()
+                        .map_err(|_| format!("--flows {v:?}: expected an unsigned integer"))?,
+                );
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -104,6 +129,23 @@ fn run(a: &Args) -> io::Result<synth::Truth> {
     }
 }
 
+/// `--flows N`: the many-flows log, and its flow ids as the truth.
+fn run_flows(a: &Args, flows: u64) -> io::Result<Vec<String>> {
+    let ids = if a.out == "-" {
+        let stdout = io::stdout();
+        let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());
+        synth::generate_flows(&mut w, flows, a.findings, a.seed)?
+    } else {
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&a.out)?);
+        synth::generate_flows(&mut w, flows, a.findings, a.seed)?
+    };
+    if let Some(path) = &a.truth {
+        let json = serde_json::to_string(&ids).expect("ids serialise");
+        std::fs::write(path, json + "\n")?;
+    }
+    Ok(ids)
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -115,6 +157,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(flows) = args.flows {
+        return match run_flows(&args, flows) {
+            Ok(ids) => {
+                eprintln!("gen_log: {} flows", ids.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("gen_log: cannot write {}: {e}", args.out);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let started = Instant::now();
     let truth = match run(&args) {
         Ok(t) => t,

@@ -140,8 +140,14 @@ impl SuppressedCounts {
 pub struct Limits {
     /// The most device-code-flow events kept (`AADLINT_MAX_EVENTS`).
     pub max_events: usize,
-    /// Events not kept because the cap was reached: flows may be incomplete when this is not 0.
+    /// Events not kept because the cap or the memory budget was reached: flows may be
+    /// incomplete when this is not 0.
     pub events_dropped: u64,
+    /// The memory budget in bytes (`AADLINT_MEMORY_BUDGET`, in MiB): the events kept, and what
+    /// the diagnosis and report make of them, are charged against it.
+    pub memory_budget: u64,
+    /// Of `events_dropped`, the events not kept because the memory budget was reached.
+    pub events_over_budget: u64,
 }
 
 impl Analysis {
@@ -448,8 +454,8 @@ pub struct Finding {
     pub cause: CauseId,
     /// How serious.
     pub severity: Severity,
-    /// One line from the rule.
-    pub title: String,
+    /// One line from the rule (shared by every finding of the cause).
+    pub title: std::sync::Arc<str>,
     /// The flow id.
     pub flow: String,
     /// Workers involved, as labels.
@@ -474,8 +480,8 @@ pub struct Finding {
     pub message: String,
     /// Lines that show it.
     pub evidence: Vec<Evidence>,
-    /// The fix from the rule.
-    pub fix: String,
+    /// The fix from the rule (shared by every finding of the cause).
+    pub fix: std::sync::Arc<str>,
     /// Other causes seen in the same flow that follow from this one.
     pub follows: Vec<CauseId>,
     /// The ignore entry that suppresses the finding: it is reported but never fails `--fail-on`.

@@ -543,7 +543,7 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
     let options = scan_options(&catalog, args.layout.as_deref(), config.as_ref())?;
 
     let scanned = if merge {
-        aadlint::fleet::merge(&args.paths, aadlint::scan::max_events())
+        aadlint::fleet::merge(&args.paths, aadlint::scan::max_events(), aadlint::scan::memory_budget())
     } else {
         scan_with_progress(&args, &select, &options)
     };
@@ -603,11 +603,19 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
     // A gate fails closed: with events dropped, a flow that would fail it may be gone.
     let incomplete = !fail_on.is_empty() && analysis.limits.events_dropped > 0;
     if incomplete {
+        let limits = &analysis.limits;
+        let cap = if limits.events_over_budget > 0 {
+            format!(
+                "the memory budget of {} MiB ({})",
+                limits.memory_budget >> 20,
+                aadlint::scan::MEMORY_BUDGET_VAR
+            )
+        } else {
+            format!("the cap of {} ({})", limits.max_events, aadlint::scan::MAX_EVENTS_VAR)
+        };
         eprintln!(
-            "aadlint: --fail-on cannot pass an incomplete analysis: {} events were dropped at the cap of {} ({}): raise it or split the input",
-            analysis.limits.events_dropped,
-            analysis.limits.max_events,
-            aadlint::scan::MAX_EVENTS_VAR
+            "aadlint: --fail-on cannot pass an incomplete analysis: {} events were dropped at {cap}: raise it or split the input",
+            limits.events_dropped
         );
     }
     let code = if analysis.summary.input_errors > 0 || incomplete {
@@ -629,17 +637,24 @@ fn max_threads() -> usize {
     (4 * cores).min(256)
 }
 
-/// `AADLINT_MAX_EVENTS`, when set, must be a whole number: a typo must not leave the default
-/// cap in force unnoticed.
+/// `AADLINT_MAX_EVENTS` and `AADLINT_MEMORY_BUDGET`, when set, must be whole numbers: a typo
+/// must not leave the default cap in force unnoticed.
 fn check_max_events() -> Result<(), String> {
-    let name = aadlint::scan::MAX_EVENTS_VAR;
-    match std::env::var_os(name) {
-        Some(v) if v.to_str().and_then(|s| s.parse::<usize>().ok()).is_none() => Err(format!(
-            "{name}={}: expected a whole number of events (0 or more)",
-            v.to_string_lossy()
-        )),
-        _ => Ok(()),
+    for (name, what) in [
+        (aadlint::scan::MAX_EVENTS_VAR, "events (0 or more)"),
+        (aadlint::scan::MEMORY_BUDGET_VAR, "MiB (0 or more)"),
+    ] {
+        match std::env::var_os(name) {
+            Some(v) if v.to_str().and_then(|s| s.parse::<u64>().ok()).is_none() => {
+                return Err(format!(
+                    "{name}={}: expected a whole number of {what}",
+                    v.to_string_lossy()
+                ))
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 /// Refuses an output file that is one of the inputs (the report would overwrite the log).

@@ -238,3 +238,81 @@ fn lines_of_many_files_are_quoted_even_past_the_files_kept_open() {
     }
     assert!(by_line.values().all(|quotes| quotes.len() == 1), "{by_line:?}");
 }
+
+/// Where the pieces of the lines of `bytes` start when a line is cut (not after a line end):
+/// reading the file in ranges, and reading it as a stream.
+fn cuts_in_ranges_and_streamed(path: &Path, bytes: &[u8]) -> (Vec<u64>, Vec<u64>) {
+    use aadlint::input::{ChunkReader, RangedFile, ReadBuf};
+    let inside_a_line = |at: u64| at > 0 && bytes[at as usize - 1] != b'\n';
+    let file = RangedFile::new(std::fs::File::open(path).unwrap(), bytes.len() as u64, b'\n');
+    let mut buf = ReadBuf::default();
+    let ranged: Vec<u64> = (0..file.ranges())
+        .map(|i| file.scan_range(i, &mut buf, |r| r.offset).unwrap())
+        .filter(|&at| inside_a_line(at))
+        .collect();
+    let mut reader = ChunkReader::new(bytes);
+    let (mut at, mut streamed) = (0u64, Vec::new());
+    while let Some(chunk) = reader.next_chunk(Vec::new()).unwrap() {
+        if inside_a_line(at) {
+            streamed.push(at);
+        }
+        at += chunk.data.len() as u64;
+    }
+    assert_eq!(at, bytes.len() as u64);
+    (ranged, streamed)
+}
+
+#[test]
+fn a_long_line_is_cut_at_the_same_places_in_a_file_and_in_a_stream() {
+    // A 20 MiB JSON line (longer than the largest stream chunk), a 6 MiB one (longer than a
+    // range, shorter than a chunk) and a 5 MiB one that the file's end closes, between short
+    // lines: a file's ranges cut the long ones at range boundaries, and a stream (stdin, gzip)
+    // must cut them at the same bytes, or the same line gives other records and flows.
+    let field = |i: usize| format!(r#", "k{i}": "{}""#, "v".repeat(40 + i % 7));
+    let json_line = |len: usize, device_code_at: &[usize]| {
+        let mut line = String::from(r#"{"timestamp": "2026-11-27T10:00:00Z", "message": "dump""#);
+        let mut i = 0;
+        for &at in device_code_at {
+            while line.len() < at {
+                line += &field(i);
+                i += 1;
+            }
+            line += &format!(
+                r#", "device_code": "DAQABIQEAAAD{}", "error": "authorization_pending""#,
+                "Q7".repeat(90 + at % 50)
+            );
+        }
+        while line.len() < len {
+            line += &field(i);
+            i += 1;
+        }
+        line + "}\n"
+    };
+    let mut text = String::from("2026-11-27T09:59:59Z INFO start\n");
+    text += &json_line(20 << 20, &[1 << 20, (4 << 20) - 100, (9 << 20) + 5]);
+    text += "2026-11-27T10:00:01Z INFO between\n";
+    text += &json_line(6 << 20, &[100]);
+    text += "2026-11-27T10:00:02Z INFO between\n";
+    text += &json_line(5 << 20, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    std::fs::write(&path, &text).unwrap();
+    let (ranged, streamed) = cuts_in_ranges_and_streamed(&path, text.as_bytes());
+    assert!(ranged.len() >= 4, "the long lines are cut: {ranged:?}");
+    assert_eq!(
+        streamed, ranged,
+        "a stream cuts the long lines where the file's ranges do"
+    );
+
+    // The same line gives the same flows, findings and codes from the file, its .gz and stdin.
+    let gz = dir.path().join("long.log.gz");
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap();
+    let p = path.to_str().unwrap();
+    let from_file = report(&[p], None, p);
+    assert!(from_file.contains("\"dc:"), "the line holds flows");
+    assert_eq!(report(&["-"], Some(text.as_bytes()), p), from_file);
+    let g = gz.to_str().unwrap();
+    assert_eq!(report(&[g], None, g), from_file);
+}

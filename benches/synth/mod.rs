@@ -1669,3 +1669,41 @@ pub fn parse_size(s: &str) -> Option<u64> {
     };
     Some((num * mult as f64) as u64)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Many flows
+
+/// Writes `flows` device code flows, each with its own device code and process, one after the
+/// other: the input that measures how memory and time grow with the number of flows. Each flow
+/// is one line (a logged `initiate_device_flow` dict, about 260 bytes) and, with `findings`, a
+/// second line that logs `authorization_pending` at ERROR level (`pending-logged-as-error`).
+/// Returns the flow ids (`dc:<fingerprint>`) in order.
+pub fn generate_flows(w: &mut impl Write, flows: u64, findings: bool, seed: u64) -> io::Result<Vec<String>> {
+    let mut rng = Rng::new(seed);
+    let mut ids = Vec::with_capacity(flows as usize);
+    let mut buf = Vec::with_capacity(1024);
+    let mut t = START_MS;
+    for i in 0..flows {
+        let dc = rng.device_code();
+        let uc = rng.user_code();
+        let pid = 10_000 + (i % 4_000_000);
+        buf.clear();
+        push_ts(&mut buf, t, TsStyle::Python);
+        writeln!(
+            buf,
+            " {pid} MainThread app.login DEBUG Device flow: {{'user_code': '{uc}', 'device_code': '{dc}', 'expires_in': 900, 'interval': 5}}"
+        )?;
+        if findings {
+            push_ts(&mut buf, t + 5_000, TsStyle::Python);
+            writeln!(
+                buf,
+                " {pid} MainThread msal.application ERROR Token request failed: authorization_pending: AADSTS70016: OAuth 2.0 device flow error. Authorization is pending."
+            )?;
+        }
+        w.write_all(&buf)?;
+        ids.push(format!("dc:{}", fingerprint(&dc)));
+        t += 7;
+    }
+    w.flush()?;
+    Ok(ids)
+}

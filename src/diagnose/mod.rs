@@ -16,31 +16,48 @@ use crate::scan::clients::CLIENTS;
 use crate::scan::ScanOutput;
 use causes::{Detected, FlowFacts, FlowView, Precedence};
 use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
 use timeline::Timeline;
+
+/// Each cause's title and fix, made once and shared by its findings.
+type CauseTexts = HashMap<CauseId, (Arc<str>, Arc<str>)>;
 
 /// Builds the report from what the scan found and how the events were linked.
 pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
     let paths: Vec<String> = scan.inputs.iter().map(|i| i.path.clone()).collect();
     let codes = codes::summarize(&scan.tallies, catalog, &paths);
-    // Flows are diagnosed on every thread; collecting keeps their order. Timelines and facts
-    // come first: some causes compare a flow with the flows before it.
-    let timelines: Vec<Timeline> = flows
-        .par_iter()
-        .map(|flow| timeline::build(&flow.events, &scan.events, catalog))
-        .collect();
+    // Flows are diagnosed on every thread; collecting keeps their order. Facts come first: some
+    // causes compare a flow with the flows before it. Each timeline is built again where it is
+    // used rather than kept for every flow at once.
     let mut facts: Vec<FlowFacts> = flows
-        .iter()
-        .zip(&timelines)
-        .map(|(flow, t)| facts_of(flow, t, &scan.events))
+        .par_iter()
+        .map(|flow| {
+            facts_of(
+                flow,
+                &timeline::build(&flow.events, &scan.events, catalog),
+                &scan.events,
+            )
+        })
         .collect();
     causes::link_programs(&mut facts, &scan.events);
+    // The title and fix of each cause, shared by its findings.
+    let texts: CauseTexts = CauseId::ALL
+        .iter()
+        .map(|&id| {
+            let rule = catalog.causes.get(&id);
+            let title = rule.map_or_else(|| id.to_string(), |r| r.title.clone());
+            let fix = rule.map_or_else(String::new, |r| r.fix.trim().to_string());
+            (id, (Arc::from(title), Arc::from(fix)))
+        })
+        .collect();
     let diagnosed: Vec<(FlowSummary, Vec<Finding>)> = flows
         .par_iter()
-        .zip(&timelines)
         .enumerate()
-        .map(|(index, (flow, t))| {
+        .map(|(index, flow)| {
+            let t = timeline::build(&flow.events, &scan.events, catalog);
             let view = FlowView {
-                timeline: t,
+                timeline: &t,
                 events: &scan.events,
                 members: &flow.events,
                 catalog,
@@ -49,11 +66,11 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
                 index,
             };
             let detected = causes::detect(&view);
-            let flow_findings = name_findings(flow, detected, &scan, catalog, &paths);
-            (summarize_flow(flow, t, &scan, &flow_findings, &paths), flow_findings)
+            let flow_findings = name_findings(flow, detected, &scan, catalog, &texts, &paths);
+            (summarize_flow(flow, &t, &scan, &flow_findings, &paths), flow_findings)
         })
         .collect();
-    drop(timelines);
+    drop(facts);
     // What only the diagnosis needed (every event, the flows, the files kept open for excerpts)
     // is freed on the pool while the report is made and written.
     let ScanOutput {
@@ -62,6 +79,8 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
         events,
         max_events,
         events_dropped,
+        memory_budget,
+        events_over_budget,
         files,
     } = scan;
     rayon::spawn(move || drop((events, files, flows, tallies)));
@@ -94,6 +113,8 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
     let limits = Limits {
         max_events,
         events_dropped,
+        memory_budget,
+        events_over_budget,
     };
     Analysis {
         schema_version: SCHEMA_VERSION,
@@ -115,6 +136,7 @@ fn name_findings(
     detected: Vec<Detected>,
     scan: &ScanOutput,
     catalog: &Catalog,
+    texts: &CauseTexts,
     paths: &[String],
 ) -> Vec<Finding> {
     let (separate, chain): (Vec<Detected>, Vec<Detected>) = detected
@@ -126,12 +148,12 @@ fn name_findings(
     if let Some(root) = chain.first() {
         let mut follows: Vec<CauseId> = chain[1..].iter().map(|d| d.cause).collect();
         follows.dedup();
-        out.push(finding(root, follows, flow, scan, catalog, paths));
+        out.push(finding(root, follows, flow, scan, catalog, texts, paths));
     }
     out.extend(
         separate
             .iter()
-            .map(|d| finding(d, Vec::new(), flow, scan, catalog, paths)),
+            .map(|d| finding(d, Vec::new(), flow, scan, catalog, texts, paths)),
     );
     out
 }
@@ -142,6 +164,7 @@ fn finding(
     flow: &Flow,
     scan: &ScanOutput,
     catalog: &Catalog,
+    texts: &CauseTexts,
     paths: &[String],
 ) -> Finding {
     let rule = catalog.causes.get(&d.cause);
@@ -167,7 +190,7 @@ fn finding(
     Finding {
         cause: d.cause,
         severity: rule.map_or_else(|| causes::cause(d.cause).severity(), causes::severity_of),
-        title: rule.map_or_else(|| d.cause.to_string(), |r| r.title.clone()),
+        title: texts[&d.cause].0.clone(),
         flow: flow.id.clone(),
         workers,
         workers_detail,
@@ -180,7 +203,7 @@ fn finding(
         hosts: distinct(d.workers.iter().filter_map(|w| w.host.clone())),
         message: d.message.clone(),
         evidence,
-        fix: rule.map_or_else(String::new, |r| r.fix.trim().to_string()),
+        fix: texts[&d.cause].1.clone(),
         follows,
         suppressed: None,
     }

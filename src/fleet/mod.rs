@@ -14,7 +14,7 @@ pub mod wire;
 
 use crate::input;
 use crate::model::InputSummary;
-use crate::scan::{tally::Tallies, ScanOutput};
+use crate::scan::{assemble::event_cost, tally::Tallies, ScanOutput};
 use rayon::prelude::*;
 use std::io::{self, BufRead, Write};
 use wire::{CodeLine, End, EventLine, Header, InputLine, Line, ToolLine};
@@ -71,18 +71,21 @@ pub fn emit(scanned: &ScanOutput, out: &mut dyn Write) -> io::Result<()> {
 /// part that cannot be read, is not an events file or is cut short adds nothing but inputs that
 /// name it and the reason (its own inputs, when its header could be read): the report then shows
 /// them, and the run exits 2.
-pub fn merge(parts: &[String], max_events: usize) -> ScanOutput {
+pub fn merge(parts: &[String], max_events: usize, memory_budget: u64) -> ScanOutput {
     let mut out = ScanOutput {
         inputs: Vec::new(),
         tallies: Tallies::default(),
         events: Vec::new(),
         max_events,
         events_dropped: 0,
+        memory_budget,
+        events_over_budget: 0,
         files: Vec::new(),
     };
+    let mut charged = 0;
     for part in parts {
         match open(part) {
-            Ok(reader) => read_file(part, Lines::new(reader), &mut out),
+            Ok(reader) => read_file(part, Lines::new(reader), &mut out, &mut charged),
             Err(e) => out.inputs.extend(failed_inputs(part, None, &input::describe_error(&e))),
         }
     }
@@ -192,7 +195,7 @@ fn failed_inputs(file: &str, header: Option<Header>, reason: &str) -> Vec<InputS
 
 /// Reads every part of one file into `out`. A broken part leaves no event or count behind, only
 /// its inputs with the reason; the parts after it are still read.
-fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput) {
+fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput, charged: &mut u64) {
     let mut first = true;
     loop {
         let header = match lines.header.take().map(|h| Ok(Some(Line::Header(h)))) {
@@ -221,8 +224,8 @@ fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput) {
             lines.skip_part();
             continue;
         }
-        let before = (out.events.len(), out.events_dropped);
-        match read_part(&header, &mut lines, out) {
+        let before = (out.events.len(), out.events_dropped, out.events_over_budget, *charged);
+        match read_part(&header, &mut lines, out, charged) {
             Ok(tallies) => {
                 out.inputs
                     .extend(header.inputs.into_iter().map(InputLine::into_summary));
@@ -237,7 +240,7 @@ fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput) {
             }
             Err(why) => {
                 out.events.truncate(before.0);
-                out.events_dropped = before.1;
+                (out.events_dropped, out.events_over_budget, *charged) = (before.1, before.2, before.3);
                 out.inputs.extend(failed_inputs(file, Some(header), &why));
                 if lines.header.is_none() {
                     lines.skip_part();
@@ -249,7 +252,7 @@ fn read_file(file: &str, mut lines: Lines, out: &mut ScanOutput) {
 
 /// Reads the lines of the part that `header` starts, up to its end line: its events go into
 /// `out` (up to the cap), its code counts are returned.
-fn read_part(header: &Header, lines: &mut Lines, out: &mut ScanOutput) -> Result<Tallies, String> {
+fn read_part(header: &Header, lines: &mut Lines, out: &mut ScanOutput, charged: &mut u64) -> Result<Tallies, String> {
     let base = out.inputs.len() as u32;
     let count = header.inputs.len() as u32;
     let (mut events, mut codes) = (0u64, 0u64);
@@ -265,8 +268,16 @@ fn read_part(header: &Header, lines: &mut Lines, out: &mut ScanOutput) -> Result
                     continue;
                 }
                 let source = base + e.input;
-                out.events
-                    .push(e.into_event(source).map_err(|why| format!("line {number}: {why}"))?);
+                let event = e.into_event(source).map_err(|why| format!("line {number}: {why}"))?;
+                // The scan's memory budget, charged the same way (what is kept is a prefix).
+                let cost = event_cost(&event);
+                if out.events_over_budget > 0 || *charged + cost > out.memory_budget {
+                    out.events_dropped += 1;
+                    out.events_over_budget += 1;
+                    continue;
+                }
+                *charged += cost;
+                out.events.push(event);
             }
             Some(Line::Code(c)) if c.locations.iter().all(|l| l.input < count) => {
                 codes += 1;

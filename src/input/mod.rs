@@ -218,6 +218,10 @@ pub fn long_line_cut(before: &[u8], newline: u8) -> usize {
 /// Cuts a byte stream into line-aligned chunks.
 pub struct ChunkReader<R> {
     inner: R,
+    /// Where the next chunk starts in the stream.
+    offset: u64,
+    /// The range boundary where the last long line was cut (see `file_cut`), if any.
+    cut_at: Option<u64>,
     carry: Vec<u8>,
     context: Vec<u8>,
     index: u64,
@@ -238,6 +242,8 @@ impl<R: Read> ChunkReader<R> {
         let chunk_size = chunk_size.max(1);
         ChunkReader {
             inner,
+            offset: 0,
+            cut_at: None,
             carry: Vec::new(),
             context: Vec::new(),
             index: 0,
@@ -279,8 +285,15 @@ impl<R: Read> ChunkReader<R> {
                 None => Ok(None),
             };
         }
-        if !self.done {
-            let cut = match memchr::memrchr(b'\n', &buf) {
+        // A long line is cut where a regular file's ranges cut it (see `file_cut`), so that a file,
+        // its `.gz` and stdin read the same pieces.
+        let cut = match file_cut(&buf, self.offset, self.cut_at, self.done) {
+            Some((cut, boundary)) => {
+                self.cut_at = boundary.or(self.cut_at);
+                Some(cut)
+            }
+            None if self.done => None,
+            None => Some(match memchr::memrchr(b'\n', &buf) {
                 Some(pos) => pos + 1,
                 // A line longer than the largest chunk: cut it between two of its fields (never
                 // before its first byte: a chunk is never empty).
@@ -290,10 +303,14 @@ impl<R: Read> ChunkReader<R> {
                         .filter(|&cut| cut > 0)
                         .unwrap_or(buf.len())
                 }
-            };
-            self.carry.extend_from_slice(&buf[cut..]);
-            buf.truncate(cut);
+            }),
+        };
+        if let Some(cut) = cut {
+            let mut rest = buf.split_off(cut);
+            rest.append(&mut self.carry);
+            self.carry = rest;
         }
+        self.offset += buf.len() as u64;
         // The next chunk's context: the last lines before it, which may reach back past this
         // chunk when this one is short.
         let context = std::mem::take(&mut self.context);
@@ -314,6 +331,39 @@ impl<R: Read> ChunkReader<R> {
         self.index += 1;
         Ok(Some(chunk))
     }
+}
+
+/// Where a regular file's ranges would cut a line of `buf` (the bytes at `offset` of the stream,
+/// `done` when the stream ends with them), if they cut one, and the boundary it cuts at (none
+/// when the chunk ends at a line end before an undecided boundary): at a
+/// range boundary (a multiple of [`RANGE_SIZE`], past `cut_at`, where the last cut was) with no
+/// line end in the [`ranged::LINE_SEARCH`] bytes from the byte before it,
+/// between two fields before it ([`long_line_cut`]). Boundaries are taken in order; at one whose
+/// bytes after it are not all in `buf` yet, the chunk ends at the last line end before it
+/// instead, if there is one.
+fn file_cut(buf: &[u8], offset: u64, cut_at: Option<u64>, done: bool) -> Option<(usize, Option<u64>)> {
+    let range = RANGE_SIZE as u64;
+    let end = offset + buf.len() as u64;
+    let mut boundary = ((offset / range + 1) * range).max(cut_at.map_or(0, |b| b + range));
+    while boundary < end {
+        let local = (boundary - offset) as usize;
+        let search_end = (boundary - 1 + ranged::LINE_SEARCH - offset) as usize;
+        if search_end >= buf.len() {
+            if done {
+                return None; // the file ends within the search: its last line is not cut
+            }
+            return memchr::memrchr(b'\n', &buf[..local]).map(|i| (i + 1, None));
+        }
+        if memchr::memchr(b'\n', &buf[local - 1..search_end]).is_none() {
+            let from = local.saturating_sub(CUT_SEARCH);
+            let cut = from + long_line_cut(&buf[from..local], b'\n');
+            if cut > 0 {
+                return Some((cut, Some(boundary)));
+            }
+        }
+        boundary += range;
+    }
+    None
 }
 
 /// Reads into `buf` until it holds `target` bytes or the stream ends (without zeroing the

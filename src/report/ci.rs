@@ -14,6 +14,7 @@
 
 use crate::analysis::{Analysis, CodeSummary, Evidence, Finding};
 use crate::model::{CauseId, Severity};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Where a CI result points.
@@ -49,14 +50,18 @@ pub(crate) struct CiResult<'a> {
     pub subject: Subject<'a>,
 }
 
-/// Every result the CI formats carry, in their order.
-pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&Path>) -> Vec<CiResult<'a>> {
-    let mut out = Vec::new();
-    for f in a.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let at = f
-            .evidence
-            .first()
-            .or_else(|| a.flows.iter().find(|flow| flow.id == f.flow).map(|flow| &flow.start));
+/// Every result the CI formats carry, in their order, made one at a time as the caller asks for
+/// them (a report of many findings is never held as results all at once).
+pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&'a Path>) -> impl Iterator<Item = CiResult<'a>> + 'a {
+    // Where a finding without evidence points: the start of its flow, found by id (looked up
+    // once, and only when such a finding exists).
+    let starts: HashMap<&str, &Evidence> = if a.findings.iter().any(|f| f.evidence.is_empty()) {
+        a.flows.iter().map(|flow| (flow.id.as_str(), &flow.start)).collect()
+    } else {
+        HashMap::new()
+    };
+    let findings = a.findings.iter().filter(|f| f.suppressed.is_none()).map(move |f| {
+        let at = f.evidence.first().or_else(|| starts.get(f.flow.as_str()).copied());
         let location = match at {
             Some(Evidence { path, line, .. }) => Location {
                 path: shown_path(path, root),
@@ -67,38 +72,60 @@ pub(crate) fn results<'a>(a: &'a Analysis, root: Option<&Path>) -> Vec<CiResult<
                 line: 0,
             },
         };
-        out.push(CiResult {
+        CiResult {
             rule_id: f.cause.as_str(),
             severity: f.severity,
             message: finding_message(f),
             location,
             fingerprint: format!("{}:{}", f.cause, f.flow),
             subject: Subject::Finding(f),
+        }
+    });
+    let codes = a
+        .codes
+        .iter()
+        .filter(|c| c.severity == Severity::Error && c.suppressed.is_none())
+        .map(move |c| {
+            let location = c.locations.first().map_or(
+                Location {
+                    path: String::new(),
+                    line: 0,
+                },
+                |l| Location {
+                    path: shown_path(&l.path, root),
+                    line: l.line,
+                },
+            );
+            CiResult {
+                rule_id: &c.code,
+                severity: c.severity,
+                message: code_message(c, &location),
+                fingerprint: format!("{}:{}", c.code, location.path),
+                location,
+                subject: Subject::Code(c),
+            }
         });
+    findings.chain(codes)
+}
+
+/// The rule ids of [`results`], each once, in order of first use, with the finding or code that
+/// first uses it: what a SARIF run's `rules` list describes.
+pub(crate) fn rules(a: &Analysis) -> Vec<(&str, Subject<'_>)> {
+    let mut out: Vec<(&str, Subject<'_>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for f in a.findings.iter().filter(|f| f.suppressed.is_none()) {
+        if seen.insert(f.cause.as_str()) {
+            out.push((f.cause.as_str(), Subject::Finding(f)));
+        }
     }
     for c in a
         .codes
         .iter()
         .filter(|c| c.severity == Severity::Error && c.suppressed.is_none())
     {
-        let location = c.locations.first().map_or(
-            Location {
-                path: String::new(),
-                line: 0,
-            },
-            |l| Location {
-                path: shown_path(&l.path, root),
-                line: l.line,
-            },
-        );
-        out.push(CiResult {
-            rule_id: &c.code,
-            severity: c.severity,
-            message: code_message(c, &location),
-            fingerprint: format!("{}:{}", c.code, location.path),
-            location,
-            subject: Subject::Code(c),
-        });
+        if seen.insert(c.code.as_str()) {
+            out.push((c.code.as_str(), Subject::Code(c)));
+        }
     }
     out
 }

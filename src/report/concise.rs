@@ -9,8 +9,9 @@ use std::io::{self, Write};
 
 /// Writes one line per result and a closing count.
 pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let results = ci::results(a, style.root);
-    for r in &results {
+    let mut n = 0;
+    for r in ci::results(a, style.root) {
+        n += 1;
         let at = if r.location.path.is_empty() {
             "-".to_string()
         } else {
@@ -35,6 +36,5 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             i.error.as_deref().unwrap_or_default()
         )?;
     }
-    let n = results.len();
     writeln!(out, "Found {n} result{}.", if n == 1 { "" } else { "s" })
 }

@@ -120,10 +120,18 @@ fn unreadable(path: &str, error: Option<&str>) -> String {
 /// The sentence every format uses when the event cap left events out, if it did.
 fn events_dropped(limits: &crate::analysis::Limits) -> Option<String> {
     (limits.events_dropped > 0).then(|| {
-        format!(
-            "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
-            limits.events_dropped, limits.max_events
-        )
+        if limits.events_over_budget > 0 {
+            format!(
+                "{} device code flow event(s) were not kept: the memory budget of {} MiB (AADLINT_MEMORY_BUDGET) was reached, and flows after it are left out or incomplete.",
+                limits.events_dropped,
+                limits.memory_budget >> 20
+            )
+        } else {
+            format!(
+                "{} device code flow event(s) were not kept (the cap is {}, AADLINT_MAX_EVENTS): flows may be incomplete.",
+                limits.events_dropped, limits.max_events
+            )
+        }
     })
 }
 

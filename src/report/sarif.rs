@@ -12,7 +12,10 @@ use super::ci::{self, CiResult, Subject};
 use super::Style;
 use crate::analysis::{Analysis, CodeSummary, Finding};
 use crate::model::Severity;
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -254,45 +257,76 @@ fn notifications(a: &Analysis, style: Style<'_>) -> Vec<Value> {
     out
 }
 
-/// Writes the report as one SARIF 2.1.0 log, pretty-printed, with a final newline.
-pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let results = ci::results(a, style.root);
-    let mut rule_ids: Vec<&str> = Vec::new();
-    let mut rules = Vec::new();
-    let mut sarif_results = Vec::new();
-    for r in &results {
-        let index = match rule_ids.iter().position(|id| *id == r.rule_id) {
-            Some(i) => i,
-            None => {
-                rule_ids.push(r.rule_id);
-                rules.push(match r.subject {
-                    Subject::Finding(f) => finding_rule(f),
-                    Subject::Code(c) => code_rule(c),
-                });
-                rule_ids.len() - 1
-            }
-        };
-        sarif_results.push(result(r, index, style.root));
+/// The `results` of the run, made and written one at a time.
+struct Results<'a> {
+    analysis: &'a Analysis,
+    root: Option<&'a std::path::Path>,
+    /// Each rule id's index in `tool.driver.rules`.
+    rule_index: HashMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for r in ci::results(self.analysis, self.root) {
+            seq.serialize_element(&result(&r, self.rule_index[r.rule_id], self.root))?;
+        }
+        seq.end()
     }
-    let doc = json!({
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+}
+
+/// The one run, in the order SARIF viewers show its members.
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Value,
+    invocations: Value,
+    results: Results<'a>,
+}
+
+/// The SARIF log.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+/// Writes the report as one SARIF 2.1.0 log, pretty-printed, with a final newline. Results are
+/// made and written one at a time, so a report of many findings is never held whole.
+pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let used = ci::rules(a);
+    let rules: Vec<Value> = used
+        .iter()
+        .map(|(_, subject)| match subject {
+            Subject::Finding(f) => finding_rule(f),
+            Subject::Code(c) => code_rule(c),
+        })
+        .collect();
+    let rule_index = used.iter().enumerate().map(|(i, (id, _))| (*id, i)).collect();
+    let log = Log {
+        schema: SARIF_SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({ "driver": {
                 "name": a.tool.name,
                 "version": a.tool.version,
                 "semanticVersion": a.tool.version,
                 "informationUri": information_uri(),
                 "rules": rules,
-            }},
-            "invocations": [{
+            }}),
+            invocations: json!([{
                 "executionSuccessful": a.summary.input_errors == 0,
                 "toolExecutionNotifications": notifications(a, style),
-            }],
-            "results": sarif_results,
+            }]),
+            results: Results {
+                analysis: a,
+                root: style.root,
+                rule_index,
+            },
         }],
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(super::json_error)?;
     writeln!(out)
 }
 

@@ -24,20 +24,80 @@ pub struct Sink {
     pub events: Vec<Event>,
     /// The most events kept; later ones are counted in `events_dropped`.
     pub max_events: usize,
-    /// Events not kept because of `max_events`.
+    /// Events not kept because of `max_events` or `memory_budget`.
     pub events_dropped: u64,
+    /// The most memory, in bytes, that the kept events may cost: each event is charged its own
+    /// size and [`REPORT_BYTES_PER_EVENT`] for what the diagnosis and report make of it.
+    pub memory_budget: u64,
+    /// What the kept events cost so far, in the same bytes.
+    pub memory_charged: u64,
+    /// Of `events_dropped`, those not kept because of `memory_budget`.
+    pub events_over_budget: u64,
 }
 
+/// What the stages after the scan may make of one event at most, in bytes: the flow it starts
+/// (links, facts, summary) and a finding with its evidence, as measured on logs of many
+/// one-line flows (`gen_log --flows`), allocator overhead included.
+pub const REPORT_BYTES_PER_EVENT: u64 = 2560;
+
 impl Sink {
-    /// An empty sink that keeps at most `max_events` events.
-    pub fn new(max_events: usize) -> Sink {
+    /// An empty sink that keeps at most `max_events` events, and none past `memory_budget`
+    /// bytes (see [`Sink::memory_budget`]).
+    pub fn new(max_events: usize, memory_budget: u64) -> Sink {
         Sink {
             tallies: Tallies::default(),
             events: Vec::new(),
             max_events,
             events_dropped: 0,
+            memory_budget,
+            memory_charged: 0,
+            events_over_budget: 0,
         }
     }
+
+    /// Keeps `event` unless a cap says no (then it is counted as dropped).
+    fn keep(&mut self, event: Event) {
+        let cost = event_cost(&event);
+        // Once one event is over the budget, every later one is too: what is kept is a prefix.
+        if self.events_over_budget > 0 || self.memory_charged + cost > self.memory_budget {
+            self.events_dropped += 1;
+            self.events_over_budget += 1;
+            return;
+        }
+        self.memory_charged += cost;
+        self.events.push(event);
+    }
+}
+
+/// What keeping an event costs against the memory budget: its own bytes and
+/// [`REPORT_BYTES_PER_EVENT`].
+pub fn event_cost(e: &Event) -> u64 {
+    event_bytes(e) + REPORT_BYTES_PER_EVENT
+}
+
+/// The bytes an event holds: its own size and what its fields allocate (with the allocator's
+/// 16 bytes per allocation).
+fn event_bytes(e: &Event) -> u64 {
+    const ALLOC: usize = 16;
+    let text = |s: &String| if s.capacity() == 0 { 0 } else { s.capacity() + ALLOC };
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, text);
+    let vec = |cap: usize, size: usize| if cap == 0 { 0 } else { cap * size + ALLOC };
+    let w = &e.worker;
+    let bytes = std::mem::size_of::<Event>()
+        + e.timestamp.as_ref().map_or(0, |t| text(&t.text))
+        + opt(&w.host)
+        + opt(&w.pid)
+        + opt(&w.thread)
+        + opt(&w.app)
+        + vec(e.keys.capacity(), std::mem::size_of::<FlowKey>())
+        + e.keys.iter().map(|k| text(&k.value)).sum::<usize>()
+        + vec(e.signals.capacity(), std::mem::size_of::<Signal>())
+        + vec(e.codes.capacity(), std::mem::size_of::<u32>())
+        + match &e.excerpt {
+            Excerpt::Text(t) => text(t),
+            Excerpt::At { .. } => 0,
+        };
+    bytes as u64
 }
 
 /// Assembles the lines of one source as they arrive.
@@ -296,7 +356,7 @@ fn emit(
         .iter()
         .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
         .unwrap_or(first);
-    sink.events.push(Event {
+    sink.keep(Event {
         source,
         line: shown.line,
         timestamp,

@@ -24,8 +24,12 @@ pub struct ScanOutput {
     pub events: Vec<Event>,
     /// The event cap in force.
     pub max_events: usize,
-    /// Events not kept because of the event cap.
+    /// Events not kept because of the event cap or the memory budget.
     pub events_dropped: u64,
+    /// The memory budget in force, in bytes ([`MEMORY_BUDGET_VAR`]).
+    pub memory_budget: u64,
+    /// Of `events_dropped`, those not kept because of the memory budget.
+    pub events_over_budget: u64,
     /// The regular files, by input, still open: the lines a report quotes are read from them
     /// again (see [`ScanOutput::excerpt`]).
     pub files: Vec<Option<std::sync::Arc<input::RangedFile>>>,
@@ -67,6 +71,25 @@ pub fn max_events() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(MAX_EVENTS)
 }
+
+/// The memory budget in force, in bytes: [`MEMORY_BUDGET_VAR`] (MiB) when it is a number, else
+/// [`MEMORY_BUDGET_MIB`].
+pub fn memory_budget() -> u64 {
+    std::env::var(MEMORY_BUDGET_VAR)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(MEMORY_BUDGET_MIB)
+        .saturating_mul(1 << 20)
+}
+
+/// The memory, in MiB, that the events kept and what the report makes of them may take by
+/// default ([`MEMORY_BUDGET_VAR`] overrides it): a run stays under 1 GiB of RSS with it, whatever
+/// the input (`benches/compare.sh`, many flows). Events past it are dropped, and the report says
+/// so.
+pub const MEMORY_BUDGET_MIB: u64 = 640;
+
+/// The environment variable that overrides [`MEMORY_BUDGET_MIB`] (in MiB).
+pub const MEMORY_BUDGET_VAR: &str = "AADLINT_MEMORY_BUDGET";
 
 /// One scanned chunk on its way back to the reading thread.
 struct ChunkResult {
@@ -172,9 +195,9 @@ pub fn scan_inputs_with_progress(planned: &[Planned], progress: &dyn Fn(u64)) ->
 /// [`scan_inputs`] with `options`, calling `progress` with the bytes scanned so far.
 pub fn scan_inputs_with(planned: &[Planned], options: &ScanOptions, progress: &dyn Fn(u64)) -> ScanOutput {
     let options = &options.for_inputs(planned);
-    let max_events = max_events();
+    let (max_events, memory_budget) = (max_events(), memory_budget());
     let mut flight = Flight {
-        collector: Collector::new(planned, max_events),
+        collector: Collector::new(planned, max_events, memory_budget),
         free: (0..2 * rayon::current_num_threads() + 2).map(|_| Vec::new()).collect(),
         progress,
     };
@@ -503,7 +526,7 @@ struct Collector {
 }
 
 impl Collector {
-    fn new(planned: &[Planned], max_events: usize) -> Collector {
+    fn new(planned: &[Planned], max_events: usize, memory_budget: u64) -> Collector {
         Collector {
             inputs: planned
                 .iter()
@@ -521,7 +544,7 @@ impl Collector {
             ends_with_newline: true,
             assembler: None,
             record_base: 0,
-            sink: Sink::new(max_events),
+            sink: Sink::new(max_events, memory_budget),
             bytes_done: 0,
             files: vec![None; planned.len()],
             source_events: 0,
@@ -628,6 +651,8 @@ impl Collector {
             events: self.sink.events,
             max_events: self.sink.max_events,
             events_dropped: self.sink.events_dropped,
+            memory_budget: self.sink.memory_budget,
+            events_over_budget: self.sink.events_over_budget,
             files: self.files,
         }
     }

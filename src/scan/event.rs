@@ -4,7 +4,7 @@
 
 use super::bytes::{ascii_regex, contains, is_blank, skip, text, trim_start};
 use super::clients;
-use super::excerpt::{excerpt, Excerpts};
+use super::excerpt::{excerpt_repeated, Excerpts};
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
 use super::head::read_head;
 use super::hit::LineHit;
@@ -94,7 +94,7 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts, reader: &Reader) -> LineHit {
             .any(|c| DEVICE_FLOW_CODES.contains(&c.0) || CONDITIONAL_ACCESS_CODES.contains(&c.0));
     hit.quoted = flow_line && hit.is_useful();
     if hit.quoted && excerpts == Excerpts::Now {
-        hit.excerpt = excerpt(line);
+        hit.excerpt = excerpt_repeated(line);
     }
     hit
 }

@@ -19,6 +19,30 @@ pub enum Excerpts {
     Later,
 }
 
+/// Lines up to this long are remembered by [`excerpt_repeated`].
+const REPEATED_LINE_MAX: usize = 4 << 10;
+
+thread_local! {
+    /// The last line this thread made an excerpt of with [`excerpt_repeated`], and the excerpt.
+    static LAST_EXCERPT: std::cell::RefCell<(Vec<u8>, String)> = const { std::cell::RefCell::new((Vec::new(), String::new())) };
+}
+
+/// [`excerpt`], made once for a line repeated: a client that polls for hours logs the same
+/// request line millions of times, and redacting a line costs far more than comparing it.
+pub fn excerpt_repeated(line: &[u8]) -> String {
+    if line.len() > REPEATED_LINE_MAX {
+        return excerpt(line);
+    }
+    LAST_EXCERPT.with_borrow_mut(|(last, text)| {
+        if last.as_slice() != line {
+            *text = excerpt(line);
+            last.clear();
+            last.extend_from_slice(line);
+        }
+        text.clone()
+    })
+}
+
 /// The line redacted, trimmed and cut to about [`EXCERPT_CHARS`] characters. A long line keeps
 /// its start (time, process, logger) and the part around the first anchor; of a very long line
 /// only those parts are redacted.

@@ -38,8 +38,8 @@ pub mod values;
 
 pub use chunk::{scan_chunk, scan_chunk_with, ChunkScan};
 pub use driver::{
-    max_events, scan_inputs, scan_inputs_with, scan_inputs_with_progress, Chunking, ScanOptions, ScanOutput,
-    MAX_EVENTS, MAX_EVENTS_VAR,
+    max_events, memory_budget, scan_inputs, scan_inputs_with, scan_inputs_with_progress, Chunking, ScanOptions,
+    ScanOutput, MAX_EVENTS, MAX_EVENTS_VAR, MEMORY_BUDGET_MIB, MEMORY_BUDGET_VAR,
 };
 pub use long_line::{LONG_LINE_WINDOW, MAX_LINE};
 pub use prefilter::{Mode, CONTINUATION_LINES};
