@@ -129,6 +129,15 @@ fn real_uuid(u: &[u8]) -> Option<String> {
 
 /// Device-code-flow facts: identifiers, requests, responses and client messages.
 fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
+    // The line in lowercase, made here only when the caller did not need it.
+    let made = std::cell::OnceCell::new();
+    let lower_line = || -> &[u8] {
+        if lower.len() == line.len() {
+            lower
+        } else {
+            made.get_or_init(|| line.to_ascii_lowercase())
+        }
+    };
     let device_grant = has!(kw, "grant-type:device_code")
         || has!(kw, "grant_type=device_code")
         || has!(kw, "\"grant_type\": \"device_code\"");
@@ -171,7 +180,7 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             .then(|| values::number_after(line, "interval", 4))
             .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if contains!(line, "grant_type") && values::names_other_grant(line, &line.to_ascii_lowercase()) {
+    } else if contains!(line, "grant_type") && values::names_other_grant(line, lower_line()) {
         hit.signals.push(Signal::OtherGrant);
     } else if has!(kw, "oauth2/") && values::names_token_endpoint(line) {
         let status = values::http_status(line).or_else(|| values::status_field(line));
@@ -213,10 +222,10 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         || contains!(line, "sts.windows.net")
         || contains!(line, "lient")
     {
-        let lower = line.to_ascii_lowercase();
+        let lower = lower_line();
         let tenancy = Tenancy {
-            tenant: values::tenant(&lower).map(text),
-            client_id: values::client_id(&lower).map(text),
+            tenant: values::tenant(lower).map(text),
+            client_id: values::client_id(lower).map(text),
         };
         hit.tenancy = (tenancy != Tenancy::default()).then(|| Box::new(tenancy));
     }
