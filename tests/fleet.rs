@@ -4,6 +4,8 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+mod support;
+
 fn aadlint() -> Command {
     let mut c = Command::cargo_bin("aadlint").unwrap();
     c.env_remove("NO_COLOR").env_remove(aadlint::scan::MAX_EVENTS_VAR);
@@ -375,13 +377,7 @@ fn a_fleet_whose_flows_cross_hosts_merges_to_the_single_scan_with_any_clock_3s_a
 fn events_files_hold_no_secret_and_match_their_schema() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp = tmp.path();
-    let mut secrets: Vec<String> = std::fs::read_to_string("fixtures/SECRETS.txt")
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let mut secrets: Vec<String> = support::fixture_secrets();
     write_fleet(&tmp.join("fleet").tap_mkdir(), None);
     secrets.extend(["FLTSHR1AB", "FLTSTL2CC", "FLTPAS3BC", "c2lnbmF0dXJlZmxlZXQ"].map(String::from));
     assert!(secrets.len() > 20);

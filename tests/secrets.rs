@@ -4,6 +4,8 @@
 
 use assert_cmd::Command;
 
+mod support;
+
 const FORMATS: [&str; 6] = ["table", "json", "sarif", "github", "azure", "markdown"];
 
 /// Every format the binary knows (later formats join the list as they are built).
@@ -146,13 +148,7 @@ fn planted_secrets_never_leave_the_scanner() {
 
 #[test]
 fn no_secret_from_any_fixture_appears_in_any_output() {
-    let mut secrets: Vec<String> = std::fs::read_to_string("fixtures/SECRETS.txt")
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
+    let mut secrets: Vec<String> = support::fixture_secrets();
     // The reference client logs: device codes in MSAL's token cache records, user codes in prompts.
     for entry in std::fs::read_dir("fixtures/clients").unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();

@@ -248,20 +248,18 @@ pub fn tenant(lower: &[u8]) -> Option<&[u8]> {
     static LOGIN: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("login."));
     static STS: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("sts.windows.net/"));
     static OAUTH2: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("/oauth2/"));
-    let hosts = LOGIN.find_iter(lower).chain(STS.find_iter(lower)).filter_map(|at| {
+    let mut hosts = LOGIN.find_iter(lower).chain(STS.find_iter(lower)).filter_map(|at| {
         let host = AUTHORITIES.iter().find(|h| lower[at..].starts_with(h))?;
         Some(at + host.len())
     });
-    let by_host = {
-        hosts.into_iter().find_map(|start| {
-            let end = skip(lower, start, |b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-            let segment = &lower[start..end];
-            let ends = lower
-                .get(end)
-                .is_none_or(|&b| matches!(b, b'/' | b'?' | b'"' | b'\'' | b' '));
-            (ends && !segment.is_empty() && !NOT_TENANTS.contains(&segment)).then_some(segment)
-        })
-    };
+    let by_host = hosts.find_map(|start| {
+        let end = skip(lower, start, |b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        let segment = &lower[start..end];
+        let ends = lower
+            .get(end)
+            .is_none_or(|&b| matches!(b, b'/' | b'?' | b'"' | b'\'' | b' '));
+        (ends && !segment.is_empty() && !NOT_TENANTS.contains(&segment)).then_some(segment)
+    });
     // A request line that shows the path only: `"POST /<tenant>/oauth2/v2.0/token HTTP/1.1"`.
     by_host.or_else(|| {
         OAUTH2.find_iter(lower).find_map(|at| {

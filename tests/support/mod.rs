@@ -38,3 +38,15 @@ pub fn rule_files<T: serde::de::DeserializeOwned>(dir: &str) -> Vec<(String, T)>
 pub fn stem(path: &str) -> &str {
     Path::new(path).file_stem().unwrap().to_str().unwrap()
 }
+
+/// The raw secrets the fixtures hold (`fixtures/SECRETS.txt`, one a line, `#` comments): none may
+/// appear in any output.
+pub fn fixture_secrets() -> Vec<String> {
+    std::fs::read_to_string("fixtures/SECRETS.txt")
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
