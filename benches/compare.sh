@@ -94,12 +94,17 @@ load_check() {
 }
 load_check
 # The literals the scanner's prefilter looks for in ordinary logs (`PRIMARY` in
-# src/scan/prefilter.rs), as rg arguments: `rg -c -F` with them counts the lines the scanner
-# reads, a search for many literals where `rg -c 'AADSTS...'` searches for one.
-literals="$(python3 - "$here/src/scan/prefilter.rs" <<'PY'
+# src/scan/prefilter.rs and the `literals` of rules/clients/), as rg arguments: `rg -c -F` with
+# them counts the lines the scanner reads, a search for many literals where `rg -c 'AADSTS...'`
+# searches for one.
+literals="$(python3 - "$here/src/scan/prefilter.rs" "$here"/rules/clients/*.toml <<'PY'
 import re, shlex, sys
 block = re.search(r"const PRIMARY: &\[&str\] = &\[(.*?)\];", open(sys.argv[1]).read(), re.S).group(1)
-print(" ".join("-e " + shlex.quote(lit) for lit in re.findall(r'"([^"\\]*)"', block)))
+lits = re.findall(r'"([^"\\]*)"', block)
+for path in sys.argv[2:]:
+    m = re.search(r"^literals = \[(.*?)\]", open(path).read(), re.M | re.S)
+    lits += [l for l in re.findall(r'"([^"\\]*)"', m.group(1)) if l not in lits] if m else []
+print(" ".join("-e " + shlex.quote(lit) for lit in lits))
 PY
 )"
 bench_plain() { # name

@@ -69,7 +69,7 @@ const PRIMARY: &[&str] = &[
     "s_token",
     "polling",
     "##[",
-    "-clitelem",
+    "x-ms-clitelem",
 ];
 
 /// What else sign-in exports and oddly worded client messages need, ignoring ASCII case.
