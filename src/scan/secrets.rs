@@ -4,10 +4,8 @@
 
 use super::bytes::{is_blank, skip, skip_back};
 pub use super::secret_shapes::{samples, shape_ids, user_code_prompts, Sample};
-use super::secret_shapes::{Catalog, Kind, Searcher, Shape, CATALOG};
-use regex::bytes::Regex;
+use super::secret_shapes::{Catalog, Keys, Kind, Searcher, Shape, CATALOG};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
 pub fn fingerprint(value: &[u8]) -> String {
@@ -155,33 +153,38 @@ fn pair_spans(
     wanted: &dyn Fn(usize) -> bool,
     spans: &mut Vec<(usize, usize)>,
 ) {
-    for (keys, shapes) in catalog.keys.iter().zip([&catalog.key_shape, &catalog.suffix_shape]) {
-        pair_spans_of(line, lower, keys, shapes, catalog, wanted, spans);
+    for keys in &catalog.keys {
+        pair_spans_of(line, lower, keys, catalog, wanted, spans);
     }
 }
 
-/// [`pair_spans`] for the keys of one expression (`keys`, whose shapes are `shapes`).
+/// [`pair_spans`] for the keys of one search.
 fn pair_spans_of(
     line: &[u8],
     lower: &[u8],
-    keys: &Regex,
-    shapes: &HashMap<Vec<u8>, usize>,
+    keys: &Keys,
     catalog: &Catalog,
     wanted: &dyn Fn(usize) -> bool,
     spans: &mut Vec<(usize, usize)>,
 ) {
-    let mut from = 0;
-    while from < line.len() {
-        let Some(key) = keys.captures_at(line, from).and_then(|c| c.name("k")) else {
+    // `from`: where the next key's word may start (after the last value); `at`: where the search
+    // for it goes on.
+    let (mut from, mut at) = (0, 0);
+    while at < line.len() {
+        let Some(key) = keys.search.find(aho_corasick::Input::new(lower).span(at..lower.len())) else {
             break;
         };
-        let shape = shapes.get(&lower[key.range()]);
         // The next search starts right after this key's first byte: a key that is not followed
         // by a separator may start a longer one.
-        from = key.start() + 1;
-        let Some(&shape) = shape.filter(|&&i| wanted(i)) else {
+        at = key.start() + 1;
+        if keys.bounded && !Keys::starts_word(lower, from, key.start()) {
             continue;
-        };
+        }
+        from = key.start() + 1;
+        let shape = keys.shape[key.pattern().as_usize()];
+        if !wanted(shape) {
+            continue;
+        }
         let Some((value, quote)) = value_start(lower, key.end()) else {
             continue;
         };
@@ -200,6 +203,7 @@ fn pair_spans_of(
         if !(keeps(v) || status || word || v.starts_with(b"AADSTS")) {
             spans.push((value, end));
             from = from.max(end);
+            at = at.max(end);
         }
     }
 }
