@@ -13,6 +13,7 @@ use crate::model::Timestamp;
 use crate::rules::layout::{FieldKeys, LayoutRule};
 use crate::rules::Catalog;
 use regex::bytes::{Regex, RegexSet};
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 /// How many bytes of a line a layout pattern looks at: envelopes stand at the start.
@@ -336,16 +337,17 @@ impl Layouts {
         let mut order = rank(&counts);
         let mut inner_order = rank(&inner_counts);
         inner_order.extend(order.iter().copied().filter(|&i| inner_counts[i] == 0));
-        let mut contexts: Vec<&[u8]> = Vec::new();
-        for line in head.split(|&b| b == b'\n').take(DETECT_LINES * 4) {
-            if CI_MARKERS
-                .iter()
-                .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
-                || memchr::memmem::find(line, b"systemd[").is_some()
-            {
-                contexts.push(line);
-            }
-        }
+        // One search for every marker (a searcher built per marker and line cost more than the
+        // rest of the detection).
+        static CONTEXT_MARKERS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        let markers = CONTEXT_MARKERS.get_or_init(|| {
+            aho_corasick::AhoCorasick::new(CI_MARKERS.iter().chain(&["systemd["])).expect("literals make a searcher")
+        });
+        let contexts: Vec<&[u8]> = head
+            .split(|&b| b == b'\n')
+            .take(DETECT_LINES * 4)
+            .filter(|line| markers.is_match(line))
+            .collect();
         if let Some(f) = forced {
             order.retain(|&i| i != f);
             order.insert(0, f);
@@ -379,7 +381,7 @@ impl Layouts {
     }
 
     /// The raw fields layout `i` reads from `line`, or `None` when the line is not in it.
-    fn fields(&self, i: usize, view: &Line) -> Option<Fields> {
+    fn fields<'a>(&self, i: usize, view: &Line<'a>) -> Option<Fields<'a>> {
         let line = view.bytes;
         let head = &line[..line.len().min(HEAD_BYTES)];
         match &self.list[i].read {
@@ -387,7 +389,7 @@ impl Layouts {
                 let (re, slots) = pattern.get();
                 let caps = re.captures(head)?;
                 let group = |slot: usize| slots[slot].and_then(|g| caps.get(g));
-                let get = |slot: usize| group(slot).map(|m| text(m.as_bytes())).filter(|s| !s.is_empty());
+                let get = |slot: usize| group(slot).map(|m| text(&line[m.range()])).filter(|s| !s.is_empty());
                 let message_at = group(7)
                     .or_else(|| group(8))
                     .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
@@ -401,8 +403,8 @@ impl Layouts {
                     logger: get(6),
                     message_at,
                     inner: group(8)
-                        .map(|m| line[m.start()..].to_vec())
-                        .or_else(|| self.list[i].wraps.then(|| line[message_at..].to_vec())),
+                        .map(|m| Cow::Borrowed(&line[m.start()..]))
+                        .or_else(|| self.list[i].wraps.then(|| Cow::Borrowed(&line[message_at..]))),
                 })
             }
             Read::Json(keys) => {
@@ -415,7 +417,10 @@ impl Layouts {
                     keys.of(field)
                         .iter()
                         .find_map(value)
-                        .map(|v| text(&json_unescape(v)))
+                        .map(|v| match unescaped(v) {
+                            Cow::Borrowed(v) => text(v),
+                            Cow::Owned(v) => Cow::Owned(text(&v).into_owned()),
+                        })
                         .filter(|s| !s.is_empty())
                 };
                 let message = keys.message.iter().find_map(value);
@@ -426,7 +431,7 @@ impl Layouts {
                 if !any {
                     return None;
                 }
-                let inner = self.list[i].wraps.then(|| message.map(json_unescape)).flatten();
+                let inner = self.list[i].wraps.then(|| message.map(unescaped)).flatten();
                 Some(Fields::by_name(get, message_at, inner))
             }
             Read::Logfmt(keys) => {
@@ -464,19 +469,21 @@ fn richness(keys: &FieldKeys) -> usize {
     FIELD_NAMES.iter().filter(|f| !keys.of(f).is_empty()).count() + keys.require.len()
 }
 
-/// What one layout reads from a line, before times are understood.
+/// What one layout reads from a line, before times are understood: borrowed from the line where
+/// it can be (a line is read by one or two layouts before the best is kept, and by every
+/// candidate when an input's layouts are ranked).
 #[derive(Debug, Default)]
-struct Fields {
-    time: Option<String>,
-    level: Option<String>,
-    host: Option<String>,
-    app: Option<String>,
-    pid: Option<String>,
-    thread: Option<String>,
-    logger: Option<String>,
+struct Fields<'a> {
+    time: Option<Cow<'a, str>>,
+    level: Option<Cow<'a, str>>,
+    host: Option<Cow<'a, str>>,
+    app: Option<Cow<'a, str>>,
+    pid: Option<Cow<'a, str>>,
+    thread: Option<Cow<'a, str>>,
+    logger: Option<Cow<'a, str>>,
     message_at: usize,
     /// The wrapped line, for a wrapper layout.
-    inner: Option<Vec<u8>>,
+    inner: Option<Cow<'a, [u8]>>,
 }
 
 /// Reads the envelopes of one input's lines with the layouts ranked for it.
@@ -545,7 +552,7 @@ fn started_unit(line: &[u8]) -> Option<String> {
     let name = &words[name_at..];
     let end = memchr::memmem::find(name, b".service")?;
     let unit = &name[..end];
-    (!unit.is_empty() && !unit.contains(&b' ')).then(|| text(unit))
+    (!unit.is_empty() && !unit.contains(&b' ')).then(|| text(unit).into_owned())
 }
 
 impl Default for Reader {
@@ -610,7 +617,7 @@ impl Reader {
     /// that read it a wrapper, then the one that fills the most fields, then the one ranked
     /// first for the input. Generic layouts (a bare timestamp) read most lines of a mixed log;
     /// ranking per line keeps them from hiding the richer envelope of each line.
-    fn first_reading(&self, line: &[u8], inner: bool) -> Option<(usize, Fields)> {
+    fn first_reading<'a>(&self, line: &'a [u8], inner: bool) -> Option<(usize, Fields<'a>)> {
         let usable = |i: usize| !(inner && self.layouts.list[i].wraps);
         let view = Line::new(line);
         if let Some(f) = self.forced.filter(|&f| usable(f)) {
@@ -670,21 +677,25 @@ impl Reader {
             layout: Some(i),
             time,
             zoned,
-            level: f.level,
-            host: f.host,
-            app: f.app,
-            pid: f.pid,
+            level: f.level.map(Cow::into_owned),
+            host: f.host.map(Cow::into_owned),
+            app: f.app.map(Cow::into_owned),
+            pid: f.pid.map(Cow::into_owned),
             thread: f.thread.map(|t| t.trim().to_string()),
-            logger: f.logger,
+            logger: f.logger.map(Cow::into_owned),
             message_at: f.message_at,
             starts_record: layout.starts_records,
         }
     }
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// The fields a structured record gives, each read by `get` from the field's name.
-    fn by_name(get: impl Fn(&str) -> Option<String>, message_at: usize, inner: Option<Vec<u8>>) -> Fields {
+    fn by_name(
+        get: impl Fn(&str) -> Option<Cow<'a, str>>,
+        message_at: usize,
+        inner: Option<Cow<'a, [u8]>>,
+    ) -> Fields<'a> {
         Fields {
             time: get("time"),
             level: get("level"),
@@ -715,8 +726,20 @@ impl Fields {
     }
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).trim().to_string()
+fn text(b: &[u8]) -> Cow<'_, str> {
+    match String::from_utf8_lossy(b) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
+}
+
+/// [`json_unescape`], borrowing `v` when it holds no escape.
+fn unescaped(v: &[u8]) -> Cow<'_, [u8]> {
+    if v.contains(&b'\\') {
+        Cow::Owned(json_unescape(v))
+    } else {
+        Cow::Borrowed(v)
+    }
 }
 
 /// 2000-01-01T00:00:00Z in milliseconds: a time before it had no year in the log.
