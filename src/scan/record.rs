@@ -339,14 +339,16 @@ impl Layouts {
         inner_order.extend(order.iter().copied().filter(|&i| inner_counts[i] == 0));
         // One search for every marker (a searcher built per marker and line cost more than the
         // rest of the detection).
-        static CONTEXT_MARKERS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        // Teddy, always: the automaton's own prefilter gives up on JSON lines, where `:` abounds.
+        static CONTEXT_MARKERS: OnceLock<aho_corasick::packed::Searcher> = OnceLock::new();
         let markers = CONTEXT_MARKERS.get_or_init(|| {
-            aho_corasick::AhoCorasick::new(CI_MARKERS.iter().chain(&["systemd["])).expect("literals make a searcher")
+            aho_corasick::packed::Searcher::new(CI_MARKERS.iter().chain(&["systemd["]))
+                .expect("literals make a searcher")
         });
         let contexts: Vec<&[u8]> = head
             .split(|&b| b == b'\n')
             .take(DETECT_LINES * 4)
-            .filter(|line| markers.is_match(line))
+            .filter(|line| markers.find(line).is_some())
             .collect();
         if let Some(f) = forced {
             order.retain(|&i| i != f);
