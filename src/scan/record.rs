@@ -107,6 +107,28 @@ struct Compiled {
     richness: usize,
     /// It can name a worker (host, app, pid or thread).
     names_worker: bool,
+    /// It writes long lines in fragments (`partial`).
+    splits: Option<Splits>,
+}
+
+/// The literals that tell the fragments of a layout that writes long lines in pieces (`partial`
+/// in its rule), stream by stream: `continued` and `end`, each found fast.
+#[derive(Debug)]
+pub struct Splits {
+    /// Per stream: the literal before the message of a fragment the stream's next line continues,
+    /// and the one before the message of the line that ends a record.
+    pub streams: Vec<(memchr::memmem::Finder<'static>, memchr::memmem::Finder<'static>)>,
+}
+
+/// What a fragment's literal says of its line (see [`Reader::tag`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tag {
+    /// The stream (index into [`Splits::streams`]).
+    pub stream: usize,
+    /// The stream's next line continues this one (`P`); else this one ends its record (`F`).
+    pub partial: bool,
+    /// Where the message starts in the line.
+    pub message_at: usize,
 }
 
 #[derive(Debug)]
@@ -221,6 +243,16 @@ impl Layouts {
                 starts_records: rule.starts_records,
                 richness,
                 names_worker,
+                splits: (!rule.partial.is_empty()).then(|| Splits {
+                    streams: rule
+                        .partial
+                        .iter()
+                        .map(|p| {
+                            let finder = |s: &str| memchr::memmem::Finder::new(s.as_bytes()).into_owned();
+                            (finder(&p.continued), finder(&p.end))
+                        })
+                        .collect(),
+                }),
             });
         }
         let set = |patterns: &[String]| {
@@ -587,6 +619,46 @@ impl Reader {
     /// Apps a service manager started at the input's start.
     pub fn services(&self) -> &[String] {
         &self.services
+    }
+
+    /// The fragment literals of the input's own layout (the first ranked, or the one the user
+    /// named) when it writes long lines in fragments.
+    pub fn splits(&self) -> Option<&Splits> {
+        self.order.first().and_then(|&i| self.layouts.list[i].splits.as_ref())
+    }
+
+    /// The stream and tag of `line` when it is a fragment in the input's own layout (see
+    /// [`Reader::splits`]): the layout's pattern reads the line, and one of its literals ends
+    /// right where the message starts.
+    pub fn tag(&self, line: &[u8]) -> Option<Tag> {
+        let &i = self.order.first()?;
+        let layout = &self.layouts.list[i];
+        let (splits, Read::Text(pattern)) = (layout.splits.as_ref()?, &layout.read) else {
+            return None;
+        };
+        let (re, slots) = pattern.get();
+        let caps = re.captures(&line[..line.len().min(HEAD_BYTES)])?;
+        let at = [7, 8]
+            .iter()
+            .find_map(|&s| slots[s].and_then(|g| caps.get(g)))
+            .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
+        let before = &line[..at];
+        splits
+            .streams
+            .iter()
+            .enumerate()
+            .find_map(|(stream, (continued, end))| {
+                let tag = |partial| Tag {
+                    stream,
+                    partial,
+                    message_at: at,
+                };
+                if before.ends_with(continued.needle()) {
+                    Some(tag(true))
+                } else {
+                    before.ends_with(end.needle()).then(|| tag(false))
+                }
+            })
     }
 
     /// The envelope of `line`: read by the first ranked layout that reads it, else by the first

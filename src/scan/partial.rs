@@ -1,0 +1,341 @@
+//! Records written in fragments: a layout with `partial` streams (Kubernetes CRI) cuts a long line
+//! into `P` lines ended by one `F` line of the same stream, and the other stream's lines may stand
+//! between them. Such a run is read as one record: the first fragment's line (its envelope) and
+//! the messages of the others after it, numbered at the first fragment's line. The literal
+//! prefilter runs on the joined text, so a code or key cut in two by the runtime is still found,
+//! and what was read of each fragment alone is dropped, so nothing is counted twice.
+//!
+//! A chunk joins the runs it holds ([`join`]); the fragments at its ends, which may continue a run
+//! of the chunk before or go on in the next, go to the collector, which stitches the chunks in
+//! input order ([`Stitcher`]): the result does not depend on where chunks are cut. A run is
+//! bounded: it ends, unfinished, where its text would pass [`MAX_JOINED`] bytes or its fragments
+//! would span more than [`MAX_SPAN`] lines (the next fragment starts a new one), and a run whose
+//! `F` never comes is read as it stands.
+
+use super::bytes::trim_cr;
+use super::event::read_line;
+use super::excerpt::Excerpts;
+use super::hit::LineHit;
+use super::long_line::{self, MAX_LINE};
+use super::prefilter::{self, Mode};
+use super::record::Reader;
+
+/// The most bytes a joined record holds: the cut of lines too long to read whole.
+pub const MAX_JOINED: usize = crate::input::WHOLE_LINE;
+
+/// The most lines a run's fragments span, from its first: past it, the lines the collector holds
+/// back while a run is open would grow without bound.
+pub const MAX_SPAN: u64 = 1 << 14;
+
+/// One fragment line, copied: how a chunk hands the fragments at its start to the collector.
+#[derive(Debug)]
+pub struct Fragment {
+    /// Its line, in the chunk (then in the input).
+    line: u64,
+    /// The stream's next line continues it.
+    partial: bool,
+    bytes: Vec<u8>,
+    message_at: usize,
+}
+
+/// A run of fragments not ended yet: its first line and its text so far.
+#[derive(Debug)]
+pub struct Run {
+    first: u64,
+    text: Vec<u8>,
+}
+
+/// What runs across a chunk's ends, for one stream.
+#[derive(Debug, Default)]
+pub struct Ends {
+    /// The stream's fragments from the chunk's start up to its first end (`F`): they go on with a
+    /// run of the chunks before, if one is open. An end alone was read by the chunk as a record.
+    lead: Vec<Fragment>,
+    /// The run after that end still open at the chunk's end.
+    tail: Option<Run>,
+}
+
+/// What a chunk of an input written in fragments leaves to the collector.
+#[derive(Debug)]
+pub struct Boundary {
+    reader: Reader,
+    mode: Mode,
+    streams: Vec<Ends>,
+}
+
+/// Adds the fragment at `line` to `open`, its stream's run. Returns the run it ends, or that
+/// ended unfinished before it (too long, or too far), and whether the fragment joined a run: an
+/// end (`F`) with no run before it is a record of its own.
+fn push(open: &mut Option<Run>, line: u64, partial: bool, bytes: &[u8], message_at: usize) -> (Option<Run>, bool) {
+    let message = &bytes[message_at.min(bytes.len())..];
+    let mut done = None;
+    if open
+        .as_ref()
+        .is_some_and(|run| line.saturating_sub(run.first) > MAX_SPAN || run.text.len() + message.len() > MAX_JOINED)
+    {
+        done = open.take();
+    }
+    match open {
+        Some(run) => {
+            run.text.extend_from_slice(message);
+            if !partial {
+                done = open.take();
+            }
+            (done, true)
+        }
+        None if partial => {
+            *open = Some(Run {
+                first: line,
+                text: bytes.to_vec(),
+            });
+            (done, true)
+        }
+        None => (done, false),
+    }
+}
+
+/// Reads a record (a joined run, or a line) the way the chunk reads a candidate line: only if the
+/// prefilter finds an anchor in it, in windows when it is long. Its excerpt is made now: its
+/// bytes are not together in the input.
+fn read(hits: &mut Vec<LineHit>, text: &[u8], line: u64, mode: Mode, reader: &Reader) {
+    let Some(m) = prefilter::primary(mode).find(text) else {
+        return;
+    };
+    if text.len() <= MAX_LINE {
+        read_line(hits, text, 0, line, Excerpts::Now, reader);
+    } else {
+        long_line::scan(mode, text, 0, m.start(), line, Excerpts::Now, reader, hits);
+    }
+}
+
+/// Whether `line` is a fragment that goes on from the line just above it (`above`, asked only
+/// then): both are of one stream, and that one is partial. Such a line starts no record.
+pub(super) fn continues<'a>(reader: &Reader, line: &[u8], above: impl FnOnce() -> &'a [u8]) -> bool {
+    reader.splits().is_some()
+        && reader
+            .tag(line)
+            .zip(reader.tag(above()))
+            .is_some_and(|(tag, up)| up.partial && up.stream == tag.stream)
+}
+
+/// The line just above the one starting at `at` in `data`: the last line of `context` (which
+/// ends with a line end, or is empty) when `at` is 0.
+pub(super) fn line_above<'a>(data: &'a [u8], at: usize, context: &'a [u8], newline: u8) -> &'a [u8] {
+    let (region, end) = if at == 0 {
+        (context, context.len().saturating_sub(1))
+    } else {
+        (data, at - 1)
+    };
+    let start = memchr::memrchr(newline, &region[..end]).map_or(0, |i| i + 1);
+    trim_cr(&region[start..end])
+}
+
+/// A fragment line found in a chunk.
+#[derive(Clone, Copy)]
+struct Found {
+    start: usize,
+    end: usize,
+    partial: bool,
+    message_at: usize,
+}
+
+/// The line numbers of positions in a chunk, counted as they are asked for.
+struct Lines<'a> {
+    data: &'a [u8],
+    newline: u8,
+    at: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn of(&mut self, pos: usize) -> u64 {
+        if pos < self.at {
+            (self.at, self.line) = (0, 0);
+        }
+        self.line += bytecount::count(&self.data[self.at..pos], self.newline) as u64;
+        self.at = pos;
+        self.line
+    }
+}
+
+/// Joins the fragments of one chunk of an input whose layout writes them ([`Reader::splits`]):
+/// drops from `hits` what was read of each fragment of a run alone, adds what each run read
+/// joined says, and returns what runs across the chunk's ends (`None` for other inputs).
+pub(super) fn join(
+    data: &[u8],
+    newline: u8,
+    mode: Mode,
+    reader: &Reader,
+    hits: &mut Vec<LineHit>,
+) -> Option<Box<Boundary>> {
+    let splits = reader.splits()?;
+    let mut lines = Lines {
+        data,
+        newline,
+        at: 0,
+        line: 0,
+    };
+    let mut claimed = Vec::new();
+    let mut joined = Vec::new();
+    let mut streams = Vec::with_capacity(splits.streams.len());
+    for (stream, (continued, end)) in splits.streams.iter().enumerate() {
+        // The fragment with `finder`'s literal at or after `from`: a line the layout reads whose
+        // literal ends where its message starts.
+        let next = |finder: &memchr::memmem::Finder, partial: bool, mut from: usize| {
+            while let Some(i) = finder.find(data.get(from..)?) {
+                let p = from + i;
+                let start = memchr::memrchr(newline, &data[..p]).map_or(0, |i| i + 1);
+                let end = memchr::memchr(newline, &data[p..]).map_or(data.len(), |i| p + i);
+                let message_at = p + finder.needle().len() - start;
+                let tag = reader.tag(trim_cr(&data[start..end]));
+                if tag.is_some_and(|t| t.stream == stream && t.partial == partial && t.message_at == message_at) {
+                    return Some(Found {
+                        start,
+                        end,
+                        partial,
+                        message_at,
+                    });
+                }
+                from = end.max(p + 1);
+            }
+            None
+        };
+        let mut partials = Vec::new();
+        let mut from = 0;
+        while let Some(f) = next(continued, true, from) {
+            partials.push(f);
+            from = f.end + 1;
+        }
+        let first_end = next(end, false, 0);
+        let in_lead = partials.partition_point(|p| first_end.is_none_or(|e| p.start < e.start));
+        let mut ends = Ends::default();
+        for f in partials[..in_lead].iter().chain(first_end.as_ref()) {
+            let line = lines.of(f.start);
+            if in_lead > 0 {
+                claimed.push(line);
+            }
+            ends.lead.push(Fragment {
+                line,
+                partial: f.partial,
+                bytes: trim_cr(&data[f.start..f.end]).to_vec(),
+                message_at: f.message_at,
+            });
+        }
+        // The runs after the first end: each from a partial line up to the stream's next end.
+        let mut open = None;
+        let mut k = in_lead;
+        while k < partials.len() {
+            let close = next(end, false, partials[k].end);
+            let members = partials[k..].partition_point(|p| close.is_none_or(|c| p.start < c.start));
+            for f in partials[k..k + members].iter().chain(close.as_ref()) {
+                let line = lines.of(f.start);
+                let (done, took) = push(&mut open, line, f.partial, trim_cr(&data[f.start..f.end]), f.message_at);
+                if took {
+                    claimed.push(line);
+                }
+                if let Some(run) = done {
+                    read(&mut joined, &run.text, run.first, mode, reader);
+                }
+            }
+            k += members;
+        }
+        ends.tail = open;
+        streams.push(ends);
+    }
+    if !claimed.is_empty() || !joined.is_empty() {
+        claimed.sort_unstable();
+        hits.retain(|h| claimed.binary_search(&h.line).is_err());
+        hits.append(&mut joined);
+        hits.sort_by_key(|h| h.line);
+    }
+    Some(Box::new(Boundary {
+        reader: reader.clone(),
+        mode,
+        streams,
+    }))
+}
+
+/// Stitches the chunks of one input written in fragments, in input order: joins the runs that
+/// cross chunk ends, and holds back the lines below a run still open, so that the assembler gets
+/// every line in order.
+#[derive(Debug, Default)]
+pub struct Stitcher {
+    open: Vec<Option<Run>>,
+    held: Vec<LineHit>,
+    how: Option<(Reader, Mode)>,
+}
+
+impl Stitcher {
+    /// Takes the next chunk's `hits` (numbered in the input) and what runs across its ends;
+    /// `base` is the input's number of the chunk's first line, `last` of its last line. Returns
+    /// the lines now settled, in order.
+    pub fn feed(
+        &mut self,
+        mut hits: Vec<LineHit>,
+        boundary: Option<Box<Boundary>>,
+        base: u64,
+        last: u64,
+    ) -> Vec<LineHit> {
+        let mut new = Vec::new();
+        if let Some(boundary) = boundary {
+            let Boundary { reader, mode, streams } = *boundary;
+            if self.open.len() < streams.len() {
+                self.open.resize_with(streams.len(), || None);
+            }
+            for (ends, open) in streams.into_iter().zip(&mut self.open) {
+                let end_alone = matches!(&ends.lead[..], [f] if !f.partial);
+                if open.is_some() && end_alone {
+                    // The chunk read the end as a record of its own: it ends the open run instead.
+                    let line = ends.lead[0].line + base;
+                    hits.retain(|h| h.line != line);
+                }
+                if open.is_some() || !end_alone {
+                    for f in &ends.lead {
+                        let line = f.line + base;
+                        let (done, took) = push(open, line, f.partial, &f.bytes, f.message_at);
+                        if let Some(run) = done {
+                            read(&mut new, &run.text, run.first, mode, &reader);
+                        }
+                        if !took {
+                            read(&mut new, &f.bytes, line, mode, &reader);
+                        }
+                    }
+                }
+                if let Some(mut tail) = ends.tail {
+                    tail.first += base;
+                    *open = Some(tail);
+                }
+            }
+            self.how = Some((reader, mode));
+        }
+        if let Some((reader, mode)) = &self.how {
+            // Runs no later fragment can reach are read now.
+            for open in &mut self.open {
+                if let Some(run) = open.take_if(|run| (last + 1).saturating_sub(run.first) > MAX_SPAN) {
+                    read(&mut new, &run.text, run.first, *mode, reader);
+                }
+            }
+        }
+        if new.is_empty() && self.held.is_empty() && self.open.iter().all(Option::is_none) {
+            return hits;
+        }
+        self.held.append(&mut hits);
+        self.held.append(&mut new);
+        self.held.sort_by_key(|h| h.line);
+        let until = self.open.iter().flatten().map(|run| run.first).min();
+        let settled = until.map_or(self.held.len(), |u| self.held.partition_point(|h| h.line < u));
+        let rest = self.held.split_off(settled);
+        std::mem::replace(&mut self.held, rest)
+    }
+
+    /// Ends the input: its runs still open are read as they stand; returns the lines held.
+    pub fn finish(mut self) -> Vec<LineHit> {
+        if let Some((reader, mode)) = &self.how {
+            for run in self.open.iter_mut().filter_map(Option::take) {
+                read(&mut self.held, &run.text, run.first, *mode, reader);
+            }
+        }
+        self.held.sort_by_key(|h| h.line);
+        self.held
+    }
+}
