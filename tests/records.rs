@@ -174,7 +174,10 @@ fn a_cri_log_in_fragments_reads_like_its_whole_lines() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole.log");
     std::fs::write(&whole, join_cri(&text)).unwrap();
-    let (a, b) = (analyze(&[path.into()]), analyze(&[whole.to_string_lossy().into_owned()]));
+    let (a, b) = (
+        analyze(&[path.into()]),
+        analyze(&[whole.to_string_lossy().into_owned()]),
+    );
     assert_eq!(a.inputs[0].layout.as_deref(), Some("cri"));
     assert_eq!(b.inputs[0].layout.as_deref(), Some("cri"));
     let flows = |a: &Analysis| -> Vec<String> {
