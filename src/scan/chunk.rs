@@ -191,14 +191,32 @@ fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u6
 
 /// The record head just above a line (starting at `start`) that does not start a record itself:
 /// the nearest line above, within [`CONTINUATION_LINES`], that starts one, unless a line holding a
-/// primary literal (read on its own) comes first.
+/// primary literal (read on its own) comes first. A run of fragments above is one line, joined.
 fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &Reader) -> Option<RecordHead> {
     let finder = prefilter::primary(Mode::Logs);
+    let mut lines = lines_above(data, context, start, newline)
+        .take(CONTINUATION_LINES as usize)
+        .peekable();
     let mut above = 0u64;
-    // Lines above `start` in this chunk, then in the context.
+    while let Some(line) = lines.next() {
+        above += 1;
+        let joined = partial::run_ending(reader, line, &mut lines, &mut above);
+        let line = joined.as_deref().unwrap_or(line);
+        if finder.is_match(line) {
+            return None;
+        }
+        if let Some(head) = record_head(line, above, reader) {
+            return Some(head);
+        }
+    }
+    None
+}
+
+/// The lines above the one starting at `start`, nearest first: in this chunk, then in `context`.
+fn lines_above<'a>(data: &'a [u8], context: &'a [u8], start: usize, newline: u8) -> impl Iterator<Item = &'a [u8]> {
     let mut region = &data[..start];
     let mut in_context = false;
-    while above < CONTINUATION_LINES {
+    std::iter::from_fn(move || loop {
         let body = region.strip_suffix(&[newline]).unwrap_or(region);
         if body.is_empty() && region.is_empty() {
             if in_context || context.is_empty() {
@@ -209,15 +227,7 @@ fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &
             continue;
         }
         let line_start = memchr::memrchr(newline, body).map_or(0, |i| i + 1);
-        let line = trim_cr(&body[line_start..]);
-        above += 1;
-        if finder.is_match(line) {
-            return None;
-        }
-        if let Some(head) = record_head(line, above, reader) {
-            return Some(head);
-        }
         region = &body[..line_start];
-    }
-    None
+        return Some(trim_cr(&body[line_start..]));
+    })
 }

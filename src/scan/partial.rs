@@ -118,6 +118,34 @@ pub(super) fn continues<'a>(reader: &Reader, line: &[u8], above: impl FnOnce() -
             .is_some_and(|(tag, up)| up.partial && up.stream == tag.stream)
 }
 
+/// When `line` ends a run of fragments whose others stand just above it (`above`, nearest first,
+/// within the look-behind's reach), the run joined; the lines it takes from `above` are counted
+/// in `taken`. `None` for any other line.
+pub(super) fn run_ending<'a>(
+    reader: &Reader,
+    line: &[u8],
+    above: &mut std::iter::Peekable<impl Iterator<Item = &'a [u8]>>,
+    taken: &mut u64,
+) -> Option<Vec<u8>> {
+    reader.splits()?;
+    let tag = reader.tag(line)?;
+    let mut run = vec![(line, tag.message_at)];
+    while let Some(up) = above.next_if(|up| reader.tag(up).is_some_and(|t| t.partial && t.stream == tag.stream)) {
+        let at = reader.tag(up).map_or(0, |t| t.message_at);
+        run.push((up, at));
+        *taken += 1;
+    }
+    if run.len() < 2 {
+        return None;
+    }
+    let (first, _) = run.pop()?;
+    let mut text = first.to_vec();
+    for (fragment, at) in run.iter().rev() {
+        text.extend_from_slice(&fragment[*at..]);
+    }
+    Some(text)
+}
+
 /// The line just above the one starting at `at` in `data`: the last line of `context` (which
 /// ends with a line end, or is empty) when `at` is 0.
 pub(super) fn line_above<'a>(data: &'a [u8], at: usize, context: &'a [u8], newline: u8) -> &'a [u8] {
