@@ -316,6 +316,8 @@ fn every_rendering_gives_the_same_flows_and_findings() {
     let dir = tempfile::tempdir().unwrap();
     let layouts = Layouts::builtin();
     let mut failures = Vec::new();
+    // Renderings in fragments where stderr fragments stand between stdout ones.
+    let mut interleaved = 0;
     for path in &fixtures {
         let bytes = std::fs::read(path).unwrap();
         let reader = layouts.detect(&bytes[..bytes.len().min(64 << 10)], None);
@@ -337,6 +339,11 @@ fn every_rendering_gives_the_same_flows_and_findings() {
             let mut renderings = vec![(target.layout.to_string(), out.into_bytes())];
             if target.layout == "cri" {
                 let split = in_fragments(&renderings[0].1, CRI_FRAGMENT);
+                let lines: Vec<&[u8]> = split.split(|&b| b == b'\n').collect();
+                interleaved += lines
+                    .windows(2)
+                    .any(|w| find(w[0], b" stdout P ").is_some() && find(w[1], b" stderr P ").is_some())
+                    as usize;
                 renderings.push((format!("cri in {CRI_FRAGMENT}-byte fragments"), split));
             }
             for (layout, bytes) in renderings {
@@ -349,6 +356,10 @@ fn every_rendering_gives_the_same_flows_and_findings() {
             }
         }
     }
+    assert!(
+        interleaved >= 3,
+        "{interleaved} renderings mix the two streams' fragments"
+    );
     assert!(
         failures.is_empty(),
         "{} renderings differ:\n{}",
