@@ -367,3 +367,117 @@ impl Stitcher {
         self.held
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::chunk::scan_chunk_with;
+    use crate::scan::record::Layouts;
+
+    const HEAD: &[u8] = b"2026-11-27T10:04:14.1Z stdout F 2026-11-27 10:04:14,100 7 MainThread app INFO start\n";
+
+    fn cri() -> Reader {
+        let reader = Layouts::builtin().detect(HEAD, None);
+        assert_eq!(reader.layout(), Some("cri"));
+        reader
+    }
+
+    /// Scans `text` cut into chunks after the given lines, stitched in order: every hit, in the
+    /// input's line numbers (from 1), as line and codes.
+    fn scan(text: &str, cuts: &[usize]) -> Vec<(u64, Vec<u32>)> {
+        let reader = cri();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut bounds = vec![0];
+        bounds.extend(cuts.iter().copied().filter(|&c| c < lines.len()));
+        bounds.push(lines.len());
+        let mut stitcher = Stitcher::default();
+        let mut out = Vec::new();
+        for w in bounds.windows(2) {
+            let data = lines[w[0]..w[1]].concat();
+            let context = lines[w[0].saturating_sub(16)..w[0]].concat();
+            let mut chunk = scan_chunk_with(
+                data.as_bytes(),
+                context.as_bytes(),
+                b'\n',
+                Mode::Logs,
+                Excerpts::Now,
+                &reader,
+            );
+            for h in &mut chunk.hits {
+                h.line += w[0] as u64 + 1;
+            }
+            let last = w[1] as u64;
+            out.extend(stitcher.feed(chunk.hits, chunk.partial, w[0] as u64 + 1, last));
+        }
+        out.extend(stitcher.finish());
+        out.into_iter()
+            .map(|h| (h.line, h.codes.iter().map(|c| c.0).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_is_read_once_at_its_first_line_in_any_chunks() {
+        let text = "\
+2026-11-27T10:04:14.1Z stdout F 2026-11-27 10:04:14,100 7 MainThread app INFO start
+2026-11-27T10:04:14.2Z stdout P 2026-11-27 10:04:14,200 7 MainThread app ERROR failed: AADS
+2026-11-27T10:04:14.3Z stderr F 2026-11-27 10:04:14,300 8 worker app ERROR AADSTS50058 on stderr
+2026-11-27T10:04:14.2Z stdout P TS7001
+2026-11-27T10:04:14.2Z stdout F 6: pending
+2026-11-27T10:04:14.4Z stdout F 2026-11-27 10:04:14,400 7 MainThread app ERROR AADSTS50126 alone
+2026-11-27T10:04:14.5Z stderr P 2026-11-27 10:04:14,500 8 worker app ERROR AADSTS90120 never
+";
+        let want = vec![(2, vec![70016]), (3, vec![50058]), (6, vec![50126]), (7, vec![90120])];
+        assert_eq!(scan(text, &[]), want);
+        for cut in 1..7 {
+            assert_eq!(scan(text, &[cut]), want, "cut after line {cut}");
+            for second in cut + 1..7 {
+                assert_eq!(scan(text, &[cut, second]), want, "cut after lines {cut} and {second}");
+            }
+        }
+        let every: Vec<usize> = (1..7).collect();
+        assert_eq!(scan(text, &every), want);
+    }
+
+    #[test]
+    fn a_run_ends_where_it_grows_too_long_or_too_far() {
+        let mut open = None;
+        let line = |m: &str| format!("t stdout P {m}").into_bytes();
+        let (done, took) = push(&mut open, 1, true, &line("a"), 11);
+        assert!(done.is_none() && took);
+        // Within reach: joined.
+        let (done, took) = push(&mut open, 1 + MAX_SPAN, true, &line("b"), 11);
+        assert!(done.is_none() && took);
+        // Too far from the run's first line: the run ends, the fragment starts another.
+        let (done, took) = push(&mut open, 2 + MAX_SPAN, false, &line("c"), 11);
+        assert_eq!(done.map(|r| (r.first, r.text)), Some((1, b"t stdout P ab".to_vec())));
+        assert!(!took, "an end with no run before it is a record of its own");
+        assert!(open.is_none());
+        // Too long: the run so far ends, unfinished.
+        let big = vec![b'x'; MAX_JOINED / 2 - 1];
+        push(&mut open, 10, true, &big, 0);
+        assert!(push(&mut open, 11, true, &big, 0).0.is_none());
+        let (done, took) = push(&mut open, 12, false, &big, 0);
+        assert_eq!(done.map(|r| (r.first, r.text.len())), Some((10, big.len() * 2)));
+        assert!(!took);
+    }
+
+    #[test]
+    fn a_fragment_goes_on_from_a_partial_line_of_its_stream() {
+        let reader = cri();
+        let p = b"2026-11-27T10:04:14.2Z stdout P first";
+        let f = b"2026-11-27T10:04:14.2Z stdout F second";
+        let e = b"2026-11-27T10:04:14.2Z stderr F other";
+        assert!(continues(&reader, f, || p));
+        assert!(!continues(&reader, e, || p));
+        assert!(!continues(&reader, f, || f));
+        assert!(!continues(&reader, b"plain", || p));
+        // Not a CRI input: nothing is a fragment.
+        assert!(!continues(&Reader::default(), f, || p));
+        let above = [&p[..], b"2026-11-27T10:04:14.2Z stdout P zeroth "];
+        let mut above = above.into_iter().peekable();
+        let mut taken = 0;
+        let joined = run_ending(&reader, f, &mut above, &mut taken).unwrap();
+        assert_eq!(joined, b"2026-11-27T10:04:14.2Z stdout P zeroth firstsecond");
+        assert_eq!(taken, 2);
+    }
+}
