@@ -118,6 +118,9 @@ pub struct Splits {
     /// Per stream: the literal before the message of a fragment the stream's next line continues,
     /// and the one before the message of the line that ends a record.
     pub streams: Vec<(memchr::memmem::Finder<'static>, memchr::memmem::Finder<'static>)>,
+    /// The pattern ends with its empty `inner` capture: the message starts where a match ends,
+    /// which a search without captures finds several times faster (one per fragment).
+    message_at_end: bool,
 }
 
 /// What a fragment's literal says of its line (see [`Reader::tag`]).
@@ -252,6 +255,10 @@ impl Layouts {
                             (finder(&p.continued), finder(&p.end))
                         })
                         .collect(),
+                    message_at_end: rule
+                        .pattern
+                        .as_ref()
+                        .is_some_and(|p| p.ends_with("(?P<inner>)") || p.ends_with("(?<inner>)")),
                 }),
             });
         }
@@ -637,11 +644,16 @@ impl Reader {
             return None;
         };
         let (re, slots) = pattern.get();
-        let caps = re.captures(&line[..line.len().min(HEAD_BYTES)])?;
-        let at = [7, 8]
-            .iter()
-            .find_map(|&s| slots[s].and_then(|g| caps.get(g)))
-            .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        let at = if splits.message_at_end {
+            re.find(head)?.end()
+        } else {
+            let caps = re.captures(head)?;
+            [7, 8]
+                .iter()
+                .find_map(|&s| slots[s].and_then(|g| caps.get(g)))
+                .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start())
+        };
         let before = &line[..at];
         splits
             .streams
