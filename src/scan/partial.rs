@@ -371,7 +371,7 @@ impl Stitcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::chunk::scan_chunk_with;
+    use crate::scan::scan_chunk_with;
     use crate::scan::record::Layouts;
 
     const HEAD: &[u8] = b"2026-11-27T10:04:14.1Z stdout F 2026-11-27 10:04:14,100 7 MainThread app INFO start\n";
