@@ -18,7 +18,7 @@ use super::excerpt::Excerpts;
 use super::hit::LineHit;
 use super::long_line::{self, MAX_LINE};
 use super::prefilter::{self, Mode};
-use super::record::Reader;
+use super::record::{Literal, Reader};
 
 /// The most bytes a joined record holds: the cut of lines too long to read whole.
 pub const MAX_JOINED: usize = crate::input::WHOLE_LINE;
@@ -209,12 +209,11 @@ pub(super) fn join(
     for (stream, (continued, end)) in splits.streams.iter().enumerate() {
         // The fragment with `finder`'s literal at or after `from`: a line the layout reads whose
         // literal ends where its message starts.
-        let next = |finder: &memchr::memmem::Finder, partial: bool, mut from: usize| {
-            while let Some(i) = finder.find(data.get(from..)?) {
-                let p = from + i;
+        let next = |literal: &Literal, partial: bool, mut from: usize| {
+            while let Some(p) = literal.find(data, from) {
                 let start = memchr::memrchr(newline, &data[..p]).map_or(0, |i| i + 1);
                 let end = memchr::memchr(newline, &data[p..]).map_or(data.len(), |i| p + i);
-                let message_at = p + finder.needle().len() - start;
+                let message_at = p + literal.text.len() - start;
                 let tag = reader.tag(trim_cr(&data[start..end]));
                 if tag.is_some_and(|t| t.stream == stream && t.partial == partial && t.message_at == message_at) {
                     return Some(Found {
@@ -371,8 +370,8 @@ impl Stitcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::scan_chunk_with;
     use crate::scan::record::Layouts;
+    use crate::scan::scan_chunk_with;
 
     const HEAD: &[u8] = b"2026-11-27T10:04:14.1Z stdout F 2026-11-27 10:04:14,100 7 MainThread app INFO start\n";
 

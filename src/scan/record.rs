@@ -117,10 +117,45 @@ struct Compiled {
 pub struct Splits {
     /// Per stream: the literal before the message of a fragment the stream's next line continues,
     /// and the one before the message of the line that ends a record.
-    pub streams: Vec<(memchr::memmem::Finder<'static>, memchr::memmem::Finder<'static>)>,
+    pub streams: Vec<(Literal, Literal)>,
     /// The pattern ends with its empty `inner` capture: the message starts where a match ends,
     /// which a search without captures finds several times faster (one per fragment).
     message_at_end: bool,
+}
+
+/// A fragment literal, found by the part of it that tells it from its stream's other literal
+/// (`P ` of ` stdout P `): the whole literal stands on every line of a CRI log, and a search for
+/// it stops at each of them.
+#[derive(Debug)]
+pub struct Literal {
+    /// The literal.
+    pub text: Vec<u8>,
+    key: memchr::memmem::Finder<'static>,
+    key_at: usize,
+}
+
+impl Literal {
+    /// `text`, told from `other` by what follows the start they share (two bytes at least).
+    fn new(text: &str, other: &str) -> Literal {
+        let shared = text.bytes().zip(other.bytes()).take_while(|(a, b)| a == b).count();
+        let key_at = shared.min(text.len().saturating_sub(2));
+        Literal {
+            text: text.as_bytes().to_vec(),
+            key: memchr::memmem::Finder::new(&text.as_bytes()[key_at..]).into_owned(),
+            key_at,
+        }
+    }
+
+    /// Where the literal first stands in `hay` at or after `from`.
+    pub fn find(&self, hay: &[u8], mut from: usize) -> Option<usize> {
+        loop {
+            let at = from + self.key_at + self.key.find(hay.get(from + self.key_at..)?)? - self.key_at;
+            if hay[at..].starts_with(&self.text) {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+    }
 }
 
 /// What a fragment's literal says of its line (see [`Reader::tag`]).
@@ -250,10 +285,7 @@ impl Layouts {
                     streams: rule
                         .partial
                         .iter()
-                        .map(|p| {
-                            let finder = |s: &str| memchr::memmem::Finder::new(s.as_bytes()).into_owned();
-                            (finder(&p.continued), finder(&p.end))
-                        })
+                        .map(|p| (Literal::new(&p.continued, &p.end), Literal::new(&p.end, &p.continued)))
                         .collect(),
                     message_at_end: rule
                         .pattern
@@ -665,10 +697,10 @@ impl Reader {
                     partial,
                     message_at: at,
                 };
-                if before.ends_with(continued.needle()) {
+                if before.ends_with(&continued.text) {
                     Some(tag(true))
                 } else {
-                    before.ends_with(end.needle()).then(|| tag(false))
+                    before.ends_with(&end.text).then(|| tag(false))
                 }
             })
     }
