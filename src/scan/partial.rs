@@ -18,7 +18,7 @@ use super::excerpt::Excerpts;
 use super::hit::LineHit;
 use super::long_line::{self, MAX_LINE};
 use super::prefilter::{self, Mode};
-use super::record::{Literal, Reader};
+use super::record::{Reader, Tag};
 
 /// The most bytes a joined record holds: the cut of lines too long to read whole.
 pub const MAX_JOINED: usize = crate::input::WHOLE_LINE;
@@ -206,34 +206,51 @@ pub(super) fn join(
     let mut claimed = Vec::new();
     let mut joined = Vec::new();
     let mut streams = Vec::with_capacity(splits.streams.len());
-    for (stream, (continued, end)) in splits.streams.iter().enumerate() {
-        // The fragment with `finder`'s literal at or after `from`: a line the layout reads whose
-        // literal ends where its message starts.
-        let next = |literal: &Literal, partial: bool, mut from: usize| {
-            while let Some(p) = literal.find(data, from) {
-                let start = memchr::memrchr(newline, &data[..p]).map_or(0, |i| i + 1);
-                let end = memchr::memchr(newline, &data[p..]).map_or(data.len(), |i| p + i);
-                let message_at = p + literal.text.len() - start;
-                let tag = reader.tag(trim_cr(&data[start..end]));
-                if tag.is_some_and(|t| t.stream == stream && t.partial == partial && t.message_at == message_at) {
-                    return Some(Found {
-                        start,
-                        end,
-                        partial,
-                        message_at,
-                    });
+    let continued = splits.continued_in(data);
+    for (stream, (_, end)) in splits.streams.iter().enumerate() {
+        // The fragment whose literal (`len` bytes) stands at `p`: a line the layout reads whose
+        // literal of this stream ends where its message starts.
+        let fragment = |p: usize, len: usize, partial: bool| {
+            let start = memchr::memrchr(newline, &data[..p]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(newline, &data[p..]).map_or(data.len(), |i| p + i);
+            let message_at = p + len - start;
+            let tag = reader.tag(trim_cr(&data[start..end]));
+            let is = tag
+                == Some(Tag {
+                    stream,
+                    partial,
+                    message_at,
+                });
+            // Not a fragment: the rest of its line is not either.
+            is.then_some(Found {
+                start,
+                end,
+                partial,
+                message_at,
+            })
+            .ok_or(end)
+        };
+        // The stream's first end at or after `from`.
+        let next = |mut from: usize| {
+            while let Some(p) = end.find(data, from) {
+                match fragment(p, end.text.len(), false) {
+                    Ok(f) => return Some(f),
+                    Err(line_end) => from = line_end.max(p + 1),
                 }
-                from = end.max(p + 1);
             }
             None
         };
+        let len = splits.streams[stream].0.text.len();
         let mut partials = Vec::new();
-        let mut from = 0;
-        while let Some(f) = next(continued, true, from) {
-            partials.push(f);
-            from = f.end + 1;
+        let mut looked_to = None;
+        for &(_, p) in continued.iter().filter(|c| c.0 == stream) {
+            if looked_to.is_none_or(|to| p > to) {
+                let found = fragment(p, len, true);
+                looked_to = Some(found.map_or_else(|end| end, |f| f.end));
+                partials.extend(found.ok());
+            }
         }
-        let first_end = next(end, false, 0);
+        let first_end = next(0);
         let in_lead = partials.partition_point(|p| first_end.is_none_or(|e| p.start < e.start));
         let mut ends = Ends::default();
         for f in partials[..in_lead].iter().chain(first_end.as_ref()) {
@@ -252,7 +269,7 @@ pub(super) fn join(
         let mut open = None;
         let mut k = in_lead;
         while k < partials.len() {
-            let close = next(end, false, partials[k].end);
+            let close = next(partials[k].end);
             let members = partials[k..].partition_point(|p| close.is_none_or(|c| p.start < c.start));
             for f in partials[k..k + members].iter().chain(close.as_ref()) {
                 let line = lines.of(f.start);

@@ -123,6 +123,37 @@ pub struct Splits {
     message_at_end: bool,
 }
 
+impl Splits {
+    /// Where the streams' `continued` literals stand in `hay`, in order, each with its stream:
+    /// one search when they all end with the same key (CRI's `P `), else one per stream.
+    pub fn continued_in(&self, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let first = &self.streams[0].0;
+        let shared = self.streams.iter().all(|(c, _)| {
+            c.key.needle() == first.key.needle() && c.text.len() - c.key_at == first.text.len() - first.key_at
+        });
+        if shared {
+            for k in first.key.find_iter(hay) {
+                let found = self.streams.iter().enumerate().find_map(|(stream, (c, _))| {
+                    let at = k.checked_sub(c.key_at)?;
+                    hay[at..].starts_with(&c.text).then_some((stream, at))
+                });
+                out.extend(found);
+            }
+            return out;
+        }
+        for (stream, (c, _)) in self.streams.iter().enumerate() {
+            let mut from = 0;
+            while let Some(at) = c.find(hay, from) {
+                out.push((stream, at));
+                from = at + 1;
+            }
+        }
+        out.sort_by_key(|&(_, at)| at);
+        out
+    }
+}
+
 /// A fragment literal, found by the part of it that tells it from its stream's other literal
 /// (`P ` of ` stdout P `): the whole literal stands on every line of a CRI log, and a search for
 /// it stops at each of them.
