@@ -64,6 +64,21 @@ fn main() {
         let kind = if table.contains_key("code") {
             "code"
         } else if table.contains_key("layout") {
+            // A layout that writes fragments tells them by literals before the message, which a
+            // text pattern places (the rules loader and `tests/layouts.rs` check the rest).
+            for stream in table.get("partial").and_then(|p| p.as_array()).into_iter().flatten() {
+                for key in ["continued", "end"] {
+                    let literal = stream.get(key).and_then(|l| l.as_str()).unwrap_or_default();
+                    assert!(
+                        !literal.trim().is_empty(),
+                        "rules/{rel}: a `partial` stream needs a `{key}` literal"
+                    );
+                }
+                assert!(
+                    table.contains_key("pattern"),
+                    "rules/{rel}: `partial` needs a `pattern`"
+                );
+            }
             "layout"
         } else if table.contains_key("client") {
             // A line holding a client's phrase must reach the parser: every phrase holds one of

@@ -90,6 +90,53 @@ fn a_100_mb_line_does_not_hide_the_lines_after_it() {
     assert_eq!(first_location(&v, "AADSTS50076"), Some(2));
 }
 
+/// A run of CRI partial lines that never ends (a container killed mid-line), 12 MiB long with the
+/// other stream's lines between its fragments, is read in pieces of at most 4 MiB: its codes are
+/// found, the other stream's lines are read, and nothing is held back or lost at the end.
+#[test]
+fn a_run_of_partial_lines_that_never_ends_is_read_in_bounded_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Vec::new();
+    for i in 0..20 {
+        let line =
+            format!("2026-11-27T10:04:14.{i:03}Z stdout F 2026-11-27 10:04:14,000 7 MainThread app INFO up {i}\n");
+        log.extend_from_slice(line.as_bytes());
+    }
+    let filler = "x".repeat(1000);
+    let n = 12 * 1024;
+    for k in 0..n {
+        let message = match k {
+            0 => format!("2026-11-27 10:04:15,000 7 MainThread app ERROR AADSTS50126 {filler}"),
+            _ if k == n - 1 => format!("{filler} AADSTS50076 at the end"),
+            _ => filler.clone(),
+        };
+        log.extend_from_slice(format!("2026-11-27T10:04:15.000Z stdout P {message}\n").as_bytes());
+        if k % 1024 == 1 {
+            log.extend_from_slice(
+                b"2026-11-27T10:04:15.500Z stderr F 2026-11-27 10:04:15,500 8 w app ERROR AADSTS50058 now\n",
+            );
+        }
+    }
+    let path = write(dir.path(), "run.log", &log);
+    let (code, v, stderr) = scan_json(&[&path]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(v["inputs"][0]["layout"], "cri");
+    let occurrences = |code: &str| {
+        v["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .map(|c| c["occurrences"].clone())
+    };
+    assert_eq!(first_location(&v, "AADSTS50126"), Some(21));
+    assert_eq!(occurrences("AADSTS50126"), Some(1.into()));
+    assert_eq!(occurrences("AADSTS50058"), Some(12.into()));
+    assert_eq!(occurrences("AADSTS50076"), Some(1.into()));
+    // The end of the run is read in the last of its pieces, not at its first line.
+    assert!(first_location(&v, "AADSTS50076").unwrap() > 8000, "{v}");
+}
+
 #[test]
 fn unreadable_inputs_are_named_and_the_rest_is_scanned() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,8 +3,9 @@
 //! logging layout of `fixtures/causes` and `fixtures/clients`) is re-rendered through other
 //! layouts with each layout's `template` from `rules/layouts/`: same messages, same times, same
 //! pid, thread and host; lines without an envelope (prompts, stack traces, `Trace ID:`
-//! continuations) stay as they are. Each rendering must give the flows (ids) and the findings
-//! (cause, severity, flow) of the original.
+//! continuations) stay as they are. The CRI rendering is checked a second time with its long
+//! lines cut into `P` and `F` fragments, as the container runtime writes them. Each rendering must
+//! give the flows (ids) and the findings (cause, severity, flow) of the original.
 
 use aadlint::rules::layout::LayoutRule;
 use aadlint::rules::Catalog;
@@ -209,6 +210,64 @@ fn render(target: &Target, env: &Envelope, message: &str, original: &str) -> Str
     fill(&template(target.layout), &v)
 }
 
+/// How long the fragments of the CRI rendering in fragments are: the runtime cuts at 16 KiB; a
+/// small size cuts most records, their keys and their codes.
+const CRI_FRAGMENT: usize = 64;
+
+/// A CRI rendering as the container runtime writes it when it cuts long lines: every message
+/// longer than `size` bytes becomes `P` fragments ended by an `F` one, each with the line's time
+/// and stream. Lines of ERROR level and worse go to stderr, and where such a record follows a
+/// stdout record in fragments, its first fragments come before the stdout record's last one
+/// (both streams written at once).
+fn in_fragments(rendered: &[u8], size: usize) -> Vec<u8> {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    // Where the last fragment of the stdout record just above stands, if it was cut.
+    let mut stdout_end: Option<usize> = None;
+    for line in rendered.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let Some(at) = find(body, b" stdout F ") else {
+            out.push(line.to_vec());
+            stdout_end = None;
+            continue;
+        };
+        let (time, message) = (&body[..at], &body[at + 10..]);
+        let error = [&b" ERROR "[..], b" CRITICAL "]
+            .iter()
+            .any(|l| find(message, l).is_some());
+        let stream = if error { "stderr" } else { "stdout" };
+        let pieces: Vec<&[u8]> = if message.is_empty() {
+            vec![message]
+        } else {
+            message.chunks(size).collect()
+        };
+        let mut fragments: Vec<Vec<u8>> = pieces
+            .iter()
+            .enumerate()
+            .map(|(k, piece)| {
+                let tag = if k + 1 < pieces.len() { "P" } else { "F" };
+                [time, format!(" {stream} {tag} ").as_bytes(), piece, b"\n"].concat()
+            })
+            .collect();
+        match stdout_end.take() {
+            Some(end) if error && fragments.len() > 1 => {
+                let last = fragments.pop().unwrap();
+                out.splice(end..end, fragments);
+                out.push(last);
+            }
+            _ => {
+                let cut = fragments.len() > 1;
+                out.extend(fragments);
+                stdout_end = (!error && cut).then_some(out.len() - 1);
+            }
+        }
+    }
+    out.concat()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// The fixtures in the layout that carries time, pid and thread on every record.
 fn fixtures() -> Vec<PathBuf> {
     support::files_under(&["fixtures/causes", "fixtures/clients"], "log")
@@ -257,6 +316,8 @@ fn every_rendering_gives_the_same_flows_and_findings() {
     let dir = tempfile::tempdir().unwrap();
     let layouts = Layouts::builtin();
     let mut failures = Vec::new();
+    // Renderings in fragments where stderr fragments stand between stdout ones.
+    let mut interleaved = 0;
     for path in &fixtures {
         let bytes = std::fs::read(path).unwrap();
         let reader = layouts.detect(&bytes[..bytes.len().min(64 << 10)], None);
@@ -275,20 +336,30 @@ fn every_rendering_gives_the_same_flows_and_findings() {
                 }
             }
             let name = path.file_name().unwrap().to_string_lossy();
-            let rendered = dir.path().join(format!("{}-{name}", target.layout));
-            std::fs::write(&rendered, &out).unwrap();
-            let got = outcome(&rendered);
-            if got != want {
-                failures.push(format!(
-                    "{} as {}: {:?}, want {:?}",
-                    path.display(),
-                    target.layout,
-                    got,
-                    want
-                ));
+            let mut renderings = vec![(target.layout.to_string(), out.into_bytes())];
+            if target.layout == "cri" {
+                let split = in_fragments(&renderings[0].1, CRI_FRAGMENT);
+                let lines: Vec<&[u8]> = split.split(|&b| b == b'\n').collect();
+                interleaved += lines
+                    .windows(2)
+                    .any(|w| find(w[0], b" stdout P ").is_some() && find(w[1], b" stderr P ").is_some())
+                    as usize;
+                renderings.push((format!("cri in {CRI_FRAGMENT}-byte fragments"), split));
+            }
+            for (layout, bytes) in renderings {
+                let rendered = dir.path().join(format!("{}-{name}", layout.replace(' ', "-")));
+                std::fs::write(&rendered, &bytes).unwrap();
+                let got = outcome(&rendered);
+                if got != want {
+                    failures.push(format!("{} as {layout}: {got:?}, want {want:?}", path.display()));
+                }
             }
         }
     }
+    assert!(
+        interleaved >= 3,
+        "{interleaved} renderings mix the two streams' fragments"
+    );
     assert!(
         failures.is_empty(),
         "{} renderings differ:\n{}",

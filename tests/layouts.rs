@@ -112,3 +112,74 @@ fn yearless_times_take_the_year_of_the_first_dated_line() {
     let env = reader.read(b"Nov 27 10:49:02 nas-gw-02 sync[1]: polling").unwrap();
     assert_eq!(fields(&env)["time"], "2026-11-27T10:49:02Z");
 }
+
+/// A layout that writes long lines in fragments (`partial`) tells each of its lines by the
+/// literals before the message: every sample that holds one is read as a fragment of that stream
+/// whose message starts right after it, and some sample is a partial line.
+#[test]
+fn fragment_literals_tell_every_sample_that_holds_one() {
+    let layouts = Layouts::builtin();
+    let mut checked = 0;
+    for (path, rule) in layout_files() {
+        if rule.partial.is_empty() {
+            continue;
+        }
+        let mut partial_samples = 0;
+        for sample in &rule.samples {
+            let line = sample.line.as_bytes();
+            let reader = layouts.detect(line, None);
+            assert_eq!(reader.layout(), Some(rule.layout.as_str()), "{path}: {:?}", sample.line);
+            let want = rule.partial.iter().enumerate().find_map(|(stream, s)| {
+                let found = |literal: &str, partial| {
+                    sample
+                        .line
+                        .find(literal)
+                        .map(|at| (stream, partial, at + literal.len()))
+                };
+                found(&s.continued, true).or_else(|| found(&s.end, false))
+            });
+            let got = reader.tag(line).map(|t| (t.stream, t.partial, t.message_at));
+            assert_eq!(got, want, "{path}: {:?}", sample.line);
+            partial_samples += usize::from(want.is_some_and(|w| w.1));
+        }
+        assert!(partial_samples > 0, "{path}: no sample is a partial line");
+        checked += 1;
+    }
+    assert!(checked >= 1, "no layout writes fragments");
+}
+
+/// `partial` literals must tell a line's stream and tag apart, and stand before a pattern's
+/// message.
+#[test]
+fn fragment_literals_that_cannot_be_told_apart_are_refused() {
+    let rule = |partial: &str, pattern: bool| -> LayoutRule {
+        let reader = if pattern {
+            "pattern = '^(?P<time>\\S+) (?P<inner>)'"
+        } else {
+            "json = { time = [\"t\"] }"
+        };
+        let text = format!("layout = \"x\"\nsummary = \"x\"\n{reader}\n{partial}\n");
+        toml::from_str(&text).unwrap()
+    };
+    let good = "[[partial]]\ncontinued = \" o P \"\nend = \" o F \"";
+    assert!(rule(good, true).validate("x").is_ok());
+    let refused = [
+        (rule(good, false), "needs a `pattern`"),
+        (rule("[[partial]]\ncontinued = \" \"\nend = \" o F \"", true), "empty"),
+        (
+            rule("[[partial]]\ncontinued = \" o P \"\nend = \"P \"", true),
+            "cannot be told apart",
+        ),
+        (
+            rule(
+                "[[partial]]\ncontinued = \"a P \"\nend = \"a F \"\n[[partial]]\ncontinued = \"ba P \"\nend = \"b F \"",
+                true,
+            ),
+            "cannot be told apart",
+        ),
+    ];
+    for (rule, why) in refused {
+        let e = rule.validate("x").unwrap_err();
+        assert!(e.contains(why), "{e}");
+    }
+}

@@ -369,6 +369,130 @@ fn check_chunking(many_lines_only: bool) {
     );
 }
 
+/// One record of a generated Kubernetes CRI log: a fixture line written on stream 0 (stdout) or
+/// 1 (stderr), cut into fragments of a size (`None`: whole), and how it is written: 0 as the
+/// runtime writes it, 1 without its final `F` line (a container that stopped mid-line), 2 with
+/// the next record's fragments between its own (both streams written at once; the same stream's
+/// record then goes on this one's run), 3 as a raw line with no CRI prefix.
+type CriRecord = (Vec<u8>, usize, Option<usize>, u8);
+
+fn cri_record() -> impl Strategy<Value = CriRecord> {
+    let size = prop_oneof![1 => Just(None), 4 => (1..=90usize).prop_map(Some)];
+    (
+        line(),
+        0..2usize,
+        size,
+        prop_oneof![10 => Just(0u8), 1 => Just(1), 4 => Just(2), 1 => Just(3)],
+    )
+}
+
+/// The CRI lines of `records`, and the same log with every record on one line (`F` alone), which
+/// is what the fragments join into when every run is ended and no raw line stands in one.
+fn cri_log(records: &[CriRecord]) -> (Vec<u8>, Vec<u8>) {
+    let stream = |s: usize| if s == 0 { "stdout" } else { "stderr" };
+    let fragments = |(line, s, size, how): &CriRecord| -> Vec<Vec<u8>> {
+        if *how == 3 {
+            return vec![[line.as_slice(), b"\n"].concat()];
+        }
+        let pieces: Vec<&[u8]> = match size {
+            Some(n) if !line.is_empty() => line.chunks(*n).collect(),
+            _ => vec![line.as_slice()],
+        };
+        let last = pieces.len() - 1;
+        pieces
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| !(k == last && *how == 1))
+            .map(|(k, piece)| {
+                let tag = if k < last || *how == 1 { 'P' } else { 'F' };
+                let head = format!("2026-11-27T10:04:14.{k:09}Z {} {tag} ", stream(*s));
+                [head.as_bytes(), piece, b"\n"].concat()
+            })
+            .collect()
+    };
+    let mut split = Vec::new();
+    let mut i = 0;
+    while i < records.len() {
+        let mut mine = fragments(&records[i]).into_iter();
+        if records[i].3 == 2 && i + 1 < records.len() {
+            let mut theirs = fragments(&records[i + 1]).into_iter();
+            loop {
+                let (a, b) = (mine.next(), theirs.next());
+                if a.is_none() && b.is_none() {
+                    break;
+                }
+                split.extend(a.into_iter().chain(b).flatten());
+            }
+            i += 2;
+        } else {
+            split.extend(mine.flatten());
+            i += 1;
+        }
+    }
+    let whole = records
+        .iter()
+        .flat_map(|(line, s, _, _)| {
+            [
+                format!("2026-11-27T10:04:14.000000000Z {} F ", stream(*s)).into_bytes(),
+                line.clone(),
+                b"\n".to_vec(),
+            ]
+        })
+        .flatten()
+        .collect();
+    (split, whole)
+}
+
+/// A CRI log whose long lines are cut into `P` and `F` fragments, with the other stream's lines
+/// between them, runs never ended and raw lines: where chunks are cut (inside runs, between a run
+/// and its end) never changes what the scan finds, as for any input, and no secret leaks.
+#[test]
+fn chunking_does_not_change_the_scan_of_cri_fragments() {
+    let compared = AtomicUsize::new(0);
+    let dir = tempfile::tempdir().unwrap();
+    check(40, (vec(cri_record(), 1..=50), cuts()), |(records, cuts)| {
+        let (input, _) = cri_log(&records);
+        // Joined records are quoted redacted: a secret cut between fragments does not leak.
+        check_analyze(dir.path(), "cri-fragments.log", &input);
+        let whole = chunked_scan(dir.path(), &input, input.len() + 1, input.len() + 1);
+        for (chunk_size, max_chunk) in cuts {
+            let cut = chunked_scan(dir.path(), &input, chunk_size, max_chunk);
+            if cut.cut_mid_line {
+                continue;
+            }
+            compared.fetch_add(1, Ordering::Relaxed);
+            if cut != whole {
+                let path = keep_failure(&format!("cri-chunking-{chunk_size}-{max_chunk}.log"), &input);
+                let first_diff = cut.events.iter().zip(&whole.events).find(|(a, b)| a != b);
+                return Err(TestCaseError::fail(format!(
+                    "chunks of {chunk_size}/{max_chunk} differ: {path}\ntallies {:?}\n  vs whole {:?}\nfirst differing event {first_diff:#?}",
+                    cut.tallies, whole.tallies
+                )));
+            }
+        }
+        Ok(())
+    });
+    assert!(compared.into_inner() > 150);
+}
+
+/// Fragments joined give the codes of the lines they were cut from: a CRI log with every run
+/// ended and no raw line counts each code as often as the same log with every record whole,
+/// however small the fragments (a code cut in two is still found once).
+#[test]
+fn cri_fragments_count_the_codes_of_the_whole_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = cri_record().prop_map(|(line, s, size, how)| (line, s, size, if how == 2 { 2 } else { 0 }));
+    check(60, vec(record, 1..=40), |records| {
+        let (split, whole) = cri_log(&records);
+        let (a, b) = (
+            chunked_scan(dir.path(), &split, CHUNK_SIZE, MAX_CHUNK),
+            chunked_scan(dir.path(), &whole, CHUNK_SIZE, MAX_CHUNK),
+        );
+        prop_assert_eq!(&a.counts, &b.counts, "{}", keep_failure("cri-split.log", &split));
+        Ok(())
+    });
+}
+
 /// A file read as one stream in the usual chunks finds the same code counts and line count as
 /// `aadlint::analyze`, which reads it in ranges.
 #[test]

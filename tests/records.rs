@@ -122,3 +122,98 @@ fn pool_workers_polling_one_device_code_are_one_shared_flow() {
     assert!(a.flows[0].workers.len() >= 3, "{:?}", a.flows[0].workers);
     assert!(a.findings.iter().any(|f| f.cause == "shared-across-workers"));
 }
+
+/// A CRI log with every run of fragments joined into one `F` line, as a reader who knows CRI would
+/// write it: per stream, the first fragment's time and stream, then every fragment's message.
+fn join_cri(text: &str) -> String {
+    let mut lines: Vec<Option<String>> = Vec::new();
+    let mut open: Vec<(String, String, usize)> = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.splitn(4, ' ');
+        let (time, stream, tag, message) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap_or(""),
+        );
+        let at = match open.iter().position(|(s, _, _)| s == stream) {
+            Some(at) => at,
+            None => {
+                lines.push(None);
+                open.push((stream.to_string(), format!("{time} {stream} F "), lines.len() - 1));
+                open.len() - 1
+            }
+        };
+        open[at].1.push_str(message);
+        if tag == "F" {
+            let (_, whole, slot) = open.remove(at);
+            lines[slot] = Some(whole);
+        }
+    }
+    assert!(open.is_empty(), "every run of the fixture ends");
+    lines.into_iter().map(|l| l.unwrap() + "\n").collect()
+}
+
+/// A pino log in a Kubernetes pod, written by the container runtime in 53-byte fragments: every
+/// record's `"hostname"` key and both `AADSTS90120` codes are cut in two, and the error record
+/// on stderr has the last stdout record's fragments between its own. Read joined, it gives what
+/// the same log with whole lines gives: the same flows, findings, workers and code counts, each
+/// record at the line of its first fragment.
+#[test]
+fn a_cri_log_in_fragments_reads_like_its_whole_lines() {
+    let path = "fixtures/layouts/cri-split-json.log";
+    let text = std::fs::read_to_string(path).unwrap();
+    // The fixture is what it says.
+    assert!(text.lines().all(|l| !l.contains("AADSTS90120")), "a code is whole");
+    assert!(text.contains(" stderr P ") && text.contains(" stdout P "));
+    let interleaved = text
+        .lines()
+        .zip(text.lines().skip(1))
+        .any(|(a, b)| a.contains(" stdout P ") && b.contains(" stderr P "));
+    assert!(interleaved, "no stderr fragment between stdout fragments");
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.log");
+    std::fs::write(&whole, join_cri(&text)).unwrap();
+    let (a, b) = (
+        analyze(&[path.into()]),
+        analyze(&[whole.to_string_lossy().into_owned()]),
+    );
+    assert_eq!(a.inputs[0].layout.as_deref(), Some("cri"));
+    assert_eq!(b.inputs[0].layout.as_deref(), Some("cri"));
+    let flows = |a: &Analysis| -> Vec<String> {
+        a.flows
+            .iter()
+            .map(|f| {
+                let workers: Vec<&str> = f.workers.iter().map(|w| &w[w.find('[').unwrap_or(0)..]).collect();
+                format!("{} {} polls={} {:?}", f.id, f.outcome, f.polls, workers)
+            })
+            .collect()
+    };
+    let findings = |a: &Analysis| -> Vec<String> {
+        a.findings
+            .iter()
+            .map(|f| format!("{} {} {}", f.cause, f.severity, f.flow))
+            .collect()
+    };
+    let codes = |a: &Analysis| -> Vec<String> {
+        a.codes
+            .iter()
+            .map(|c| format!("{} {} {} {}", c.code, c.occurrences, c.bare_occurrences, c.events))
+            .collect()
+    };
+    assert_eq!(flows(&a), flows(&b));
+    assert_eq!(findings(&a), findings(&b));
+    assert_eq!(codes(&a), codes(&b));
+    assert_eq!(findings(&a), ["shared-across-workers error uc:47e602ca3b89"]);
+    assert_eq!(codes(&a), ["AADSTS90120 2 1 1"]);
+    assert_eq!(a.flows[0].workers.len(), 3, "{:?}", a.flows[0].workers);
+    // Evidence names the first fragment of its record, and quotes the record joined.
+    let lines: Vec<&str> = text.lines().collect();
+    for e in a.findings.iter().flat_map(|f| &f.evidence) {
+        let first = lines[e.line as usize - 1];
+        assert!(first.contains(" P ") || first.contains(" F "), "{e:?}");
+        assert!(e.excerpt.starts_with(&first[..30]), "{e:?} does not quote {first:?}");
+    }
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(!json.contains("XBBX9LNRQ"), "the user code leaked");
+}

@@ -59,12 +59,15 @@ pub fn layouts_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Resu
     )
 }
 
-/// Every layout as one JSON document.
+/// Every layout as one JSON document (`joins_fragments`: its `P`/`F` fragments are read joined).
 pub fn layouts_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
     let layouts: Vec<_> = c
         .layouts
         .values()
-        .map(|r| json!({"name": r.layout, "kind": kind_of(r), "summary": r.summary, "fields": fields_of(r), "wraps": r.wraps}))
+        .map(|r| {
+            json!({"name": r.layout, "kind": kind_of(r), "summary": r.summary, "fields": fields_of(r), "wraps": r.wraps,
+                "joins_fragments": !r.partial.is_empty()})
+        })
         .collect();
     let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "layouts": layouts});
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;

@@ -39,6 +39,10 @@ pub struct LayoutRule {
     /// trace's `+ command` is one step, whatever lines follow it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub starts_records: bool,
+    /// The layout writes a long line in fragments (Kubernetes CRI's `P` and `F` lines): one entry
+    /// per stream, whose fragments join into one record (`scan::partial`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<PartialStream>,
     /// How a record is written in this layout, `{field}` standing for each field: used by the
     /// tests that re-render logs from one layout into another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,18 @@ impl FieldKeys {
     }
 }
 
+/// One stream of a layout that writes long lines in fragments. A line holding `continued` right
+/// before its message goes on in the next line of the same stream; a line holding `end` there
+/// ends the record (or is a whole record when no fragment came before it).
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialStream {
+    /// What stands before the message of a fragment that the next line continues (` stdout P `).
+    pub continued: String,
+    /// What stands there on the line that ends a record (` stdout F `).
+    pub end: String,
+}
+
 /// A sample line of a layout and the fields it must give.
 #[derive(Clone, Debug, Deserialize)]
 pub struct LayoutSample {
@@ -137,6 +153,31 @@ impl LayoutRule {
         }
         if !["auto", "klog", "epoch"].contains(&self.time_format.as_str()) {
             return Err(format!("time_format {:?} is not auto, klog or epoch", self.time_format));
+        }
+        self.validate_partial()
+    }
+
+    /// Fragments are told by literals before a text layout's message: each non-empty, and no
+    /// two alike (one of them ending another would tell a line's stream or tag wrong).
+    fn validate_partial(&self) -> Result<(), String> {
+        if self.partial.is_empty() {
+            return Ok(());
+        }
+        if self.pattern.is_none() {
+            return Err("`partial` needs a `pattern` (the literals stand before its message)".into());
+        }
+        let literals: Vec<&str> = self
+            .partial
+            .iter()
+            .flat_map(|s| [s.continued.as_str(), s.end.as_str()])
+            .collect();
+        for (i, a) in literals.iter().enumerate() {
+            if a.trim().is_empty() {
+                return Err("a `partial` literal is empty".into());
+            }
+            if let Some(b) = literals[i + 1..].iter().find(|b| a.ends_with(**b) || b.ends_with(*a)) {
+                return Err(format!("`partial` literals {a:?} and {b:?} cannot be told apart"));
+            }
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use super::excerpt::Excerpts;
 use super::head::{opens_record, record_head, starts_record};
 use super::hit::{LineHit, RecordHead};
 use super::long_line::{self, MAX_LINE};
+use super::partial::{self, Boundary};
 use super::prefilter::{self, Mode, CONTINUATION_LINES};
 use super::record::Reader;
 use aho_corasick::Input;
@@ -20,6 +21,8 @@ pub struct ChunkScan {
     pub newlines: u64,
     /// Candidate lines, numbered from 0 at the chunk's first line.
     pub hits: Vec<LineHit>,
+    /// For an input written in fragments (Kubernetes CRI), the runs across the chunk's ends.
+    pub partial: Option<Box<Boundary>>,
 }
 
 /// Scans one chunk of whole lines, with no layout ranked first (each line is read by the layouts
@@ -67,7 +70,7 @@ pub fn scan_chunk_with(
     if mode == Mode::Logs {
         if let Some(until) = reach_from_context(context, newline, reader) {
             let ahead = before_anchor_line(&next);
-            looked_until = look_ahead(ahead, 0, 0, until, newline, excerpts, reader, &mut out.hits);
+            looked_until = look_ahead(ahead, context, 0, 0, until, newline, excerpts, reader, &mut out.hits);
         }
     }
     while let Some(m) = next {
@@ -102,8 +105,18 @@ pub fn scan_chunk_with(
                 if let Some(at) = nth_line_start(data, end + 1, from - (line_no + 1), newline) {
                     let until = line_no + 1 + CONTINUATION_LINES;
                     let ahead = before_anchor_line(&next);
-                    looked_until =
-                        look_ahead(ahead, at, from, until, newline, excerpts, reader, &mut out.hits).max(looked_until);
+                    looked_until = look_ahead(
+                        ahead,
+                        context,
+                        at,
+                        from,
+                        until,
+                        newline,
+                        excerpts,
+                        reader,
+                        &mut out.hits,
+                    )
+                    .max(looked_until);
                 }
             }
         }
@@ -114,6 +127,7 @@ pub fn scan_chunk_with(
         out.hits.sort_by_key(|h| h.line);
     }
     out.newlines = line_no + bytecount::count(&data[counted_to.min(data.len())..], newline) as u64;
+    out.partial = partial::join(data, newline, mode, reader, &mut out.hits);
     out
 }
 
@@ -126,11 +140,13 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 }
 
 /// Reads the continuation lines from `at` (line number `first`) up to line `until` (excluded), or
-/// up to the first line that starts a record. `data` ends where the next line holding a primary
-/// literal starts, which ends the look-ahead too. Returns the line number it stopped at.
+/// up to the first line that starts a record (a fragment that goes on from the line above starts
+/// none). `data` ends where the next line holding a primary literal starts, which ends the
+/// look-ahead too; `context` holds the lines before it. Returns the line number it stopped at.
 #[allow(clippy::too_many_arguments)]
 fn look_ahead(
     data: &[u8],
+    context: &[u8],
     mut at: usize,
     first: u64,
     until: u64,
@@ -146,7 +162,9 @@ fn look_ahead(
         // No primary literal on the line: a continuation key at its start makes it one.
         if prefilter::starts_with_continuation_key(line) {
             read_line(hits, line, at, n, excerpts, reader);
-        } else if opens_record(line, reader) {
+        } else if opens_record(line, reader)
+            && !partial::continues(reader, line, || partial::line_above(data, at, context, newline))
+        {
             break;
         }
         n += 1;
@@ -163,7 +181,8 @@ fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u6
     // The context ends with a line end: the last piece is empty.
     let lines = &lines[..lines.len().saturating_sub(1)];
     let last_primary = lines.iter().rposition(|l| finder.is_match(l))?;
-    if lines[last_primary + 1..].iter().any(|l| starts_record(l, reader)) {
+    let opens = |k: usize| starts_record(lines[k], reader) && !partial::continues(reader, lines[k], || lines[k - 1]);
+    if (last_primary + 1..lines.len()).any(opens) {
         return None;
     }
     let after = (lines.len() - last_primary - 1) as u64;
@@ -172,14 +191,32 @@ fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u6
 
 /// The record head just above a line (starting at `start`) that does not start a record itself:
 /// the nearest line above, within [`CONTINUATION_LINES`], that starts one, unless a line holding a
-/// primary literal (read on its own) comes first.
+/// primary literal (read on its own) comes first. A run of fragments above is one line, joined.
 fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &Reader) -> Option<RecordHead> {
     let finder = prefilter::primary(Mode::Logs);
+    let mut lines = lines_above(data, context, start, newline)
+        .take(CONTINUATION_LINES as usize)
+        .peekable();
     let mut above = 0u64;
-    // Lines above `start` in this chunk, then in the context.
+    while let Some(line) = lines.next() {
+        above += 1;
+        let joined = partial::run_ending(reader, line, &mut lines, &mut above);
+        let line = joined.as_deref().unwrap_or(line);
+        if finder.is_match(line) {
+            return None;
+        }
+        if let Some(head) = record_head(line, above, reader) {
+            return Some(head);
+        }
+    }
+    None
+}
+
+/// The lines above the one starting at `start`, nearest first: in this chunk, then in `context`.
+fn lines_above<'a>(data: &'a [u8], context: &'a [u8], start: usize, newline: u8) -> impl Iterator<Item = &'a [u8]> {
     let mut region = &data[..start];
     let mut in_context = false;
-    while above < CONTINUATION_LINES {
+    std::iter::from_fn(move || loop {
         let body = region.strip_suffix(&[newline]).unwrap_or(region);
         if body.is_empty() && region.is_empty() {
             if in_context || context.is_empty() {
@@ -190,15 +227,7 @@ fn look_behind(data: &[u8], context: &[u8], start: usize, newline: u8, reader: &
             continue;
         }
         let line_start = memchr::memrchr(newline, body).map_or(0, |i| i + 1);
-        let line = trim_cr(&body[line_start..]);
-        above += 1;
-        if finder.is_match(line) {
-            return None;
-        }
-        if let Some(head) = record_head(line, above, reader) {
-            return Some(head);
-        }
         region = &body[..line_start];
-    }
-    None
+        return Some(trim_cr(&body[line_start..]));
+    })
 }

@@ -5,6 +5,7 @@
 use super::assemble::{Assembler, Sink};
 use super::chunk::{scan_chunk_with, ChunkScan};
 use super::excerpt::{read_excerpt, Excerpts};
+use super::partial::Stitcher;
 use super::prefilter::Mode;
 use super::record::{Layouts, Reader};
 use super::tally::Tallies;
@@ -523,6 +524,9 @@ struct Collector {
     source_events: usize,
     /// The layouts ranked for each input, until its assembly starts.
     readers: Vec<Option<Reader>>,
+    /// The runs of fragments across the chunks of the source being assembled, if it is written in
+    /// fragments.
+    stitcher: Option<Stitcher>,
 }
 
 impl Collector {
@@ -549,6 +553,7 @@ impl Collector {
             files: vec![None; planned.len()],
             source_events: 0,
             readers: vec![None; planned.len()],
+            stitcher: None,
         }
     }
 
@@ -603,11 +608,19 @@ impl Collector {
             self.assembler = Some(Assembler::new(r.source, self.record_base, &self.sink, reader));
         }
         let assembler = self.assembler.as_mut().expect("made above");
-        for mut hit in r.scan.hits {
+        let mut hits = r.scan.hits;
+        for hit in &mut hits {
             hit.line += self.lines_before + 1;
             if let Some(place) = &mut hit.place {
                 place.0 += r.base;
             }
+        }
+        if r.scan.partial.is_some() || self.stitcher.is_some() {
+            let last = self.lines_before + r.scan.newlines;
+            let stitcher = self.stitcher.get_or_insert_with(Stitcher::default);
+            hits = stitcher.feed(hits, r.scan.partial, self.lines_before + 1, last);
+        }
+        for hit in hits {
             assembler.push(hit, &mut self.sink);
         }
         self.lines_before += r.scan.newlines;
@@ -622,7 +635,11 @@ impl Collector {
     fn finish_source(&mut self) {
         let input = &mut self.inputs[self.source as usize];
         input.lines = self.lines_before + u64::from(!self.ends_with_newline && input.bytes > 0);
-        if let Some(assembler) = self.assembler.take() {
+        let held = self.stitcher.take().map(Stitcher::finish);
+        if let Some(mut assembler) = self.assembler.take() {
+            for hit in held.into_iter().flatten() {
+                assembler.push(hit, &mut self.sink);
+            }
             self.record_base = assembler.finish(&mut self.sink) + 1;
         }
         self.keep_or_close(self.source as usize);

@@ -11,6 +11,8 @@
 //! - [`event`] reads what a candidate line says ([`hit::LineHit`]): codes ([`codes`]), ids
 //!   ([`values`]), client phrases ([`clients`]), found by one keyword pass ([`keywords`]);
 //! - [`excerpt`] makes the redacted text a report quotes ([`secrets`] redacts);
+//! - [`partial`] joins the fragments of a record a layout writes in pieces (Kubernetes CRI's `P`
+//!   and `F` lines), within a chunk and across chunks;
 //! - [`assemble`] groups each source's lines into records and device-code-flow events.
 //!
 //! [`bytes`] holds the byte helpers under all of them; no module imports one that imports it.
@@ -28,6 +30,7 @@ pub mod head;
 pub mod hit;
 pub mod keywords;
 pub mod long_line;
+pub mod partial;
 pub mod prefilter;
 pub mod record;
 pub mod secret_shapes;

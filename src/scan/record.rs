@@ -107,6 +107,97 @@ struct Compiled {
     richness: usize,
     /// It can name a worker (host, app, pid or thread).
     names_worker: bool,
+    /// It writes long lines in fragments (`partial`).
+    splits: Option<Splits>,
+}
+
+/// The literals that tell the fragments of a layout that writes long lines in pieces (`partial`
+/// in its rule), stream by stream: `continued` and `end`, each found fast.
+#[derive(Debug)]
+pub struct Splits {
+    /// Per stream: the literal before the message of a fragment the stream's next line continues,
+    /// and the one before the message of the line that ends a record.
+    pub streams: Vec<(Literal, Literal)>,
+    /// The pattern ends with its empty `inner` capture: the message starts where a match ends,
+    /// which a search without captures finds several times faster (one per fragment).
+    message_at_end: bool,
+}
+
+impl Splits {
+    /// Where the streams' `continued` literals stand in `hay`, in order, each with its stream:
+    /// one search when they all end with the same key (CRI's `P `), else one per stream.
+    pub fn continued_in(&self, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let first = &self.streams[0].0;
+        let shared = self.streams.iter().all(|(c, _)| {
+            c.key.needle() == first.key.needle() && c.text.len() - c.key_at == first.text.len() - first.key_at
+        });
+        if shared {
+            for k in first.key.find_iter(hay) {
+                let found = self.streams.iter().enumerate().find_map(|(stream, (c, _))| {
+                    let at = k.checked_sub(c.key_at)?;
+                    hay[at..].starts_with(&c.text).then_some((stream, at))
+                });
+                out.extend(found);
+            }
+            return out;
+        }
+        for (stream, (c, _)) in self.streams.iter().enumerate() {
+            let mut from = 0;
+            while let Some(at) = c.find(hay, from) {
+                out.push((stream, at));
+                from = at + 1;
+            }
+        }
+        out.sort_by_key(|&(_, at)| at);
+        out
+    }
+}
+
+/// A fragment literal, found by the part of it that tells it from its stream's other literal
+/// (`P ` of ` stdout P `): the whole literal stands on every line of a CRI log, and a search for
+/// it stops at each of them.
+#[derive(Debug)]
+pub struct Literal {
+    /// The literal.
+    pub text: Vec<u8>,
+    key: memchr::memmem::Finder<'static>,
+    key_at: usize,
+}
+
+impl Literal {
+    /// `text`, told from `other` by what follows the start they share (two bytes at least).
+    fn new(text: &str, other: &str) -> Literal {
+        let shared = text.bytes().zip(other.bytes()).take_while(|(a, b)| a == b).count();
+        let key_at = shared.min(text.len().saturating_sub(2));
+        Literal {
+            text: text.as_bytes().to_vec(),
+            key: memchr::memmem::Finder::new(&text.as_bytes()[key_at..]).into_owned(),
+            key_at,
+        }
+    }
+
+    /// Where the literal first stands in `hay` at or after `from`.
+    pub fn find(&self, hay: &[u8], mut from: usize) -> Option<usize> {
+        loop {
+            let at = from + self.key_at + self.key.find(hay.get(from + self.key_at..)?)? - self.key_at;
+            if hay[at..].starts_with(&self.text) {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+    }
+}
+
+/// What a fragment's literal says of its line (see [`Reader::tag`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tag {
+    /// The stream (index into [`Splits::streams`]).
+    pub stream: usize,
+    /// The stream's next line continues this one (`P`); else this one ends its record (`F`).
+    pub partial: bool,
+    /// Where the message starts in the line.
+    pub message_at: usize,
 }
 
 #[derive(Debug)]
@@ -221,6 +312,17 @@ impl Layouts {
                 starts_records: rule.starts_records,
                 richness,
                 names_worker,
+                splits: (!rule.partial.is_empty()).then(|| Splits {
+                    streams: rule
+                        .partial
+                        .iter()
+                        .map(|p| (Literal::new(&p.continued, &p.end), Literal::new(&p.end, &p.continued)))
+                        .collect(),
+                    message_at_end: rule
+                        .pattern
+                        .as_ref()
+                        .is_some_and(|p| p.ends_with("(?P<inner>)") || p.ends_with("(?<inner>)")),
+                }),
             });
         }
         let set = |patterns: &[String]| {
@@ -587,6 +689,51 @@ impl Reader {
     /// Apps a service manager started at the input's start.
     pub fn services(&self) -> &[String] {
         &self.services
+    }
+
+    /// The fragment literals of the input's own layout (the first ranked, or the one the user
+    /// named) when it writes long lines in fragments.
+    pub fn splits(&self) -> Option<&Splits> {
+        self.order.first().and_then(|&i| self.layouts.list[i].splits.as_ref())
+    }
+
+    /// The stream and tag of `line` when it is a fragment in the input's own layout (see
+    /// [`Reader::splits`]): the layout's pattern reads the line, and one of its literals ends
+    /// right where the message starts.
+    pub fn tag(&self, line: &[u8]) -> Option<Tag> {
+        let &i = self.order.first()?;
+        let layout = &self.layouts.list[i];
+        let (splits, Read::Text(pattern)) = (layout.splits.as_ref()?, &layout.read) else {
+            return None;
+        };
+        let (re, slots) = pattern.get();
+        let head = &line[..line.len().min(HEAD_BYTES)];
+        let at = if splits.message_at_end {
+            re.find(head)?.end()
+        } else {
+            let caps = re.captures(head)?;
+            [7, 8]
+                .iter()
+                .find_map(|&s| slots[s].and_then(|g| caps.get(g)))
+                .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start())
+        };
+        let before = &line[..at];
+        splits
+            .streams
+            .iter()
+            .enumerate()
+            .find_map(|(stream, (continued, end))| {
+                let tag = |partial| Tag {
+                    stream,
+                    partial,
+                    message_at: at,
+                };
+                if before.ends_with(&continued.text) {
+                    Some(tag(true))
+                } else {
+                    before.ends_with(&end.text).then(|| tag(false))
+                }
+            })
     }
 
     /// The envelope of `line`: read by the first ranked layout that reads it, else by the first
