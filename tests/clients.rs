@@ -5,6 +5,7 @@ use aadlint::model::{Outcome, Signal};
 use aadlint::rules::client::{ClientRule, EVENTS};
 use aadlint::scan::clients::Phrases;
 use aadlint::scan::event::parse;
+use aadlint::scan::hit::LineHit;
 use aadlint::scan::{prefilter, Mode};
 
 mod support;
@@ -13,9 +14,12 @@ fn client_files() -> Vec<(String, ClientRule)> {
     support::rule_files("rules/clients")
 }
 
-/// Whether the parsed line tells `event`.
-fn tells(signals: &[Signal], event: &str) -> bool {
-    signals.iter().any(|s| match (event, s) {
+/// Whether the parsed line tells `event` (for a `response`, with the status `status`).
+fn tells(hit: &LineHit, event: &str, status: Option<u16>) -> bool {
+    if event == "response" {
+        return hit.response.is_some() && hit.response == status;
+    }
+    hit.signals.iter().any(|s| match (event, s) {
         ("authorization", Signal::Authorization { .. }) | ("poll", Signal::Poll { .. }) => true,
         (e, Signal::Outcome(o)) => {
             *o == match e {
@@ -48,7 +52,7 @@ fn every_sample_gives_its_step() {
             if s.event == "none" {
                 let said = Phrases::builtin().read(s.line.as_bytes());
                 assert!(
-                    said.signals.is_empty() && said.outcome.is_none(),
+                    said.signals.is_empty() && said.outcome.is_none() && said.response.is_none(),
                     "{path}: {:?} tells {said:?}",
                     s.line
                 );
@@ -60,11 +64,13 @@ fn every_sample_gives_its_step() {
                     s.line
                 );
                 assert!(
-                    tells(&hit.signals, &s.event),
-                    "{path}: {:?} gives {:?}, want {}",
+                    tells(&hit, &s.event, s.status),
+                    "{path}: {:?} gives {:?} (response {:?}), want {} {:?}",
                     s.line,
                     hit.signals,
-                    s.event
+                    hit.response,
+                    s.event,
+                    s.status
                 );
                 if rule.markers.iter().any(|m| s.line.contains(m.as_str())) {
                     let named = hit.client;

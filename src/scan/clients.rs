@@ -3,6 +3,7 @@
 //! words that name the client. Every phrase is a prefilter literal (see `prefilter`), so a line
 //! holding one is always read; this module says what it tells.
 
+use super::values;
 use crate::model::{Outcome, Signal};
 use crate::rules::Catalog;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -13,6 +14,8 @@ use std::sync::OnceLock;
 enum Step {
     Signal(fn() -> Signal),
     Outcome(Outcome),
+    /// An HTTP response's status line: its status follows the phrase.
+    Response,
 }
 
 fn authorization() -> Signal {
@@ -43,6 +46,7 @@ fn step(event: &str) -> Option<Step> {
         "redeemed" => Step::Outcome(Outcome::Redeemed),
         "blocked" => Step::Outcome(Outcome::Blocked),
         "error" => Step::Outcome(Outcome::OtherError),
+        "response" => Step::Response,
         _ => return None,
     })
 }
@@ -67,6 +71,8 @@ pub struct Reading {
     pub outcome: Option<Outcome>,
     /// The client a marker names.
     pub client: Option<&'static str>,
+    /// The status of an HTTP response line (one that does not repeat its URL).
+    pub response: Option<u16>,
 }
 
 impl Phrases {
@@ -130,6 +136,7 @@ impl Phrases {
                 Some(Step::Outcome(o)) if r.outcome.is_none_or(|b| o.specificity() < b.specificity()) => {
                     r.outcome = Some(o)
                 }
+                Some(Step::Response) if r.response.is_none() => r.response = values::status_after(line, m.end()),
                 _ => {}
             }
         }

@@ -217,6 +217,12 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         hit.signals.push(Signal::Outcome(o));
     }
     hit.client = said.client;
+    // A response line that names its request (`"POST .../token HTTP/1.1" 400`) is a poll with
+    // its status already; one that does not answers the worker's open request.
+    let request = |s: &Signal| matches!(s, Signal::Poll { .. } | Signal::Authorization { .. } | Signal::OtherGrant);
+    if said.response.is_some() && !hit.signals.iter().any(request) {
+        hit.response = said.response;
+    }
     if has!(kw, "oauth2/")
         || contains!(line, "login.")
         || contains!(line, "sts.windows.net")
