@@ -316,8 +316,8 @@ fn emit(
     let mut signals: Vec<Signal> = Vec::new();
     let mut best_outcome: Option<Outcome> = None;
     // Requests and the HTTP responses that answer them: the worker's request from an earlier
-    // record, until a request of this one supersedes it; this record's last request, while no
-    // response line answers it.
+    // record, until a request of this one supersedes it or an answer is told; this record's last
+    // request, while nothing answers it.
     let mut earlier = open
         .iter()
         .position(|(w, _)| *w == head_worker)
@@ -342,6 +342,12 @@ fn emit(
         if let Some(asked) = l.signals.iter().find(|s| is_request(s)) {
             earlier = None;
             waiting = !matches!(asked, Signal::Poll { status: Some(_), .. });
+        }
+        // A request whose answer was told (a body, a client's message, MSAL's token cache event)
+        // waits for nothing more: the loggers that write a status apart write it first.
+        if l.signals.iter().any(|s| matches!(s, Signal::Outcome(_))) {
+            earlier = None;
+            waiting = false;
         }
         // An interim answer (`100 Continue`) answers nothing yet.
         if let Some(status) = l.response.filter(|&s| s >= 200) {
@@ -368,6 +374,9 @@ fn emit(
         Some(o @ Signal::Outcome(Outcome::Pending | Outcome::SlowDown)) if answer_first => signals.insert(0, o),
         o => signals.extend(o),
     }
+    // A record with a final answer is one exchange dumped (MSAL's token cache event quotes the
+    // request that got the tokens after saying so): its request waits for nothing.
+    waiting &= !best_outcome.is_some_and(Outcome::is_terminal);
     let placed = (frame, head_worker.app.clone(), zoned);
     if let Some(e) = earlier {
         open.push((head_worker.clone(), e));
