@@ -100,7 +100,9 @@ fn an_interim_answer_answers_nothing() {
 /// A line of azure-core for Python (`%(asctime)s %(process)d %(threadName)s %(name)s
 /// %(levelname)s %(message)s`) at second `at` of thread `thread`.
 fn azure_core(at: u32, thread: &str, message: &str) -> String {
-    format!("2026-11-27 10:00:{at:02},000 4242 {thread} azure.core.pipeline.policies.http_logging_policy INFO {message}\n")
+    format!(
+        "2026-11-27 10:00:{at:02},000 4242 {thread} azure.core.pipeline.policies.http_logging_policy INFO {message}\n"
+    )
 }
 
 #[test]
@@ -109,7 +111,11 @@ fn each_status_answers_its_own_workers_request() {
         format!("2026-11-27 10:00:00,000 4242 {t} app INFO To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code {code} to authenticate.\n")
     };
     let request = |at, t| {
-        azure_core(at, t, "Request URL: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token'")
+        azure_core(
+            at,
+            t,
+            "Request URL: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token'",
+        )
     };
     // Both threads ask; mail-sync's answer (tokens) is logged first, then calendar-sync's
     // (still pending), and calendar-sync gets its tokens on its next poll.

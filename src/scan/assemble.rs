@@ -4,6 +4,7 @@
 //! It runs after the parallel scan, on lines in order, so the result does not depend on how the
 //! input was cut into chunks.
 
+use super::event::is_request;
 use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
@@ -431,12 +432,6 @@ fn emit(
         open.push((worker, kept));
     }
     placed
-}
-
-/// Whether a signal is a request: a token request, a device authorization (the request, or the
-/// prompt that follows its answer), a token request of another grant.
-fn is_request(s: &Signal) -> bool {
-    matches!(s, Signal::Poll { .. } | Signal::Authorization { .. } | Signal::OtherGrant)
 }
 
 /// Gives an HTTP response's `status` to the token request among `signals` that has none.

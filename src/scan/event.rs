@@ -219,8 +219,7 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
     hit.client = said.client;
     // A response line that names its request (`"POST .../token HTTP/1.1" 400`) is a poll with
     // its status already; one that does not answers the worker's open request.
-    let request = |s: &Signal| matches!(s, Signal::Poll { .. } | Signal::Authorization { .. } | Signal::OtherGrant);
-    if said.response.is_some() && !hit.signals.iter().any(request) {
+    if said.response.is_some() && !hit.signals.iter().any(is_request) {
         hit.response = said.response;
     }
     if has!(kw, "oauth2/")
@@ -262,6 +261,15 @@ fn is_key(line: &[u8], quoted: &[u8]) -> bool {
         let after = skip(line, at + quoted.len(), is_blank);
         line.get(after) == Some(&b':')
     })
+}
+
+/// Whether a signal is a request: a token request, a device authorization (the request, or the
+/// prompt that follows its answer), a token request of another grant.
+pub(super) fn is_request(s: &Signal) -> bool {
+    matches!(
+        s,
+        Signal::Poll { .. } | Signal::Authorization { .. } | Signal::OtherGrant
+    )
 }
 
 /// Whether the line holds a key that a device code may follow (`device_code`, `devicecode`).

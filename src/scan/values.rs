@@ -345,9 +345,10 @@ pub fn status_after(line: &[u8], at: usize) -> Option<u16> {
             continue;
         }
         let end = skip(line, i, |b| b.is_ascii_digit());
-        let alone = !(i > 0 && matches!(line[i - 1], b'.' | b'/'))
-            && !line.get(end).is_some_and(|&b| is_word(b) || b == b'.');
-        if alone && end - i == 3 && (b'1'..=b'5').contains(&line[i]) {
+        // Part of a version, a decimal or a word (`1.1`, `340.7271ms`)?
+        let joined =
+            (i > 0 && matches!(line[i - 1], b'.' | b'/')) || line.get(end).is_some_and(|&b| is_word(b) || b == b'.');
+        if !joined && end - i == 3 && (b'1'..=b'5').contains(&line[i]) {
             return Some(parse_digits(&line[i..end]) as u16);
         }
         i = end;
@@ -643,9 +644,21 @@ mod tests {
             ("< HTTP/2 200 ", "< HTTP/2", Some(200)),
             ("0000: HTTP/1.1 200 OK", "0000: HTTP/", Some(200)),
             ("Response status code: 400", "Response status", Some(400)),
-            ("Received HTTP response headers after 340.7271ms - 200", "Received HTTP response", Some(200)),
-            ("End processing HTTP request after 123ms - 401", "End processing HTTP request", Some(401)),
-            ("Received HTTP response headers after 143.5ms", "Received HTTP response", None),
+            (
+                "Received HTTP response headers after 340.7271ms - 200",
+                "Received HTTP response",
+                Some(200),
+            ),
+            (
+                "End processing HTTP request after 123ms - 401",
+                "End processing HTTP request",
+                Some(401),
+            ),
+            (
+                "Received HTTP response headers after 143.5ms",
+                "Received HTTP response",
+                None,
+            ),
             ("< HTTP/1.1 4000 Strange", "< HTTP/1", None),
             ("Response status: 999", "Response status", None),
         ];
