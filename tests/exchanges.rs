@@ -54,7 +54,7 @@ fn curl_sign_in(noise: usize, after: &str) -> String {
 #[test]
 fn a_200_to_a_curl_poll_ends_the_flow_with_tokens() {
     // Request and answer in one record (close together) and in records of their own.
-    for noise in [0, 20] {
+    for noise in [0, 10] {
         let a = analyze("healthy.log", &curl_sign_in(noise, ""));
         assert_eq!(a.flows.len(), 1, "noise {noise}");
         assert_eq!(a.flows[0].outcome, "tokens", "noise {noise}");
@@ -76,9 +76,9 @@ fn a_200_to_a_curl_poll_ends_the_flow_with_tokens() {
 #[test]
 fn a_200_to_the_device_authorization_is_not_tokens() {
     let log = [
-        curl("devicecode", "200 OK", 20, "2026-12-03T09:00:00Z token.sh: got a device code"),
+        curl("devicecode", "200 OK", 10, "2026-12-03T09:00:00Z token.sh: got a device code"),
         "2026-12-03T09:00:00Z token.sh: To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code QX7RT2KPL to authenticate.\n".into(),
-        curl("token", "400 Bad Request", 20, "2026-12-03T09:00:05Z token.sh: still waiting"),
+        curl("token", "400 Bad Request", 10, "2026-12-03T09:00:05Z token.sh: still waiting"),
     ]
     .concat();
     let a = analyze("pending.log", &log);
@@ -89,9 +89,9 @@ fn a_200_to_the_device_authorization_is_not_tokens() {
 #[test]
 fn an_interim_answer_answers_nothing() {
     // `100 Continue` comes before the real answer of the same request.
-    let poll = curl("token", "200 OK", 20, "2026-12-03T09:00:10Z token.sh: done waiting");
+    let poll = curl("token", "200 OK", 10, "2026-12-03T09:00:10Z token.sh: done waiting");
     let continued = poll.replacen("< HTTP/1.1 200 OK", "< HTTP/1.1 100 Continue\n< HTTP/1.1 200 OK", 1);
-    let log = curl_sign_in(20, "").replace(&poll, &continued);
+    let log = curl_sign_in(10, "").replace(&poll, &continued);
     assert!(log.contains("100 Continue"));
     let a = analyze("continue.log", &log);
     assert_eq!(a.flows[0].outcome, "tokens");
@@ -180,4 +180,29 @@ fn a_new_prompt_after_a_flow_ended_starts_a_flow_of_its_own() {
     // The same prompt shown twice is one flow.
     let a = analyze("same.log", &[prompt("MB4KQ7TZR"), prompt("MB4KQ7TZR")].concat());
     assert_eq!(a.flows.len(), 1);
+}
+
+#[test]
+fn answers_are_read_wherever_the_chunks_are_cut() {
+    use aadlint::scan::{scan_chunk, Mode};
+    let continued = "< HTTP/1.1 100 Continue\n< HTTP/1.1 200 OK";
+    let log = curl_sign_in(10, "").replacen("< HTTP/1.1 200 OK", continued, 2);
+    let read = |hits: &[aadlint::scan::hit::LineHit], base: u64| -> Vec<(u64, Option<u16>)> {
+        hits.iter().map(|h| (h.line + base, h.response)).collect()
+    };
+    let whole = read(&scan_chunk(log.as_bytes(), b"", b'\n', Mode::Logs).hits, 0);
+    let answers = whole.iter().filter(|(_, r)| r.is_some()).count();
+    // The interim and final answers of the last poll (the device authorization's wait for none).
+    assert_eq!(answers, 3, "{whole:?}");
+    let lines: Vec<&str> = log.split_inclusive('\n').collect();
+    for cut in 1..lines.len() {
+        let (a, b) = (lines[..cut].concat(), lines[cut..].concat());
+        let context = lines[cut.saturating_sub(16)..cut].concat();
+        let mut parts = read(&scan_chunk(a.as_bytes(), b"", b'\n', Mode::Logs).hits, 0);
+        parts.extend(read(
+            &scan_chunk(b.as_bytes(), context.as_bytes(), b'\n', Mode::Logs).hits,
+            cut as u64,
+        ));
+        assert_eq!(parts, whole, "cut before line {cut}");
+    }
 }

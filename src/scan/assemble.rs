@@ -4,6 +4,7 @@
 //! It runs after the parallel scan, on lines in order, so the result does not depend on how the
 //! input was cut into chunks.
 
+use super::answer::is_final;
 use super::event::is_request;
 use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
@@ -319,10 +320,8 @@ fn emit(
     // Requests and the HTTP responses that answer them: the worker's request from an earlier
     // record, until a request of this one supersedes it or an answer is told; this record's last
     // request, while nothing answers it.
-    let mut earlier = open
-        .iter()
-        .position(|(w, _)| *w == head_worker)
-        .map(|at| open.swap_remove(at).1);
+    let slot = open.iter().position(|(w, _)| *w == head_worker);
+    let mut earlier = slot.map(|at| open[at].1);
     let mut waiting = false;
     for l in lines {
         for k in &l.keys {
@@ -351,7 +350,7 @@ fn emit(
             waiting = false;
         }
         // An interim answer (`100 Continue`) answers nothing yet.
-        if let Some(status) = l.response.filter(|&s| s >= 200) {
+        if let Some(status) = l.response.filter(|&s| is_final(s)) {
             if std::mem::take(&mut waiting) {
                 answer(&mut signals, status);
             } else if let Some(e) = earlier.take() {
@@ -379,8 +378,8 @@ fn emit(
     // request that got the tokens after saying so): its request waits for nothing.
     waiting &= !best_outcome.is_some_and(Outcome::is_terminal);
     let placed = (frame, head_worker.app.clone(), zoned);
-    if let Some(e) = earlier {
-        open.push((head_worker.clone(), e));
+    if let (Some(at), None) = (slot, earlier) {
+        open.swap_remove(at);
     }
     if signals.is_empty() && keys.is_empty() && codes.is_empty() {
         return placed;
@@ -399,6 +398,7 @@ fn emit(
         .iter()
         .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
         .unwrap_or(first);
+    // The worker's slot is free now (its request answered or superseded).
     let (kept, asker) = (sink.events.len(), waiting.then(|| head_worker.clone()));
     sink.keep(Event {
         source,
