@@ -206,3 +206,54 @@ fn answers_are_read_wherever_the_chunks_are_cut() {
         assert_eq!(parts, whole, "cut before line {cut}");
     }
 }
+
+/// A `curl --trace-ascii` exchange with `path`: the request header, the form `body` cut into lines
+/// of 64 bytes (each a line the scanner reads: it names the device code), TLS chatter, the answer
+/// `status`, then the script's own line.
+fn trace_ascii(path: &str, body: &str, status: &str, said: &str) -> String {
+    let mut lines = vec![
+        "=> Send header, 194 bytes (0xc2)".to_string(),
+        format!("0000: POST /contoso.onmicrosoft.com/oauth2/v2.0/{path} HTTP/1.1"),
+        "003b: Host: login.microsoftonline.com".into(),
+        "0082: Content-Type: application/x-www-form-urlencoded".into(),
+        format!("=> Send data, {} bytes", body.len()),
+    ];
+    let chunks: Vec<&[u8]> = body.as_bytes().chunks(64).collect();
+    for (i, part) in chunks.iter().enumerate() {
+        lines.push(format!("{:04x}: {}", i * 64, String::from_utf8_lossy(part)));
+    }
+    lines.extend([
+        "== Info: TLSv1.3 (IN), TLS handshake, Newsession Ticket (4):".to_string(),
+        "<= Recv SSL data, 5 bytes (0x5)".into(),
+        "<= Recv header, 17 bytes (0x11)".into(),
+        format!("0000: HTTP/1.1 {status}"),
+        "0000: Cache-Control: no-store, no-cache".into(),
+        "== Info: Connection #0 to host login.microsoftonline.com left intact".into(),
+        said.to_string(),
+    ]);
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn a_200_in_a_trace_ascii_transcript_ends_the_flow_with_tokens() {
+    let poll = "grant_type=urn:ietf:params:oauth:grant-type:device_code&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&device_code=DAQABIQEAAAD7kQ2mXv9Lr4TzWc8yN1pH6sJ0fGdB3uE5aK";
+    let sign_in = [
+        trace_ascii("devicecode", "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&scope=openid", "200 OK", "2026-12-03T09:00:00Z token.sh: got a device code"),
+        "2026-12-03T09:00:00Z token.sh: To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code QX7RT2KPL to authenticate.\n".into(),
+        trace_ascii("token", poll, "400 Bad Request", "2026-12-03T09:00:05Z token.sh: waiting for sign-in (authorization_pending)"),
+        trace_ascii("token", poll, "200 OK", "2026-12-03T09:00:10Z token.sh: done waiting"),
+    ]
+    .concat();
+    let a = analyze("trace.log", &sign_in);
+    assert_eq!(a.flows.len(), 1);
+    assert_eq!((a.flows[0].outcome, a.flows[0].polls), ("tokens", 2));
+    assert!(a.findings.is_empty(), "{:?}", causes(&a));
+    let again = trace_ascii(
+        "token",
+        poll,
+        "400 Bad Request",
+        "2026-12-03T09:00:11Z token.sh: invalid_grant AADSTS90120: The request was already authorized or declined.",
+    );
+    let a = analyze("again.log", &(sign_in + &again));
+    assert_eq!(causes(&a), ["polled-after-success"]);
+}

@@ -14,17 +14,21 @@ use super::excerpt::Excerpts;
 use super::hit::LineHit;
 use super::prefilter::{self, Mode};
 use super::record::Reader;
-use crate::model::Signal;
+use crate::model::{IdKind, Signal};
 
 /// How many lines below its request an answer may stand: as many as a chunk's context holds.
 pub const ANSWER_LINES: u64 = crate::input::CONTEXT_LINES as u64;
 
-/// Whether a candidate line is a token request that waits for an answer logged below it.
+/// Whether a candidate line is a token request that waits for an answer logged below it: its
+/// request line, or a part of its body that names the device code (`--trace-ascii` cuts a body
+/// into lines of 64 bytes, each a candidate line that would end the search).
 pub fn waits(hit: &LineHit) -> bool {
-    hit.signals
+    let request = hit
+        .signals
         .iter()
         .any(|s| matches!(s, Signal::Poll { status: None, .. }))
-        && !hit.signals.iter().any(|s| matches!(s, Signal::Outcome(_)))
+        || hit.keys.iter().any(|k| k.kind == IdKind::DeviceCode);
+    request && !hit.signals.iter().any(|s| matches!(s, Signal::Outcome(_)))
 }
 
 /// Reads the HTTP answer lines among the lines of `data` from byte `at` (line number `first`) up
