@@ -5,7 +5,8 @@ use aadlint::model::{Outcome, Signal};
 use aadlint::rules::client::{ClientRule, EVENTS};
 use aadlint::scan::clients::Phrases;
 use aadlint::scan::event::parse;
-use aadlint::scan::{prefilter, Mode};
+use aadlint::scan::hit::LineHit;
+use aadlint::scan::{prefilter, scan_chunk, Mode};
 
 mod support;
 
@@ -13,9 +14,12 @@ fn client_files() -> Vec<(String, ClientRule)> {
     support::rule_files("rules/clients")
 }
 
-/// Whether the parsed line tells `event`.
-fn tells(signals: &[Signal], event: &str) -> bool {
-    signals.iter().any(|s| match (event, s) {
+/// Whether the parsed line tells `event` (for a `response`, with the status `status`).
+fn tells(hit: &LineHit, event: &str, status: Option<u16>) -> bool {
+    if event == "response" {
+        return hit.response.is_some() && hit.response == status;
+    }
+    hit.signals.iter().any(|s| match (event, s) {
         ("authorization", Signal::Authorization { .. }) | ("poll", Signal::Poll { .. }) => true,
         (e, Signal::Outcome(o)) => {
             *o == match e {
@@ -44,27 +48,34 @@ fn every_sample_gives_its_step() {
         rule.validate(support::stem(&path))
             .unwrap_or_else(|e| panic!("{path}: {e}"));
         for s in &rule.samples {
-            let hit = parse(s.line.as_bytes());
+            let hit = match s.event.as_str() {
+                "response" => below_a_request(&s.line),
+                _ => parse(s.line.as_bytes()),
+            };
             if s.event == "none" {
                 let said = Phrases::builtin().read(s.line.as_bytes());
                 assert!(
-                    said.signals.is_empty() && said.outcome.is_none(),
+                    said.signals.is_empty()
+                        && said.outcome.is_none()
+                        && Phrases::builtin().response(s.line.as_bytes()).is_none(),
                     "{path}: {:?} tells {said:?}",
                     s.line
                 );
             } else {
                 assert!(EVENTS.contains(&s.event.as_str()), "{path}: unknown event {}", s.event);
                 assert!(
-                    prefilter::primary(Mode::Logs).is_match(s.line.as_bytes()),
+                    reaches_the_parser(&s.event, &s.line),
                     "{path}: {:?} never reaches the parser",
                     s.line
                 );
                 assert!(
-                    tells(&hit.signals, &s.event),
-                    "{path}: {:?} gives {:?}, want {}",
+                    tells(&hit, &s.event, s.status),
+                    "{path}: {:?} gives {:?} (response {:?}), want {} {:?}",
                     s.line,
                     hit.signals,
-                    s.event
+                    hit.response,
+                    s.event,
+                    s.status
                 );
                 if rule.markers.iter().any(|m| s.line.contains(m.as_str())) {
                     let named = hit.client;
@@ -80,14 +91,42 @@ fn every_sample_gives_its_step() {
     }
 }
 
+/// A token request whose answer `curl -v` writes below it.
+const REQUEST: &str = "> POST /contoso.onmicrosoft.com/oauth2/v2.0/token HTTP/1.1";
+
+/// What the scanner reads of `line` when it stands a few lines below a token request that waits
+/// for its answer (an empty hit when it does not read it).
+fn below_a_request(line: &str) -> LineHit {
+    let log = format!("{REQUEST}\n> Host: login.microsoftonline.com\n>\n{line}\n");
+    let scan = scan_chunk(log.as_bytes(), b"", b'\n', Mode::Logs);
+    scan.hits.into_iter().find(|h| h.line == 3).unwrap_or_default()
+}
+
+/// Whether the scanner reads `line`: a line with a prefilter literal; an HTTP answer line
+/// (`response`) when it stands a few lines below a token request that waits for it.
+fn reaches_the_parser(event: &str, line: &str) -> bool {
+    match event {
+        "response" => below_a_request(line).response.is_some(),
+        _ => prefilter::primary(Mode::Logs).is_match(line.as_bytes()),
+    }
+}
+
 #[test]
-fn every_phrase_is_a_prefilter_literal() {
+fn every_phrase_reaches_the_parser() {
     for (path, rule) in client_files() {
-        for phrase in rule.phrases.values().flatten() {
-            assert!(
-                prefilter::primary(Mode::Logs).is_match(phrase.as_bytes()),
-                "{path}: {phrase:?} cannot reach the parser"
-            );
+        for (event, phrases) in &rule.phrases {
+            for phrase in phrases {
+                // An answer line's phrase with the status after it.
+                let line = if event == "response" {
+                    format!("{phrase} 200")
+                } else {
+                    phrase.clone()
+                };
+                assert!(
+                    reaches_the_parser(event, &line),
+                    "{path}: {phrase:?} cannot reach the parser"
+                );
+            }
         }
     }
 }

@@ -10,22 +10,6 @@ use std::collections::BTreeSet;
 
 const LABELS: &str = "fixtures/families/LABELS.tsv";
 
-/// Rows aadlint does not give yet, each with what it lacks. The first two need HTTP requests
-/// paired with their responses and grant types; when a change makes one pass, `cargo test --test
-/// families -- --ignored` says so: remove it from this list.
-const KNOWN_FAILING: [(&str, &str); 2] = [
-    (
-        "families/curl-script/trigger-polled-after-success.log",
-        "`curl -v`'s `< HTTP/1.1 200 OK` is not paired with its `> POST .../token`, so the \
-         success is not seen and the AADSTS90120 poll reads as an error of a pending flow",
-    ),
-    (
-        "families/m365-cli/miss-new-login-after-decline.log",
-        "the second `m365 login --verbose` prompt (a new user code, after the first was declined, \
-         no time stamps) does not start a second flow",
-    ),
-];
-
 /// One labelled fixture.
 struct Row {
     path: String,
@@ -93,9 +77,6 @@ fn every_family_fixture_gives_its_labels() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for row in rows() {
-        if KNOWN_FAILING.iter().any(|(p, _)| *p == row.path) {
-            continue;
-        }
         let wrong = mismatches(&row);
         if !wrong.is_empty() {
             failures.push(format!("{}: {}", row.path, wrong.join("; ")));
@@ -104,20 +85,6 @@ fn every_family_fixture_gives_its_labels() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(checked >= 25, "only {checked} family fixtures checked");
-}
-
-#[test]
-#[ignore = "known failing: HTTP request/response pairing with the grant type, and one m365 case (see KNOWN_FAILING)"]
-fn known_failing_family_fixtures_give_their_labels() {
-    let rows = rows();
-    for (path, why) in KNOWN_FAILING {
-        let row = rows
-            .iter()
-            .find(|r| r.path == path)
-            .expect("a known failing row is labelled");
-        let wrong = mismatches(row);
-        assert!(wrong.is_empty(), "{path} ({why}): {wrong:?}");
-    }
 }
 
 #[test]

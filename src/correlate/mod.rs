@@ -297,9 +297,10 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
             let c = state[cur];
             let t_state = t.map(|t| state[uf.find(t)]).unwrap_or_default();
             if authorization {
-                // The request, its response and the prompt of one authorization.
-                let other_flow =
-                    (c.has_user_code && t_state.has_user_code) || (c.has_correlation && t_state.has_correlation);
+                // The request, its response and the prompt of one authorization; a user code
+                // the flow does not know (fresh ones are not in any state yet) is another's.
+                let user_code = t_state.has_user_code || e.keys.iter().any(|k| k.kind == IdKind::UserCode);
+                let other_flow = (c.has_user_code && user_code) || (c.has_correlation && t_state.has_correlation);
                 c.authorized && !c.polled && !other_flow
             } else if fresh {
                 let kinds_free = e.keys.iter().all(|k| match k.kind {

@@ -5,8 +5,11 @@
 use serde::Deserialize;
 
 /// The steps of a device code flow a client's line can tell, in the order the scanner prefers
-/// them when one line holds several phrases (the most specific first).
-pub const EVENTS: [&str; 11] = [
+/// them when one line holds several phrases (the most specific first). `response` is an HTTP
+/// response's status line that does not repeat its URL (`< HTTP/1.1 200 OK`): it answers the
+/// same worker's most recent open request, and its status is the first three-digit number after
+/// the phrase.
+pub const EVENTS: [&str; 12] = [
     "give-up",
     "redeemed",
     "blocked",
@@ -18,6 +21,7 @@ pub const EVENTS: [&str; 11] = [
     "error",
     "authorization",
     "poll",
+    "response",
 ];
 
 /// The shortest phrase a client file may hold: shorter ones would make the prefilter stop on
@@ -60,6 +64,9 @@ pub struct ClientSample {
     pub line: String,
     /// One of [`EVENTS`], or `none`.
     pub event: String,
+    /// For a `response` sample: the HTTP status the line must give.
+    #[serde(default)]
+    pub status: Option<u16>,
 }
 
 impl ClientRule {

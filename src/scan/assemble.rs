@@ -4,6 +4,8 @@
 //! It runs after the parallel scan, on lines in order, so the result does not depend on how the
 //! input was cut into chunks.
 
+use super::answer::is_final;
+use super::event::is_request;
 use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
@@ -121,6 +123,9 @@ pub struct Assembler {
     /// The last worker a record of each frame named: a bare line of the frame (a prompt a
     /// program prints between its log records) is that worker's.
     last_named: Vec<(Frame, WorkerTag)>,
+    /// Each worker's most recent request while it waits for its answer (the index of its event):
+    /// an HTTP response line that does not repeat its URL answers it.
+    open: Vec<(WorkerTag, usize)>,
 }
 
 impl Assembler {
@@ -138,6 +143,7 @@ impl Assembler {
             placed: Vec::new(),
             zone_offset: None,
             last_named: Vec::new(),
+            open: Vec::new(),
         }
     }
 
@@ -171,7 +177,11 @@ impl Assembler {
         // A line that starts a record, or whose record starts on an unread line just above it,
         // starts a group; any other line joins the group whose last read line is close enough.
         let last_read = self.group.iter().rev().find(|l| !l.continuation);
-        if hit.head || hit.record_head.is_some() || last_read.is_none_or(|last| hit.line - last.line > gap) {
+        if hit.head
+            || hit.record_head.is_some()
+            || last_read.is_none_or(|last| hit.line - last.line > gap)
+            || starts_another_flow(&self.group, &hit)
+        {
             self.flush(sink);
         }
         self.group.push(hit);
@@ -208,6 +218,7 @@ impl Assembler {
             sink,
             &mut self.zone_offset,
             &mut self.last_named,
+            &mut self.open,
         );
         if sink.events.len() > before {
             self.placed.push(placed);
@@ -234,6 +245,7 @@ fn emit(
     sink: &mut Sink,
     zone_offset: &mut Option<i64>,
     last_named: &mut Vec<(Frame, WorkerTag)>,
+    open: &mut Vec<(WorkerTag, usize)>,
 ) -> (Frame, Option<String>, bool) {
     let first = &lines[0];
     // Who wrote the record and when: its first line, or the unread line that starts it.
@@ -305,6 +317,12 @@ fn emit(
     let mut keys: Vec<FlowKey> = Vec::new();
     let mut signals: Vec<Signal> = Vec::new();
     let mut best_outcome: Option<Outcome> = None;
+    // Requests and the HTTP responses that answer them: the worker's request from an earlier
+    // record, until a request of this one supersedes it or an answer is told; this record's last
+    // request, while nothing answers it.
+    let slot = open.iter().position(|(w, _)| *w == head_worker);
+    let mut earlier = slot.map(|at| open[at].1);
+    let mut waiting = false;
     for l in lines {
         for k in &l.keys {
             if !keys.contains(k) {
@@ -319,6 +337,24 @@ fn emit(
                 Signal::Outcome(_) => {}
                 s if !signals.contains(s) => signals.push(s.clone()),
                 _ => {}
+            }
+        }
+        if let Some(asked) = l.signals.iter().find(|s| is_request(s)) {
+            earlier = None;
+            waiting = !matches!(asked, Signal::Poll { status: Some(_), .. });
+        }
+        // A request whose answer was told (a body, a client's message, MSAL's token cache event)
+        // waits for nothing more: the loggers that write a status apart write it first.
+        if l.signals.iter().any(|s| matches!(s, Signal::Outcome(_))) {
+            earlier = None;
+            waiting = false;
+        }
+        // An interim answer (`100 Continue`) answers nothing yet.
+        if let Some(status) = l.response.filter(|&s| is_final(s)) {
+            if std::mem::take(&mut waiting) {
+                answer(&mut signals, status);
+            } else if let Some(e) = earlier.take() {
+                answer(&mut sink.events[e].signals, status);
             }
         }
     }
@@ -338,7 +374,13 @@ fn emit(
         Some(o @ Signal::Outcome(Outcome::Pending | Outcome::SlowDown)) if answer_first => signals.insert(0, o),
         o => signals.extend(o),
     }
+    // A record with a final answer is one exchange dumped (MSAL's token cache event quotes the
+    // request that got the tokens after saying so): its request waits for nothing.
+    waiting &= !best_outcome.is_some_and(Outcome::is_terminal);
     let placed = (frame, head_worker.app.clone(), zoned);
+    if let (Some(at), None) = (slot, earlier) {
+        open.swap_remove(at);
+    }
     if signals.is_empty() && keys.is_empty() && codes.is_empty() {
         return placed;
     }
@@ -356,6 +398,8 @@ fn emit(
         .iter()
         .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
         .unwrap_or(first);
+    // The worker's slot is free now (its request answered or superseded).
+    let (kept, asker) = (sink.events.len(), waiting.then(|| head_worker.clone()));
     sink.keep(Event {
         source,
         line: shown.line,
@@ -384,7 +428,39 @@ fn emit(
         client: lines.iter().find_map(|l| l.client),
         tenancy: tenancy_of(lines),
     });
+    if let Some(worker) = asker.filter(|_| sink.events.len() > kept) {
+        open.push((worker, kept));
+    }
     placed
+}
+
+/// Gives an HTTP response's `status` to the token request among `signals` that has none.
+fn answer(signals: &mut [Signal], status: u16) {
+    let unanswered = signals.iter_mut().find_map(|s| match s {
+        Signal::Poll { status: s @ None, .. } => Some(s),
+        _ => None,
+    });
+    if let Some(s) = unanswered {
+        *s = Some(status);
+    }
+}
+
+/// Whether `hit`, a line that starts a device code flow (a prompt with its user code), cannot be
+/// part of the record `group` holds: that record already told how another flow ended, or named
+/// another code of the same kind (`m365 login` run again after a declined sign-in, its lines
+/// without a time of their own).
+fn starts_another_flow(group: &[LineHit], hit: &LineHit) -> bool {
+    if !hit.signals.iter().any(|s| matches!(s, Signal::Authorization { .. })) {
+        return false;
+    }
+    group.iter().any(|l| {
+        l.signals
+            .iter()
+            .any(|s| matches!(s, Signal::Outcome(o) if o.is_terminal()))
+            || l.keys.iter().any(|k| {
+                k.kind != IdKind::Correlation && hit.keys.iter().any(|h| h.kind == k.kind && h.value != k.value)
+            })
+    })
 }
 
 /// The tenant and application a record's lines name, each from the first line naming one.

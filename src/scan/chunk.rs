@@ -3,6 +3,7 @@
 //! are found, looking into the chunk before where needed, so the result does not depend on where
 //! chunks are cut.
 
+use super::answer;
 use super::bytes::trim_cr;
 use super::event::read_line;
 use super::excerpt::Excerpts;
@@ -72,6 +73,19 @@ pub fn scan_chunk_with(
             let ahead = before_anchor_line(&next);
             looked_until = look_ahead(ahead, context, 0, 0, until, newline, excerpts, reader, &mut out.hits);
         }
+        if let Some(until) = answer::reach_from_context(context, newline, reader) {
+            // An answer among continuations read above is out of their order.
+            sorted &= !answer::read_ahead(
+                before_anchor_line(&next),
+                0,
+                0,
+                until,
+                newline,
+                excerpts,
+                reader,
+                &mut out.hits,
+            );
+        }
     }
     while let Some(m) = next {
         let start = memchr::memrchr(newline, &data[pos..m.start()]).map_or(pos, |i| pos + i + 1);
@@ -117,6 +131,19 @@ pub fn scan_chunk_with(
                         &mut out.hits,
                     )
                     .max(looked_until);
+                }
+                if out.hits.get(first_hit..).is_some_and(|h| h.iter().any(answer::waits)) {
+                    let (ahead, until) = (before_anchor_line(&next), line_no + 1 + answer::ANSWER_LINES);
+                    sorted &= !answer::read_ahead(
+                        ahead,
+                        end + 1,
+                        line_no + 1,
+                        until,
+                        newline,
+                        excerpts,
+                        reader,
+                        &mut out.hits,
+                    );
                 }
             }
         }

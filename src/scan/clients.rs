@@ -3,9 +3,10 @@
 //! words that name the client. Every phrase is a prefilter literal (see `prefilter`), so a line
 //! holding one is always read; this module says what it tells.
 
+use super::values;
 use crate::model::{Outcome, Signal};
 use crate::rules::Catalog;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::sync::OnceLock;
 
 /// What a phrase says.
@@ -54,6 +55,9 @@ pub struct Phrases {
     meaning: Vec<(Option<Step>, usize)>,
     /// Client names, by index.
     names: Vec<&'static str>,
+    /// The phrases of HTTP answer lines alone (`response`), which the scanner looks for only
+    /// below a request (`scan::answer`).
+    responses: AhoCorasick,
     /// The clients' prefilter literals.
     literals: Vec<&'static str>,
 }
@@ -79,9 +83,12 @@ impl Phrases {
             let mut meaning = Vec::new();
             let mut names = Vec::new();
             let mut literals = Vec::new();
+            let mut responses: Vec<&'static str> = Vec::new();
             for (i, c) in catalog.clients.values().enumerate() {
+                responses.extend(c.phrases.get("response").into_iter().flatten().map(String::as_str));
                 names.push(c.name.as_str());
-                for (event, phrases) in &c.phrases {
+                // Answer lines are looked for only below a request.
+                for (event, phrases) in c.phrases.iter().filter(|(event, _)| *event != "response") {
                     for p in phrases {
                         patterns.push(p.as_str());
                         meaning.push((step(event), i));
@@ -101,6 +108,11 @@ impl Phrases {
                 search,
                 meaning,
                 names,
+                // A few phrases searched on a few lines: the automaton cheapest to build.
+                responses: AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                    .build(responses)
+                    .expect("response phrases compile"),
                 literals,
             }
         })
@@ -109,6 +121,13 @@ impl Phrases {
     /// The clients' prefilter literals: the prefilter searches for them too.
     pub fn literals(&self) -> &[&'static str] {
         &self.literals
+    }
+
+    /// The status of an HTTP answer line: the number after its phrase (`< HTTP/1.1 200 OK`,
+    /// `Response status: 400`), if the line holds one.
+    pub fn response(&self, line: &[u8]) -> Option<u16> {
+        let m = self.responses.find(line)?;
+        values::status_after(line, m.end())
     }
 
     /// What the phrases on `line` tell.

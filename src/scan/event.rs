@@ -27,8 +27,15 @@ pub fn parse(line: &[u8]) -> LineHit {
 /// Parses one line (without its line end). What the line says comes first; a line that says
 /// nothing worth keeping is returned as it is, without reading its time, worker or level.
 pub fn parse_with(line: &[u8], excerpts: Excerpts, reader: &Reader) -> LineHit {
+    read(line, None, excerpts, reader)
+}
+
+/// [`parse_with`], for a line that `response` says is an HTTP answer line with that status (see
+/// `answer`).
+fn read(line: &[u8], response: Option<u16>, excerpts: Excerpts, reader: &Reader) -> LineHit {
     let mut hit = LineHit {
         continuation: prefilter::is_continuation(line),
+        response,
         ..LineHit::default()
     };
     let trimmed = trim_start(line);
@@ -64,6 +71,11 @@ pub fn parse_with(line: &[u8], excerpts: Excerpts, reader: &Reader) -> LineHit {
         .or_else(|| bracketed.then(|| values::bracketed(line)).flatten());
     hit.correlation_id = id.and_then(real_uuid);
     flow_facts(line, &lower, kw, &mut hit);
+    // An answer line that names its request (`"POST .../token HTTP/1.1" 400`) is a request
+    // with its status already.
+    if hit.response.is_some() && hit.signals.iter().any(is_request) {
+        hit.response = None;
+    }
     hit.ci_job = has!(kw, "##[")
         || has!(kw, "##vso[")
         || has!(kw, "GITHUB_ACTIONS")
@@ -108,7 +120,38 @@ pub(super) fn read_line(
     excerpts: Excerpts,
     reader: &Reader,
 ) {
-    let mut hit = parse_with(line, excerpts, reader);
+    keep(
+        hits,
+        parse_with(line, excerpts, reader),
+        line,
+        offset,
+        line_no,
+        excerpts,
+    );
+}
+
+/// [`read_line`] for an HTTP answer line with the status `status`, found below its request.
+pub(super) fn read_answer(
+    hits: &mut Vec<LineHit>,
+    line: &[u8],
+    offset: usize,
+    line_no: u64,
+    status: u16,
+    excerpts: Excerpts,
+    reader: &Reader,
+) {
+    keep(
+        hits,
+        read(line, Some(status), excerpts, reader),
+        line,
+        offset,
+        line_no,
+        excerpts,
+    );
+}
+
+/// Keeps the hit of the line at byte `offset` of the chunk if it says anything.
+fn keep(hits: &mut Vec<LineHit>, mut hit: LineHit, line: &[u8], offset: usize, line_no: u64, excerpts: Excerpts) {
     if hit.is_useful() {
         hit.line = line_no;
         if hit.quoted && excerpts == Excerpts::Later {
@@ -256,6 +299,15 @@ fn is_key(line: &[u8], quoted: &[u8]) -> bool {
         let after = skip(line, at + quoted.len(), is_blank);
         line.get(after) == Some(&b':')
     })
+}
+
+/// Whether a signal is a request: a token request, a device authorization (the request, or the
+/// prompt that follows its answer), a token request of another grant.
+pub(super) fn is_request(s: &Signal) -> bool {
+    matches!(
+        s,
+        Signal::Poll { .. } | Signal::Authorization { .. } | Signal::OtherGrant
+    )
 }
 
 /// Whether the line holds a key that a device code may follow (`device_code`, `devicecode`).

@@ -45,6 +45,9 @@ pub struct LineHit {
     pub keys: Vec<FlowKey>,
     /// What the line says about a device code flow.
     pub signals: Vec<Signal>,
+    /// The status of an HTTP response line that does not repeat its URL (`< HTTP/1.1 200 OK`):
+    /// it answers the worker's most recent open request (`assemble` pairs them).
+    pub response: Option<u16>,
     /// The line is CI runner output: the whole input is a CI job's log.
     pub ci_job: bool,
     /// The client library the line names.
@@ -95,6 +98,7 @@ impl LineHit {
             || self.correlation_id.is_some()
             || !self.keys.is_empty()
             || !self.signals.is_empty()
+            || self.response.is_some()
             || self.ci_job
             || (self.timestamp.is_some() && !self.head)
             || self.export_record

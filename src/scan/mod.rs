@@ -17,6 +17,7 @@
 //!
 //! [`bytes`] holds the byte helpers under all of them; no module imports one that imports it.
 
+pub mod answer;
 pub mod assemble;
 pub mod bytes;
 pub mod chunk;

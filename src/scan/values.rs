@@ -333,6 +333,29 @@ pub fn status_field(line: &[u8]) -> Option<u16> {
     })
 }
 
+/// The HTTP status a response line gives after byte `at` (the end of the phrase that marks it):
+/// the first number of exactly three digits, from 100 to 599, standing on its own, so that
+/// neither `HTTP/1.1` nor `340.7271ms` is read (`< HTTP/1.1 400 Bad Request`, `Response status
+/// code: 400`, `Received HTTP response headers after 340.7271ms - 200`).
+pub fn status_after(line: &[u8], at: usize) -> Option<u16> {
+    let mut i = at.min(line.len());
+    while i < line.len() {
+        if !line[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = skip(line, i, |b| b.is_ascii_digit());
+        // Part of a version, a decimal or a word (`1.1`, `340.7271ms`)?
+        let joined =
+            (i > 0 && matches!(line[i - 1], b'.' | b'/')) || line.get(end).is_some_and(|&b| is_word(b) || b == b'.');
+        if !joined && end - i == 3 && (b'1'..=b'5').contains(&line[i]) {
+            return Some(parse_digits(&line[i..end]) as u16);
+        }
+        i = end;
+    }
+    None
+}
+
 /// Whether the line names the token endpoint: `oauth2/token` or `oauth2/v2.0/token`.
 pub fn names_token_endpoint(line: &[u8]) -> bool {
     memmem::find_iter(line, b"oauth2/").any(|at| {
@@ -611,6 +634,37 @@ mod tests {
         for line in not_other {
             let lower = line.to_ascii_lowercase();
             assert!(!names_other_grant(line.as_bytes(), lower.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn statuses_are_read_after_a_response_phrase() {
+        let cases = [
+            ("< HTTP/1.1 400 Bad Request", "< HTTP/1", Some(400)),
+            ("< HTTP/2 200 ", "< HTTP/2", Some(200)),
+            ("0000: HTTP/1.1 200 OK", "0000: HTTP/", Some(200)),
+            ("Response status code: 400", "Response status", Some(400)),
+            (
+                "Received HTTP response headers after 340.7271ms - 200",
+                "Received HTTP response",
+                Some(200),
+            ),
+            (
+                "End processing HTTP request after 123ms - 401",
+                "End processing HTTP request",
+                Some(401),
+            ),
+            (
+                "Received HTTP response headers after 143.5ms",
+                "Received HTTP response",
+                None,
+            ),
+            ("< HTTP/1.1 4000 Strange", "< HTTP/1", None),
+            ("Response status: 999", "Response status", None),
+        ];
+        for (line, phrase, want) in cases {
+            let at = line.find(phrase).unwrap() + phrase.len();
+            assert_eq!(status_after(line.as_bytes(), at), want, "{line}");
         }
     }
 
