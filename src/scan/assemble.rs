@@ -11,6 +11,7 @@ use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::Tallies;
 use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
+use std::collections::HashMap;
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
 const MAX_GAP: u64 = super::prefilter::CONTINUATION_LINES;
@@ -125,7 +126,7 @@ pub struct Assembler {
     last_named: Vec<(Frame, WorkerTag)>,
     /// Each worker's most recent request while it waits for its answer (the index of its event):
     /// an HTTP response line that does not repeat its URL answers it.
-    open: Vec<(WorkerTag, usize)>,
+    open: HashMap<WorkerTag, usize>,
 }
 
 impl Assembler {
@@ -143,7 +144,7 @@ impl Assembler {
             placed: Vec::new(),
             zone_offset: None,
             last_named: Vec::new(),
-            open: Vec::new(),
+            open: HashMap::new(),
         }
     }
 
@@ -245,7 +246,7 @@ fn emit(
     sink: &mut Sink,
     zone_offset: &mut Option<i64>,
     last_named: &mut Vec<(Frame, WorkerTag)>,
-    open: &mut Vec<(WorkerTag, usize)>,
+    open: &mut HashMap<WorkerTag, usize>,
 ) -> (Frame, Option<String>, bool) {
     let first = &lines[0];
     // Who wrote the record and when: its first line, or the unread line that starts it.
@@ -320,8 +321,10 @@ fn emit(
     // Requests and the HTTP responses that answer them: the worker's request from an earlier
     // record, until a request of this one supersedes it or an answer is told; this record's last
     // request, while nothing answers it.
-    let slot = open.iter().position(|(w, _)| *w == head_worker);
-    let mut earlier = slot.map(|at| open[at].1);
+    // A map, not a list: a dense log keeps thousands of workers waiting, and a search of them
+    // for every record took a third of the assembler's time.
+    let slot = open.get(&head_worker).copied();
+    let mut earlier = slot;
     let mut waiting = false;
     for l in lines {
         for k in &l.keys {
@@ -378,8 +381,8 @@ fn emit(
     // request that got the tokens after saying so): its request waits for nothing.
     waiting &= !best_outcome.is_some_and(Outcome::is_terminal);
     let placed = (frame, head_worker.app.clone(), zoned);
-    if let (Some(at), None) = (slot, earlier) {
-        open.swap_remove(at);
+    if let (Some(_), None) = (slot, earlier) {
+        open.remove(&head_worker);
     }
     if signals.is_empty() && keys.is_empty() && codes.is_empty() {
         return placed;
@@ -429,7 +432,7 @@ fn emit(
         tenancy: tenancy_of(lines),
     });
     if let Some(worker) = asker.filter(|_| sink.events.len() > kept) {
-        open.push((worker, kept));
+        open.insert(worker, kept);
     }
     placed
 }

@@ -6,7 +6,7 @@ use super::export::{CsvHeader, Row};
 use crate::model::{CodeForm, FlowKey, Signal, Tenancy, Timestamp};
 
 /// Host, process and thread named on a line.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct WorkerTag {
     /// Host, machine or pod.
     pub host: Option<String>,
