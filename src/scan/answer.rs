@@ -7,7 +7,7 @@
 //! near the end of a chunk is followed into the next one through its context, so what is read
 //! does not depend on where chunks are cut.
 
-use super::bytes::trim_cr;
+use super::bytes::{lines_at, trim_cr};
 use super::clients::Phrases;
 use super::event::{parse_with, read_answer};
 use super::excerpt::Excerpts;
@@ -38,7 +38,7 @@ pub fn waits(hit: &LineHit) -> bool {
 #[allow(clippy::too_many_arguments)]
 pub fn read_ahead(
     data: &[u8],
-    mut at: usize,
+    at: usize,
     first: u64,
     until: u64,
     newline: u8,
@@ -47,18 +47,14 @@ pub fn read_ahead(
     hits: &mut Vec<LineHit>,
 ) -> bool {
     let phrases = Phrases::builtin();
-    let (mut n, read) = (first, hits.len());
-    while n < until && at < data.len() {
-        let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
-        let line = trim_cr(&data[at..end]);
+    let read = hits.len();
+    for (n, (at, line)) in (first..until).zip(lines_at(data, at, newline)) {
         if let Some(status) = phrases.response(line) {
             read_answer(hits, line, at, n, status, excerpts, reader);
             if is_final(status) {
                 break;
             }
         }
-        n += 1;
-        at = end + 1;
     }
     hits.len() > read
 }

@@ -61,6 +61,17 @@ pub(crate) fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// The lines of `data` from byte `at` on, each with the byte it starts at (a `\r` before the
+/// `newline` dropped; the last line may have no end).
+pub(crate) fn lines_at(data: &[u8], mut at: usize, newline: u8) -> impl Iterator<Item = (usize, &[u8])> {
+    std::iter::from_fn(move || {
+        let start = at;
+        let end = memchr::memchr(newline, data.get(start..)?).map_or(data.len(), |i| start + i);
+        at = end + 1;
+        (start < data.len()).then(|| (start, trim_cr(&data[start..end])))
+    })
+}
+
 /// The line without its leading ASCII whitespace.
 pub(crate) fn trim_start(line: &[u8]) -> &[u8] {
     let n = line.iter().take_while(|b| b.is_ascii_whitespace()).count();

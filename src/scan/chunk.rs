@@ -4,7 +4,7 @@
 //! chunks are cut.
 
 use super::answer;
-use super::bytes::trim_cr;
+use super::bytes::{lines_at, trim_cr};
 use super::event::read_line;
 use super::excerpt::Excerpts;
 use super::head::{opens_record, record_head, starts_record};
@@ -174,7 +174,7 @@ fn nth_line_start(data: &[u8], mut at: usize, n: u64, newline: u8) -> Option<usi
 fn look_ahead(
     data: &[u8],
     context: &[u8],
-    mut at: usize,
+    at: usize,
     first: u64,
     until: u64,
     newline: u8,
@@ -183,9 +183,7 @@ fn look_ahead(
     hits: &mut Vec<LineHit>,
 ) -> u64 {
     let mut n = first;
-    while n < until && at < data.len() {
-        let end = memchr::memchr(newline, &data[at..]).map_or(data.len(), |i| at + i);
-        let line = trim_cr(&data[at..end]);
+    for (at, line) in lines_at(data, at, newline).take(until.saturating_sub(first) as usize) {
         // No primary literal on the line: a continuation key at its start makes it one.
         if prefilter::starts_with_continuation_key(line) {
             read_line(hits, line, at, n, excerpts, reader);
@@ -195,7 +193,6 @@ fn look_ahead(
             break;
         }
         n += 1;
-        at = end + 1;
     }
     n
 }
