@@ -52,6 +52,7 @@ pub use prefilter::{Mode, CONTINUATION_LINES};
 /// on first use by one scanning thread while the others wait for it. Patterns (regular
 /// expressions) are each built when a line first needs one: most inputs need only a few of them,
 /// and building them all would be most of the start-up time.
+///
 /// The built-in layouts and the secret catalog (which names every input, redacted) are built
 /// here too, while the rules catalog is read on the other side of the caller's join.
 pub fn prepare() {
