@@ -10,6 +10,11 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// mimalloc, not the system allocator: the scan allocates and frees small buffers on every
+/// thread, and glibc's arenas serialise those frees (benches/README, "Ninth session").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes and formats, shown under `aadlint scan --help`.
 const SCAN_AFTER_HELP: &str = "\
 Formats (--format, also --output-format; any case):

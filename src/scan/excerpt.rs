@@ -69,8 +69,9 @@ pub fn excerpt(line: &[u8]) -> String {
 /// Redacted bytes as one line of text: trimmed, control characters made spaces.
 fn clean(redacted: &[u8]) -> String {
     if redacted.iter().all(|b| (b' '..=b'~').contains(b)) {
-        // Printable ASCII, the usual case: nothing to replace.
-        return String::from_utf8_lossy(redacted).trim().to_string();
+        // Printable ASCII, the usual case: nothing to replace, and valid UTF-8 (checked faster
+        // than a lossy conversion walks it).
+        return std::str::from_utf8(redacted).unwrap_or_default().trim().to_string();
     }
     let s = String::from_utf8_lossy(redacted);
     s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
@@ -79,6 +80,10 @@ fn clean(redacted: &[u8]) -> String {
 /// Text cut to about [`EXCERPT_CHARS`] characters: its start, and the part around its first
 /// anchor when that lies further in.
 fn shorten(s: &str) -> String {
+    if s.len() <= EXCERPT_CHARS {
+        // No more bytes than the characters allowed: short enough whatever they are.
+        return s.to_string();
+    }
     let total = s.chars().count();
     if total <= EXCERPT_CHARS {
         return s.to_string();
@@ -88,7 +93,14 @@ fn shorten(s: &str) -> String {
         .find(s.as_bytes())
         .map_or(0, |m| m.start());
     let anchor = s[..floor_char_boundary(s, anchor_byte)].chars().count();
-    let take = |from: usize, n: usize| s.chars().skip(from).take(n).collect::<String>();
+    let ascii = s.is_ascii();
+    let take = |from: usize, n: usize| {
+        if ascii {
+            s[from.min(s.len())..(from + n).min(s.len())].to_string()
+        } else {
+            s.chars().skip(from).take(n).collect::<String>()
+        }
+    };
     if anchor < HEAD + 40 {
         return format!("{}…", take(0, EXCERPT_CHARS));
     }
