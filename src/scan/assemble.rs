@@ -11,7 +11,7 @@ use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::Tallies;
 use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
 const MAX_GAP: u64 = super::prefilter::CONTINUATION_LINES;

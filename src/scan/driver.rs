@@ -607,7 +607,6 @@ impl Collector {
             let reader = self.readers[r.source as usize].take().unwrap_or_default();
             self.assembler = Some(Assembler::new(r.source, self.record_base, &self.sink, reader));
         }
-        let assembler = self.assembler.as_mut().expect("made above");
         let mut hits = r.scan.hits;
         for hit in &mut hits {
             hit.line += self.lines_before + 1;
@@ -620,6 +619,9 @@ impl Collector {
             let stitcher = self.stitcher.get_or_insert_with(Stitcher::default);
             hits = stitcher.feed(hits, r.scan.partial, self.lines_before + 1, last);
         }
+        let incoming = hits.len();
+        self.make_room(incoming);
+        let assembler = self.assembler.as_mut().expect("made above");
         for hit in hits {
             assembler.push(hit, &mut self.sink);
         }
@@ -630,6 +632,34 @@ impl Collector {
         self.inputs[r.source as usize].bytes += r.bytes;
         self.bytes_done += r.bytes;
         r.slot
+    }
+
+    /// Room for the events the rest of the file being assembled will make, projected from what
+    /// its chunks so far made, before `incoming` more hits are assembled. A vector that doubles
+    /// copies every event it holds on this one thread: on the 1 GiB dense log, 44 MB copied and
+    /// page faults on twice that, a tenth of the collector's time. Reserved room is address
+    /// space until events fill it.
+    fn make_room(&mut self, incoming: usize) {
+        /// Below this many events, doubling costs nothing worth projecting for.
+        const PROJECT_FROM: usize = 1 << 12;
+        let events = &self.sink.events;
+        if events.capacity() - events.len() >= incoming || events.len() < PROJECT_FROM {
+            return;
+        }
+        let source = self.source as usize;
+        let Some(size) = self.files.get(source).and_then(Option::as_ref).map(|f| f.size()) else {
+            return;
+        };
+        let (done, made) = (self.inputs[source].bytes, events.len() - self.source_events);
+        if done == 0 {
+            return;
+        }
+        // An eighth more than the density so far projects, within the event cap.
+        let projected = (made as u128 * u128::from(size) / u128::from(done)) as usize * 9 / 8;
+        let want = (self.source_events + projected)
+            .min(self.sink.max_events)
+            .max(events.len() + incoming);
+        self.sink.events.reserve_exact(want - events.len());
     }
 
     fn finish_source(&mut self) {

@@ -2,8 +2,9 @@
 //! mentions: occurrences, distinct failures, distinct lines and the first few locations.
 
 use crate::model::{CodeForm, CodeMention};
+use foldhash::HashMap;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 /// How many locations a code keeps.
