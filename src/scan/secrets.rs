@@ -10,7 +10,16 @@ use sha2::{Digest, Sha256};
 /// The first 12 hex digits of `sha256(value)`: `printf %s VALUE | sha256sum` shows the same.
 pub fn fingerprint(value: &[u8]) -> String {
     let digest = Sha256::digest(value);
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    digest[..6]
+        .iter()
+        .flat_map(|&b| {
+            [
+                char::from(HEX[usize::from(b >> 4)]),
+                char::from(HEX[usize::from(b & 15)]),
+            ]
+        })
+        .collect()
 }
 
 /// A hash of a line's bytes (not a fingerprint: it never leaves the process), kept when the
