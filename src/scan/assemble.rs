@@ -210,7 +210,9 @@ impl Assembler {
         if self.group.is_empty() {
             return;
         }
-        let group = std::mem::take(&mut self.group);
+        // Taken and given back emptied: its room serves the next record (a new vector a record
+        // was an allocation and a free for every record).
+        let mut group = std::mem::take(&mut self.group);
         let before = sink.events.len();
         let placed = emit(
             self.source,
@@ -225,6 +227,8 @@ impl Assembler {
             self.placed.push(placed);
         }
         self.record += 1;
+        group.clear();
+        self.group = group;
     }
 }
 
