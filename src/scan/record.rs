@@ -774,14 +774,13 @@ impl Reader {
                 return Some((f, fields));
             }
         }
-        // The input's own layout, when it names a worker and reads every field it can from the
-        // line, needs no rival: most lines of a log are in its layout. (A layout that reads only
-        // a time would hide the richer envelope of another on a mixed log.)
+        // The input's own layout, the first ranked of those that name a worker, when it reads
+        // every field it can from the line, needs no rival: most lines of a log are in its layout.
+        // (A layout that reads only a time, ranked first on a mixed log, would hide the richer
+        // envelope of another; nor does it make the rest of a mixed log's lines search every
+        // pattern.)
         let order = if inner { &self.inner_order } else { &self.order };
-        if let Some(&first) = order
-            .first()
-            .filter(|&&i| usable(i) && self.layouts.list[i].names_worker)
-        {
+        if let Some(&first) = order.iter().find(|&&i| usable(i) && self.layouts.list[i].names_worker) {
             if let Some(fields) = self.layouts.fields(first, &view) {
                 if fields.filled() >= self.layouts.list[first].richness {
                     return Some((first, fields));
