@@ -211,6 +211,15 @@ pub fn user_code_prompts() -> impl Iterator<Item = &'static str> {
         .flat_map(|s| s.file.prompts.iter().map(String::as_str))
 }
 
+/// One search for every phrase of [`user_code_prompts`].
+pub(super) fn prompt_search() -> &'static Searcher {
+    static PROMPTS: LazyLock<Searcher> = LazyLock::new(|| {
+        let prompts: Vec<String> = user_code_prompts().map(String::from).collect();
+        Searcher::of(&prompts)
+    });
+    &PROMPTS
+}
+
 /// The id of every secret shape in the catalog.
 pub fn shape_ids() -> Vec<&'static str> {
     CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()

@@ -10,7 +10,6 @@
 //! regex reads.
 
 use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_one};
-use aho_corasick::AhoCorasick;
 use memchr::memmem;
 use std::sync::LazyLock;
 
@@ -136,23 +135,9 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
 pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
     // One search for every prompt: a searcher per prompt and line cost 15 million instructions
     // in a scan of a 20 MB log (a fifth of its redaction).
-    static PROMPTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        AhoCorasick::new(super::secret_shapes::user_code_prompts()).expect("the prompts make a searcher")
-    });
-    // Teddy says first whether the line holds a prompt at all: the automaton's own prefilter
-    // cost 4,600 instructions a line.
-    static ANY_PROMPT: LazyLock<Option<aho_corasick::packed::Searcher>> =
-        LazyLock::new(|| aho_corasick::packed::Searcher::new(super::secret_shapes::user_code_prompts()));
-    // An overlapping search walks every byte: it runs only past the prefilter's first hit.
-    let prompts = Some(&*PROMPTS)
-        .filter(|p| {
-            ANY_PROMPT
-                .as_ref()
-                .map_or_else(|| p.is_match(lower), |any| any.find(lower).is_some())
-        })
-        .into_iter()
-        .flat_map(|p| p.find_overlapping_iter(lower))
-        .map(|m| (m.start(), Some(m.end())));
+    let prompts = super::secret_shapes::prompt_search()
+        .places(lower)
+        .map(|(start, end)| (start, Some(end)));
     let keys = memmem::find_iter(lower, b"user").map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
         let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
