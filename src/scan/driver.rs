@@ -2,7 +2,7 @@
 //! read here, chunks scanned in parallel on the rayon pool and assembled in input order by one
 //! [`Collector`], so that only the chunks in flight are ever held.
 
-use super::assemble::{Assembler, Sink};
+use super::assemble::{Assembler, Sink, REPORT_BYTES_PER_EVENT};
 use super::chunk::{scan_chunk_with, ChunkScan};
 use super::excerpt::{read_excerpt, Excerpts};
 use super::partial::Stitcher;
@@ -654,10 +654,15 @@ impl Collector {
         if done == 0 {
             return;
         }
-        // An eighth more than the density so far projects, within the event cap.
+        // An eighth more than the density so far projects, within the event cap and never more
+        // than the memory budget could keep (each event costs at least its own size and
+        // `REPORT_BYTES_PER_EVENT`).
         let projected = (made as u128 * u128::from(size) / u128::from(done)) as usize * 9 / 8;
+        let least_cost = std::mem::size_of::<Event>() as u64 + REPORT_BYTES_PER_EVENT;
+        let budgeted = usize::try_from(self.sink.memory_budget / least_cost).unwrap_or(usize::MAX);
         let want = (self.source_events + projected)
             .min(self.sink.max_events)
+            .min(budgeted)
             .max(events.len() + incoming);
         self.sink.events.reserve_exact(want - events.len());
     }
