@@ -7,12 +7,12 @@
 //! near the end of a chunk is followed into the next one through its context, so what is read
 //! does not depend on where chunks are cut.
 
-use super::bytes::{lines_at, trim_cr};
+use super::bytes::lines_at;
 use super::clients::Phrases;
 use super::event::{parse_with, read_answer};
 use super::excerpt::Excerpts;
 use super::hit::LineHit;
-use super::prefilter::{self, Mode};
+use super::prefilter;
 use super::record::Reader;
 use crate::model::{IdKind, Signal};
 
@@ -69,11 +69,7 @@ pub fn is_final(status: u16) -> bool {
 /// (the request is the last line of `context` that the prefilter finds, and no final answer
 /// stands below it there).
 pub fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u64> {
-    let finder = prefilter::primary(Mode::Logs);
-    let lines: Vec<&[u8]> = context.split(|&b| b == newline).map(trim_cr).collect();
-    // The context ends with a line end: the last piece is empty.
-    let lines = &lines[..lines.len().saturating_sub(1)];
-    let request = lines.iter().rposition(|l| finder.is_match(l))?;
+    let (lines, request) = prefilter::last_primary_line(context, newline)?;
     let below = &lines[request + 1..];
     let answered = below
         .iter()

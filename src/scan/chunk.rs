@@ -205,11 +205,7 @@ fn look_ahead(
 /// How far into this chunk the continuations of a line at the end of the chunk before may reach:
 /// the line number (in this chunk) where that look-ahead ends, if it reaches this chunk at all.
 fn reach_from_context(context: &[u8], newline: u8, reader: &Reader) -> Option<u64> {
-    let finder = prefilter::primary(Mode::Logs);
-    let lines: Vec<&[u8]> = context.split(|&b| b == newline).map(trim_cr).collect();
-    // The context ends with a line end: the last piece is empty.
-    let lines = &lines[..lines.len().saturating_sub(1)];
-    let last_primary = lines.iter().rposition(|l| finder.is_match(l))?;
+    let (lines, last_primary) = prefilter::last_primary_line(context, newline)?;
     let opens = |k: usize| starts_record(lines[k], reader) && !partial::continues(reader, lines[k], || lines[k - 1]);
     if (last_primary + 1..lines.len()).any(opens) {
         return None;

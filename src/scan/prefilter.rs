@@ -119,6 +119,17 @@ fn build(patterns: &[&str], case_insensitive: bool) -> AhoCorasick {
         .expect("literals compile")
 }
 
+/// The lines of `context` (the bytes before a chunk, which end with a line end) and the index
+/// of the last of them that holds a primary literal, if one does: where a look-ahead from the
+/// chunk before starts.
+pub(super) fn last_primary_line(context: &[u8], newline: u8) -> Option<(Vec<&[u8]>, usize)> {
+    let mut lines: Vec<&[u8]> = context.split(|&b| b == newline).map(super::bytes::trim_cr).collect();
+    // The context ends with a line end: the last piece is empty.
+    lines.pop();
+    let last = lines.iter().rposition(|l| primary(Mode::Logs).is_match(l))?;
+    Some((lines, last))
+}
+
 /// Builds the searchers of ordinary logs now (see [`super::prepare`]).
 pub(super) fn prepare() {
     primary(Mode::Logs);
