@@ -223,7 +223,7 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             .then(|| values::number_after(line, "interval", 4))
             .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
-    } else if contains!(line, "grant_type") && values::names_other_grant(line, lower_line()) {
+    } else if has!(kw, "grant_type") && values::names_other_grant(line, lower_line()) {
         hit.signals.push(Signal::OtherGrant);
     } else if has!(kw, "oauth2/") && values::names_token_endpoint(line) {
         let status = values::http_status(line).or_else(|| values::status_field(line));
@@ -255,16 +255,12 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
             hit.signals.push(s);
         }
     }
-    let telemetry = answer_codes(line, lower, &hit.codes);
+    let telemetry = answer_codes(line, lower, kw, &hit.codes);
     if let Some(o) = outcome(line, kw, telemetry.as_deref().unwrap_or(&hit.codes)).or(said.outcome) {
         hit.signals.push(Signal::Outcome(o));
     }
     hit.client = said.client;
-    if has!(kw, "oauth2/")
-        || contains!(line, "login.")
-        || contains!(line, "sts.windows.net")
-        || contains!(line, "lient")
-    {
+    if has!(kw, "oauth2/") || has!(kw, "login.") || has!(kw, "sts.windows.net") || has!(kw, "lient") {
         let lower = lower_line();
         let tenancy = Tenancy {
             tenant: values::tenant(lower).map(text),
@@ -278,8 +274,8 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
 /// the code of an answer whose body or client says it again on other lines, so its code tells a
 /// flow only a Conditional Access block, which some HTTP loggers show nowhere else. `None`: the
 /// line has no such header, and all its codes tell.
-fn answer_codes(line: &[u8], lower: &[u8], codes: &[(u32, CodeForm)]) -> Option<Vec<(u32, CodeForm)>> {
-    if lower.is_empty() || !contains!(lower, "x-ms-clitelem") {
+fn answer_codes(line: &[u8], lower: &[u8], kw: Keywords, codes: &[(u32, CodeForm)]) -> Option<Vec<(u32, CodeForm)>> {
+    if lower.is_empty() || !has_ci!(kw, "x-ms-clitelem") {
         return None;
     }
     let mut codes = codes.to_vec();

@@ -72,6 +72,10 @@ const WORDS: &[&str] = &[
     "invalid_grant",
     "bad_verification_code",
     "invalid_client",
+    "grant_type",
+    "login.",
+    "sts.windows.net",
+    "lient",
 ];
 
 /// Every keyword whose case matters: the parser's own, the keys of bare codes, and the markers of
@@ -118,6 +122,7 @@ const ANY_CASE: &[&str] = &[
     "enter the code",
     "signed in as ",
     "logged in as ",
+    "x-ms-clitelem",
 ];
 
 /// Which keywords a line holds.
