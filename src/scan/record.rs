@@ -12,8 +12,12 @@ use super::time;
 use crate::model::Timestamp;
 use crate::rules::layout::{FieldKeys, LayoutRule};
 use crate::rules::Catalog;
-use regex::bytes::{Regex, RegexSet};
+use regex::bytes::RegexSet;
+use regex_automata::util::captures::Captures;
+use regex_automata::{meta, Input, PatternID};
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// How many bytes of a line a layout pattern looks at: envelopes stand at the start.
@@ -208,20 +212,70 @@ enum Read {
     Logfmt(FieldKeys),
 }
 
-/// A text layout's pattern and, once compiled, its regex with the group index of each of
-/// [`SLOTS`].
+/// A text layout's pattern, compiled when a line is first read with it (most inputs need a few
+/// of them), with the group index of each of [`SLOTS`].
 #[derive(Debug)]
 struct Pattern {
     source: String,
-    compiled: OnceLock<(Regex, [Option<usize>; 9])>,
+    /// A number of its own: where each thread keeps its search scratch for it.
+    id: usize,
+    compiled: OnceLock<(meta::Regex, [Option<usize>; 9])>,
+}
+
+/// Where a pattern matched: the span of each of [`SLOTS`] it captured, and the end of the match.
+struct Spans {
+    slots: [Option<std::ops::Range<usize>>; 9],
+    end: usize,
+}
+
+/// The next [`Pattern::id`].
+static PATTERN_IDS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's cache and captures of each pattern it searched with, by pattern id. The
+    /// `regex` crate keeps them in a pool shared by all threads, where every thread but the first
+    /// to search took the slow, locked way and every search allocated its captures (together a
+    /// third of a pattern's search on the dense bench log).
+    static SCRATCH: RefCell<Vec<Option<Box<(meta::Cache, Captures)>>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Pattern {
-    fn get(&self) -> &(Regex, [Option<usize>; 9]) {
+    fn new(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            id: PATTERN_IDS.fetch_add(1, Ordering::Relaxed),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &(meta::Regex, [Option<usize>; 9]) {
         self.compiled.get_or_init(|| {
-            let re = super::bytes::ascii_regex(&self.source);
-            let slots = SLOTS.map(|name| re.capture_names().position(|n| n == Some(name)));
+            let re = meta::Regex::builder()
+                .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                .configure(meta::Config::new().utf8_empty(false))
+                .build(&self.source)
+                .expect("layout patterns were validated");
+            let info = re.group_info();
+            let slots = SLOTS.map(|name| info.to_index(PatternID::ZERO, name));
             (re, slots)
+        })
+    }
+
+    /// Where the pattern matches `hay`, if it does.
+    fn spans(&self, hay: &[u8]) -> Option<Spans> {
+        let (re, slots) = self.get();
+        SCRATCH.with_borrow_mut(|scratch| {
+            if scratch.len() <= self.id {
+                scratch.resize_with(self.id + 1, || None);
+            }
+            let (cache, caps) =
+                &mut **scratch[self.id].get_or_insert_with(|| Box::new((re.create_cache(), re.create_captures())));
+            re.search_captures_with(cache, &Input::new(hay), caps);
+            let whole = caps.get_match()?;
+            Some(Spans {
+                slots: slots.map(|g| g.and_then(|g| caps.get_group(g)).map(|s| s.range())),
+                end: whole.end(),
+            })
         })
     }
 
@@ -278,10 +332,7 @@ impl Layouts {
         let mut text_heads = Vec::new();
         let mut text_index = Vec::new();
         for rule in rules {
-            let pattern = rule.pattern.as_ref().map(|p| Pattern {
-                source: p.clone(),
-                compiled: OnceLock::new(),
-            });
+            let pattern = rule.pattern.as_deref().map(Pattern::new);
             let names_worker = match (&pattern, rule.json.as_ref().or(rule.logfmt.as_ref())) {
                 (Some(p), _) => ["host", "app", "pid", "thread"].iter().any(|f| p.names(f)),
                 (None, Some(k)) => ["host", "app", "pid", "thread"].iter().any(|f| !k.of(f).is_empty()),
@@ -490,13 +541,10 @@ impl Layouts {
         let head = &line[..line.len().min(HEAD_BYTES)];
         match &self.list[i].read {
             Read::Text(pattern) => {
-                let (re, slots) = pattern.get();
-                let caps = re.captures(head)?;
-                let group = |slot: usize| slots[slot].and_then(|g| caps.get(g));
-                let get = |slot: usize| group(slot).map(|m| text(&line[m.range()])).filter(|s| !s.is_empty());
-                let message_at = group(7)
-                    .or_else(|| group(8))
-                    .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start());
+                let spans = pattern.spans(head)?;
+                let group = |slot: usize| spans.slots[slot].clone();
+                let get = |slot: usize| group(slot).map(|r| text(&line[r])).filter(|s| !s.is_empty());
+                let message_at = group(7).or_else(|| group(8)).map_or(spans.end, |r| r.start);
                 Some(Fields {
                     time: get(0),
                     level: get(1),
@@ -507,7 +555,7 @@ impl Layouts {
                     logger: get(6),
                     message_at,
                     inner: group(8)
-                        .map(|m| Cow::Borrowed(&line[m.start()..]))
+                        .map(|r| Cow::Borrowed(&line[r.start..]))
                         .or_else(|| self.list[i].wraps.then(|| Cow::Borrowed(&line[message_at..]))),
                 })
             }
@@ -706,16 +754,12 @@ impl Reader {
         let (splits, Read::Text(pattern)) = (layout.splits.as_ref()?, &layout.read) else {
             return None;
         };
-        let (re, slots) = pattern.get();
-        let head = &line[..line.len().min(HEAD_BYTES)];
+        let spans = pattern.spans(&line[..line.len().min(HEAD_BYTES)])?;
         let at = if splits.message_at_end {
-            re.find(head)?.end()
+            spans.end
         } else {
-            let caps = re.captures(head)?;
-            [7, 8]
-                .iter()
-                .find_map(|&s| slots[s].and_then(|g| caps.get(g)))
-                .map_or_else(|| caps.get(0).map_or(0, |m| m.end()), |m| m.start())
+            let [.., message, inner] = &spans.slots;
+            message.as_ref().or(inner.as_ref()).map_or(spans.end, |r| r.start)
         };
         let before = &line[..at];
         splits
