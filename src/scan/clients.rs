@@ -50,6 +50,8 @@ fn step(event: &str) -> Option<Step> {
 
 /// The built-in client shapes, compiled.
 pub struct Phrases {
+    /// The phrases and markers, as `search` numbers them.
+    patterns: Vec<&'static str>,
     search: AhoCorasick,
     /// Per pattern of `search`: the step it tells (`None` for a marker), and its client's index.
     meaning: Vec<(Option<Step>, usize)>,
@@ -105,6 +107,7 @@ impl Phrases {
                 .build(&patterns)
                 .expect("client phrases compile");
             Phrases {
+                patterns,
                 search,
                 meaning,
                 names,
@@ -116,6 +119,12 @@ impl Phrases {
                 literals,
             }
         })
+    }
+
+    /// The phrases and markers of every client, which the line's keywords include: a line that
+    /// holds none of them needs no [`Phrases::read`].
+    pub fn patterns(&self) -> &[&'static str] {
+        &self.patterns
     }
 
     /// The clients' prefilter literals: the prefilter searches for them too.

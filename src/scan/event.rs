@@ -245,7 +245,11 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         hit.signals.push(Signal::TooSoon);
     }
     // What a client family's own phrases tell (`rules/clients/`).
-    let said = clients::Phrases::builtin().read(line);
+    let said = if kw.client_phrase() {
+        clients::Phrases::builtin().read(line)
+    } else {
+        clients::Reading::default()
+    };
     for s in said.signals {
         let known = hit
             .signals

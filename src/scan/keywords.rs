@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 mod dfa;
 
-pub use dfa::Dfa;
+pub use dfa::{Bits, Dfa};
 
 /// The parser's own keywords whose case matters.
 const WORDS: &[&str] = &[
@@ -125,27 +125,40 @@ const ANY_CASE: &[&str] = &[
     "x-ms-clitelem",
 ];
 
-/// Which keywords a line holds.
+/// Which keywords a line holds: the parser's own ([`EXACT`], [`ANY_CASE`]), then the phrases
+/// and markers of the client shapes (`rules/clients/`, case-sensitive).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Keywords(u128);
-
-const _: () = assert!(EXACT.len() + ANY_CASE.len() <= 128, "one bit per keyword");
+pub struct Keywords(Bits);
 
 impl Keywords {
     /// The keywords in `line`, found in one pass.
     pub fn of(line: &[u8]) -> Keywords {
-        static SEARCHER: OnceLock<Dfa> = OnceLock::new();
-        let searcher = SEARCHER.get_or_init(|| {
-            let words: Vec<&'static str> = EXACT.iter().chain(ANY_CASE).copied().collect();
-            Dfa::new(&words, |i| i < EXACT.len())
-        });
-        Keywords(searcher.find_all(line))
+        Keywords(searcher().0.find_all(line))
     }
 
     /// Whether the line holds keyword `bit` (see [`exact`] and [`any_case`]).
     pub fn has(self, bit: usize) -> bool {
-        self.0 & (1 << bit) != 0
+        self.0.has(bit)
     }
+
+    /// Whether the line holds a client phrase or marker: only then can
+    /// [`Phrases::read`](super::clients::Phrases::read) find one (a search of its own, which
+    /// every line read paid before).
+    pub fn client_phrase(self) -> bool {
+        !(self.0 & searcher().1).is_empty()
+    }
+}
+
+/// The automaton of every keyword, and the bits of the client phrases.
+fn searcher() -> &'static (Dfa, Bits) {
+    static SEARCHER: OnceLock<(Dfa, Bits)> = OnceLock::new();
+    SEARCHER.get_or_init(|| {
+        let phrases = super::clients::Phrases::builtin().patterns();
+        let own = EXACT.len() + ANY_CASE.len();
+        let words: Vec<&'static str> = EXACT.iter().chain(ANY_CASE).chain(phrases).copied().collect();
+        let dfa = Dfa::new(&words, |i| i < EXACT.len() || i >= own);
+        (dfa, Bits::range(own..words.len()))
+    })
 }
 
 /// The bit of a case-sensitive keyword; a word that is not in the list fails to compile.

@@ -7,6 +7,71 @@
 //! waits for the one before it, and walking independent segments at once keeps the processor
 //! busy instead of waiting.
 
+/// The most keywords an automaton holds.
+pub const MAX_WORDS: usize = 256;
+
+/// A set of keywords: bit `i` stands for `words[i]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bits([u64; MAX_WORDS / 64]);
+
+impl Bits {
+    /// The set of keyword `i` alone.
+    pub fn one(i: usize) -> Bits {
+        let mut b = Bits::default();
+        b.0[i / 64] = 1 << (i % 64);
+        b
+    }
+
+    /// The keywords `i` of `range`.
+    pub fn range(range: std::ops::Range<usize>) -> Bits {
+        range.fold(Bits::default(), |b, i| b | Bits::one(i))
+    }
+
+    /// Whether keyword `i` is in the set.
+    pub fn has(self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    /// The keywords of the set, in order.
+    pub fn ones(self) -> impl Iterator<Item = usize> {
+        self.0.into_iter().enumerate().flat_map(|(k, mut w)| {
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let i = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    64 * k + i
+                })
+            })
+        })
+    }
+}
+
+impl std::ops::BitOr for Bits {
+    type Output = Bits;
+    fn bitor(self, o: Bits) -> Bits {
+        Bits(std::array::from_fn(|k| self.0[k] | o.0[k]))
+    }
+}
+
+impl std::ops::BitAnd for Bits {
+    type Output = Bits;
+    fn bitand(self, o: Bits) -> Bits {
+        Bits(std::array::from_fn(|k| self.0[k] & o.0[k]))
+    }
+}
+
+impl std::ops::Not for Bits {
+    type Output = Bits;
+    fn not(self) -> Bits {
+        Bits(self.0.map(|w| !w))
+    }
+}
+
 /// Case-folded byte classes, a transition table and each state's keywords.
 pub struct Dfa {
     /// Byte -> class; bytes that no keyword holds share class 0, and case is folded.
@@ -18,12 +83,12 @@ pub struct Dfa {
     /// check.
     next: Box<[u32; TABLE]>,
     /// The keywords whose head ends at each state (indexed by state number).
-    ends: Vec<u128>,
+    ends: Vec<Bits>,
     /// The keywords to check against the line where their head ends: longer than their head,
     /// or case-sensitive.
-    checked: u128,
+    checked: Bits,
     /// The keywords whose case matters.
-    exact: u128,
+    exact: Bits,
     /// The keywords, as given.
     words: Vec<&'static [u8]>,
     /// The length of the longest head.
@@ -43,10 +108,10 @@ const LANES: usize = 4;
 const TABLE: usize = 1 << 16;
 
 impl Dfa {
-    /// Builds the automaton for `words` (at most 128); `exact(i)` says whether case matters for
-    /// word `i`.
+    /// Builds the automaton for `words` (at most [`MAX_WORDS`]); `exact(i)` says whether case
+    /// matters for word `i`.
     pub fn new(words: &[&'static str], exact: impl Fn(usize) -> bool) -> Dfa {
-        assert!(words.len() <= 128, "one bit per keyword");
+        assert!(words.len() <= MAX_WORDS, "one bit per keyword");
         let heads: Vec<Vec<u8>> = words
             .iter()
             .map(|w| w.as_bytes()[..w.len().min(HEAD)].to_ascii_lowercase())
@@ -64,19 +129,19 @@ impl Dfa {
 
         // The trie of the heads: children by class, and the words whose head ends at each node.
         let mut child: Vec<Vec<u32>> = vec![vec![0; stride]];
-        let mut ends: Vec<u128> = vec![0];
+        let mut ends: Vec<Bits> = vec![Bits::default()];
         for (i, head) in heads.iter().enumerate() {
             let mut s = 0usize;
             for &b in head {
                 let c = usize::from(classes[usize::from(b)]);
                 if child[s][c] == 0 {
                     child.push(vec![0; stride]);
-                    ends.push(0);
+                    ends.push(Bits::default());
                     child[s][c] = (child.len() - 1) as u32;
                 }
                 s = child[s][c] as usize;
             }
-            ends[s] |= 1 << i;
+            ends[s] = ends[s] | Bits::one(i);
         }
 
         // Breadth first, each node's missing transitions are those of its failure node, and its
@@ -87,7 +152,7 @@ impl Dfa {
         queue.extend(child[0].iter().filter(|&&t| t != 0).map(|&t| t as usize));
         while let Some(s) = queue.pop_front() {
             let f = fail[s] as usize;
-            ends[s] |= ends[f];
+            ends[s] = ends[s] | ends[f];
             for c in 0..stride {
                 let t = child[s][c];
                 if t == 0 {
@@ -102,12 +167,14 @@ impl Dfa {
         assert!(delta.len() * stride <= TABLE, "the transitions fit the table");
         let mut next: Box<[u32; TABLE]> = vec![0; TABLE].into_boxed_slice().try_into().expect("TABLE entries");
         for (slot, &t) in next.iter_mut().zip(delta.iter().flatten()) {
-            *slot = (t * stride as u32) | if ends[t as usize] != 0 { MATCH } else { 0 };
+            *slot = (t * stride as u32) | if ends[t as usize].is_empty() { 0 } else { MATCH };
         }
-        let exact = (0..words.len()).filter(|&i| exact(i)).fold(0, |m, i| m | 1 << i);
+        let exact = (0..words.len())
+            .filter(|&i| exact(i))
+            .fold(Bits::default(), |m, i| m | Bits::one(i));
         let long = (0..words.len())
             .filter(|&i| words[i].len() > HEAD)
-            .fold(0, |m, i| m | 1 << i);
+            .fold(Bits::default(), |m, i| m | Bits::one(i));
         Dfa {
             classes,
             stride,
@@ -121,8 +188,8 @@ impl Dfa {
     }
 
     /// The set of keywords `line` holds: bit `i` for `words[i]`.
-    pub fn find_all(&self, line: &[u8]) -> u128 {
-        let mut bits = 0;
+    pub fn find_all(&self, line: &[u8]) -> Bits {
+        let mut bits = Bits::default();
         // A head found twice (in a segment and in the overlap of the one before) adds nothing.
         self.heads(line, &mut |at, ends, _| self.add_found(line, at, ends, &mut bits));
         bits
@@ -132,14 +199,11 @@ impl Dfa {
     /// there. Out of the walking loop, which it would slow down.
     #[cold]
     #[inline(never)]
-    fn add_found(&self, line: &[u8], at: usize, ends: u128, bits: &mut u128) {
-        *bits |= ends & !self.checked;
-        let mut check = ends & self.checked & !*bits;
-        while check != 0 {
-            let i = check.trailing_zeros() as usize;
-            check &= check - 1;
+    fn add_found(&self, line: &[u8], at: usize, ends: Bits, bits: &mut Bits) {
+        *bits = *bits | (ends & !self.checked);
+        for i in (ends & self.checked & !*bits).ones() {
             if self.whole(line, at, i).is_some() {
-                *bits |= 1 << i;
+                *bits = *bits | Bits::one(i);
             }
         }
     }
@@ -148,10 +212,7 @@ impl Dfa {
     /// `start` (in no particular order).
     pub fn each_match(&self, line: &[u8], mut found: impl FnMut(usize, usize)) {
         self.heads(line, &mut |at, ends, before| {
-            let mut each = ends;
-            while each != 0 {
-                let i = each.trailing_zeros() as usize;
-                each &= each - 1;
+            for i in ends.ones() {
                 if let Some(start) = self.whole(line, at, i).filter(|&start| start < before) {
                     found(i, start);
                 }
@@ -163,11 +224,11 @@ impl Dfa {
     fn whole(&self, line: &[u8], at: usize, i: usize) -> Option<usize> {
         let word = self.words[i];
         let start = at + 1 - word.len().min(HEAD);
-        if self.checked & (1 << i) == 0 {
+        if !self.checked.has(i) {
             return Some(start);
         }
         let found = line.get(start..start + word.len())?;
-        let same = if self.exact & (1 << i) != 0 {
+        let same = if self.exact.has(i) {
             found == word
         } else {
             found.eq_ignore_ascii_case(word)
@@ -177,7 +238,7 @@ impl Dfa {
 
     /// Walks `line`, calling `head(at, ends, before)` where the heads of the keywords in `ends`
     /// end at byte `at`; heads that start at `before` or later are also found elsewhere.
-    fn heads(&self, line: &[u8], head: &mut impl FnMut(usize, u128, usize)) {
+    fn heads(&self, line: &[u8], head: &mut impl FnMut(usize, Bits, usize)) {
         // Segment `k` starts at k/LANES of the line and runs `overlap` bytes into the next, so
         // every head lies whole in the segment where it starts.
         let overlap = self.longest.saturating_sub(1);
@@ -207,7 +268,7 @@ impl Dfa {
         state: &mut [u32; N],
         at: impl Fn(usize) -> usize,
         before: impl Fn(usize) -> usize,
-        head: &mut impl FnMut(usize, u128, usize),
+        head: &mut impl FnMut(usize, Bits, usize),
     ) {
         let len = lanes[0].len();
         // Every lane cut to the same length: the loop below needs no bounds checks.
@@ -231,12 +292,12 @@ impl Dfa {
     }
 
     /// The keywords whose head ends at `state`.
-    fn ends_at(&self, state: u32) -> u128 {
+    fn ends_at(&self, state: u32) -> Bits {
         self.ends[(state & !MATCH) as usize / self.stride]
     }
 
     /// Walks `line[from..to]` from `state`.
-    fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, head: &mut impl FnMut(usize, u128, usize)) {
+    fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, head: &mut impl FnMut(usize, Bits, usize)) {
         for (at, &byte) in line.iter().enumerate().take(to).skip(from) {
             state = self.step(state, byte);
             if state & MATCH != 0 {
@@ -304,7 +365,7 @@ mod tests {
             }
             let want = naive(&words, exact, &line);
             let text = String::from_utf8_lossy(&line);
-            let bits = want.iter().fold(0u128, |bits, &(i, _)| bits | 1 << i);
+            let bits = want.iter().fold(Bits::default(), |bits, &(i, _)| bits | Bits::one(i));
             assert_eq!(dfa.find_all(&line), bits, "{text}");
             let mut places = Vec::new();
             dfa.each_match(&line, |i, start| places.push((i, start)));
