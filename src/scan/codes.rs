@@ -84,7 +84,8 @@ pub fn find_with(line: &[u8], bare_key: Option<&[u8]>, out: &mut Vec<(u32, CodeF
 
 /// The codes of the `x-ms-clitelem` headers in `line` (`lower`: the line in lowercase).
 pub fn telemetry<'a>(line: &'a [u8], lower: &'a [u8]) -> impl Iterator<Item = u32> + 'a {
-    memmem::find_iter(lower, b"x-ms-clitelem")
+    super::bytes::finder!("x-ms-clitelem")
+        .find_iter(lower)
         .filter_map(|at| clitelem_code(line, at + "x-ms-clitelem".len()))
         .map(parse_digits)
 }

@@ -2,7 +2,7 @@
 //! flow, then (for a line worth keeping) its record head and excerpt. Works on bytes; knows
 //! nothing about the lines around it (see `assemble`).
 
-use super::bytes::{ascii_regex, contains, is_blank, skip, text, trim_start};
+use super::bytes::{ascii_regex, contains, finder, is_blank, skip, text, trim_start};
 use super::clients;
 use super::excerpt::{excerpt_repeated, Excerpts};
 use super::export::{CsvHeader, MIN_CSV_COMMAS};
@@ -217,10 +217,10 @@ fn flow_facts(line: &[u8], lower: &[u8], kw: Keywords, hit: &mut LineHit) {
         || has!(kw, "Token Acquisition (DeviceCodeRequest) started")
     {
         let expires_in = has!(kw, "expires_in")
-            .then(|| values::number_after(line, "expires_in", 6))
+            .then(|| values::number_after(line, finder!("expires_in"), 6))
             .flatten();
         let interval = has!(kw, "interval")
-            .then(|| values::number_after(line, "interval", 4))
+            .then(|| values::number_after(line, finder!("interval"), 4))
             .flatten();
         hit.signals.push(Signal::Authorization { expires_in, interval });
     } else if has!(kw, "grant_type") && values::names_other_grant(line, lower_line()) {

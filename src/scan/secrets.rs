@@ -2,7 +2,7 @@
 //! excerpt is redacted as it is made (the scan keeps no raw line: a regular file's line is read
 //! again only to be redacted for a report).
 
-use super::bytes::{is_blank, skip, skip_back};
+use super::bytes::{contains, is_blank, skip, skip_back};
 pub use super::secret_shapes::{samples, shape_ids, user_code_prompts, Sample};
 use super::secret_shapes::{Catalog, Keys, Kind, Searcher, Shape, CATALOG};
 use sha2::{Digest, Sha256};
@@ -377,7 +377,7 @@ fn keeps(value: &[u8]) -> bool {
             lower.as_slice(),
             b"none" | b"null" | b"nil" | b"undefined" | b"redacted" | b"hidden" | b"true" | b"false" | b"empty"
         )
-        || memchr::memmem::find(&lower, b"redacted").is_some()
+        || contains!(&lower, "redacted")
         || value.iter().all(|&b| b"*xX._-".contains(&b))
 }
 

@@ -9,8 +9,8 @@
 //! followed by parts of distinct byte classes, so reading each part greedily reads what the
 //! regex reads.
 
-use super::bytes::{is_blank, is_quote, is_word, parse_digits, skip, skip_one};
-use memchr::memmem;
+use super::bytes::{contains, finder, is_blank, is_quote, is_word, parse_digits, skip, skip_one};
+use memchr::memmem::{self, Finder};
 use std::sync::LazyLock;
 
 /// A uuid's length: `8-4-4-4-12` hex digits.
@@ -18,15 +18,15 @@ const UUID_LEN: usize = 36;
 
 /// The uuid after the first `trace id` key (`trace[ _-]?id`, any case) followed by `:` or `=`.
 pub fn trace<'a>(line: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
-    first_after(line, lower, "trace", true, |at| id_word_end(lower, at + "trace".len())).map(|(_, uuid)| uuid)
+    first_after(line, lower, finder!("trace"), true, |at| id_word_end(lower, at + "trace".len())).map(|(_, uuid)| uuid)
 }
 
 /// The uuid after the first correlation key (`correlation[ _-]?id`, or `client-request-id` as a
 /// word of its own, any case), with or without a `:` or `=` between.
 pub fn correlation<'a>(line: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
     let stem = "correlation".len();
-    let correlation = first_after(line, lower, "correlation", false, |at| id_word_end(lower, at + stem));
-    let request = first_after(line, lower, "client-request-id", false, |at| {
+    let correlation = first_after(line, lower, finder!("correlation"), false, |at| id_word_end(lower, at + stem));
+    let request = first_after(line, lower, finder!("client-request-id"), false, |at| {
         let free = at == 0 || !(is_word(line[at - 1]) || line[at - 1] == b'-');
         free.then_some(at + "client-request-id".len())
     });
@@ -39,35 +39,37 @@ pub fn correlation<'a>(line: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
 
 /// The uuid right after `NNZ - `, `] : [` or `GMT:` (case matters), the first such.
 pub fn bracketed(line: &[u8]) -> Option<&[u8]> {
-    let time = memmem::find_iter(line, b"Z - ").find_map(|at| {
+    let time = finder!("Z - ").find_iter(line).find_map(|at| {
         let digits = at >= 2 && line[at - 2..at].iter().all(u8::is_ascii_digit);
         digits
             .then(|| uuid_at(line, at + 4))
             .flatten()
             .map(|uuid| (at - 2, uuid))
     });
-    [time, after_key(line, "] : ["), after_key(line, "GMT:")]
+    [time, after_key(line, finder!("] : [")), after_key(line, finder!("GMT:"))]
         .into_iter()
         .flatten()
         .min_by_key(|&(at, _)| at)
         .map(|(_, uuid)| uuid)
 }
 
-/// The first place where `literal` stands right before a uuid.
-fn after_key<'a>(line: &'a [u8], literal: &str) -> Option<(usize, &'a [u8])> {
-    memmem::find_iter(line, literal.as_bytes()).find_map(|at| uuid_at(line, at + literal.len()).map(|uuid| (at, uuid)))
+/// The first place where the literal of `key` stands right before a uuid.
+fn after_key<'a>(line: &'a [u8], key: &Finder) -> Option<(usize, &'a [u8])> {
+    let len = key.needle().len();
+    key.find_iter(line).find_map(|at| uuid_at(line, at + len).map(|uuid| (at, uuid)))
 }
 
-/// The first place where `stem` (searched in the lowercase line) starts a key (`key_end` says
-/// where that key ends, if it is one) followed by a uuid: `(where the stem is, the uuid)`.
+/// The first place where the searcher's `stem` (searched in the lowercase line) starts a key
+/// (`key_end` says where that key ends, if it is one) followed by a uuid: `(where the stem is,
+/// the uuid)`.
 fn first_after<'a>(
     line: &'a [u8],
     lower: &[u8],
-    stem: &str,
+    stem: &Finder,
     separator_needed: bool,
     key_end: impl Fn(usize) -> Option<usize>,
 ) -> Option<(usize, &'a [u8])> {
-    memmem::find_iter(lower, stem.as_bytes()).find_map(|at| {
+    stem.find_iter(lower).find_map(|at| {
         let uuid = uuid_at(line, value_start(line, key_end(at)?, separator_needed)?)?;
         Some((at, uuid))
     })
@@ -110,7 +112,7 @@ pub fn device_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
     let url_safe = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'~' | b'+' | b'/' | b'%');
     let mut codes = Vec::new();
     let mut from = 0;
-    for at in memmem::find_iter(lower, b"device") {
+    for at in finder!("device").find_iter(lower) {
         let key = skip_one(lower, at + "device".len(), |b| b == b'_');
         if at < from || lower.get(key..key + 4) != Some(b"code") {
             continue;
@@ -138,7 +140,7 @@ pub fn user_codes<'a>(line: &'a [u8], lower: &[u8]) -> Vec<&'a [u8]> {
     let prompts = super::secret_shapes::prompt_search()
         .places(lower)
         .map(|(start, end)| (start, Some(end)));
-    let keys = memmem::find_iter(lower, b"user").map(|at| {
+    let keys = finder!("user").find_iter(lower).map(|at| {
         let word = skip_one(lower, at + "user".len(), |b| matches!(b, b' ' | b'_' | b'-'));
         let key = (lower.get(word..word + 4) == Some(b"code")).then_some(word + 4);
         (at, key.and_then(|end| separator_end(line, end, b":=(", false)))
@@ -178,11 +180,12 @@ fn user_code_end(line: &[u8], start: usize) -> Option<usize> {
     })
 }
 
-/// The number (its first `max_digits` digits) after the first `key` (case matters) followed by a
-/// `:` or `=`: `expires_in=900`, `"interval": 5`.
-pub fn number_after(line: &[u8], key: &str, max_digits: usize) -> Option<u32> {
-    memmem::find_iter(line, key.as_bytes()).find_map(|at| {
-        let start = separator_end(line, at + key.len(), b":=", true)?;
+/// The number (its first `max_digits` digits) after the first literal of `key` (case matters)
+/// followed by a `:` or `=`: `expires_in=900`, `"interval": 5`.
+pub fn number_after(line: &[u8], key: &Finder, max_digits: usize) -> Option<u32> {
+    let len = key.needle().len();
+    key.find_iter(line).find_map(|at| {
+        let start = separator_end(line, at + len, b":=", true)?;
         let digits = skip(line, start, |b| b.is_ascii_digit()) - start;
         (digits > 0).then(|| parse_digits(&line[start..start + digits.min(max_digits)]))
     })
@@ -202,10 +205,10 @@ pub fn names_other_grant(line: &[u8], lower: &[u8]) -> bool {
         b"saml2-bearer",
         b"saml1_1-bearer",
     ];
-    if memmem::find(lower, b"device_code").is_some() {
+    if contains!(lower, "device_code") {
         return false;
     }
-    memmem::find_iter(lower, b"grant_type").any(|at| {
+    finder!("grant_type").find_iter(lower).any(|at| {
         let after = at + "grant_type".len();
         // `=`, `:` or their URL-encoded forms, then maybe a quote.
         let after = if lower[after..].starts_with(b"%3d") || lower[after..].starts_with(b"%3a") {
@@ -220,7 +223,7 @@ pub fn names_other_grant(line: &[u8], lower: &[u8]) -> bool {
         let end = skip(line, start, |b| is_word(b) || matches!(b, b'-' | b':' | b'%' | b'.'));
         let value = &lower[start..end];
         // A URL-encoded body goes on after `%26` (`&`).
-        let value = memmem::find(value, b"%26").map_or(value, |amp| &value[..amp]);
+        let value = finder!("%26").find(value).map_or(value, |amp| &value[..amp]);
         OTHER.iter().any(|g| value == *g || value.ends_with(g))
     })
 }
@@ -291,7 +294,7 @@ pub fn client_id(lower: &[u8]) -> Option<&[u8]> {
 
 /// The status after the first `HTTP/1.1` (any version) that is followed by one, from 100 to 599.
 pub fn http_status(line: &[u8]) -> Option<u16> {
-    memmem::find_iter(line, b"HTTP/").find_map(|at| {
+    finder!("HTTP/").find_iter(line).find_map(|at| {
         let version = at + "HTTP/".len();
         let end = skip(line, version, |b| b.is_ascii_digit() || b == b'.');
         let at = skip_one(line, skip(line, end, |b| b == b'\\'), |b| b == b'"');
@@ -309,16 +312,12 @@ pub fn http_status(line: &[u8]) -> Option<u16> {
 /// The status a structured record gives its HTTP exchange: `"status":400`, `"statusCode": 400`,
 /// `status=400` (pino-http, axios and fetch wrappers, logfmt).
 pub fn status_field(line: &[u8]) -> Option<u16> {
-    const KEYS: [&[u8]; 5] = [
-        b"\"status\"",
-        b"\"statusCode\"",
-        b"\"status_code\"",
-        b" status=",
-        b" status_code=",
-    ];
+    static KEYS: LazyLock<[Finder; 5]> = LazyLock::new(|| {
+        ["\"status\"", "\"statusCode\"", "\"status_code\"", " status=", " status_code="].map(Finder::new)
+    });
     KEYS.iter().find_map(|key| {
-        memmem::find_iter(line, key).find_map(|at| {
-            let mut i = skip(line, at + key.len(), is_blank);
+        key.find_iter(line).find_map(|at| {
+            let mut i = skip(line, at + key.needle().len(), is_blank);
             if line.get(i) == Some(&b':') {
                 i = skip(line, i + 1, is_blank);
             }
@@ -356,7 +355,7 @@ pub fn status_after(line: &[u8], at: usize) -> Option<u16> {
 
 /// Whether the line names the token endpoint: `oauth2/token` or `oauth2/v2.0/token`.
 pub fn names_token_endpoint(line: &[u8]) -> bool {
-    memmem::find_iter(line, b"oauth2/").any(|at| {
+    finder!("oauth2/").find_iter(line).any(|at| {
         let path = &line[at + "oauth2/".len()..];
         let path = path.strip_prefix(b"v2.0/").unwrap_or(path);
         path.strip_prefix(b"token")
@@ -367,7 +366,7 @@ pub fn names_token_endpoint(line: &[u8]) -> bool {
 /// Whether the line names the device authorization endpoint: `oauth2/devicecode`,
 /// `oauth2/v2.0/devicecode`, or `/devicecode` as a word of its own.
 pub fn names_devicecode_endpoint(line: &[u8]) -> bool {
-    memmem::find_iter(line, b"/devicecode").any(|at| {
+    finder!("/devicecode").find_iter(line).any(|at| {
         let word = !line.get(at + "/devicecode".len()).is_some_and(|&b| is_word(b));
         let before = &line[..at];
         word || before.ends_with(b"oauth2") || before.ends_with(b"oauth2/v2.0")
@@ -579,9 +578,9 @@ mod tests {
             assert_eq!(by_hand, codes, "{line:?}");
             let parse = |d: Vec<u8>| crate::scan::bytes::parse_digits(&d);
             let want_expires = group(&expires, bytes).map(parse);
-            assert_eq!(number_after(bytes, "expires_in", 6), want_expires, "{line:?}");
+            assert_eq!(number_after(bytes, finder!("expires_in"), 6), want_expires, "{line:?}");
             let want_interval = group(&interval, bytes).map(parse);
-            assert_eq!(number_after(bytes, "interval", 4), want_interval, "{line:?}");
+            assert_eq!(number_after(bytes, finder!("interval"), 4), want_interval, "{line:?}");
             let want_status = group(&status, bytes).map(|d| parse(d) as u16);
             assert_eq!(http_status(bytes), want_status, "{line:?}");
             assert_eq!(names_token_endpoint(bytes), token.is_match(bytes), "{line:?}");
