@@ -101,7 +101,7 @@ pub fn rfc3339(ms: i64) -> String {
     } else {
         text.len()
     };
-    String::from_utf8_lossy(&text[..len]).into_owned()
+    super::bytes::text(&text[..len])
 }
 
 /// `n` (not negative) in the decimal digits of `slot`, zero-padded.
@@ -188,7 +188,7 @@ pub fn find(text: &[u8]) -> Option<Timestamp> {
 /// The timestamp whose text is `text` (as [`locate`] found it) and whose time is `millis`.
 pub fn stamp(text: &[u8], millis: Option<i64>) -> Timestamp {
     Timestamp {
-        text: String::from_utf8_lossy(text).into_owned(),
+        text: super::bytes::text(text),
         millis,
     }
 }
