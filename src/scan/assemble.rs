@@ -216,7 +216,7 @@ impl Assembler {
         let before = sink.events.len();
         let placed = emit(
             self.source,
-            &group,
+            &mut group,
             self.record,
             sink,
             &mut self.zone_offset,
@@ -242,34 +242,36 @@ fn frame_of(hit: &LineHit) -> Frame {
 
 /// Turns one record into code mentions and at most one event; returns the event's frame, app
 /// and whether its time is UTC. Learns `zone_offset` from a record that shows both its local
-/// time and the server's.
+/// time and the server's. What the event keeps of the lines (the worker, keys, excerpt) is
+/// moved out of them: the record's lines are dropped next.
 fn emit(
     source: SourceId,
-    lines: &[LineHit],
+    lines: &mut [LineHit],
     record: u64,
     sink: &mut Sink,
     zone_offset: &mut Option<i64>,
     last_named: &mut Vec<(Frame, WorkerTag)>,
     open: &mut HashMap<WorkerTag, usize>,
 ) -> (Frame, Option<String>, bool) {
-    let first = &lines[0];
+    let frame = frame_of(&lines[0]);
+    let first = &mut lines[0];
     // Who wrote the record and when: its first line, or the unread line that starts it.
-    let (head_time, head_zoned, mut head_worker, head_error) = match &first.record_head {
-        Some(h) => (h.timestamp.clone(), h.zoned, h.worker.clone(), h.error_level),
+    let (head_time, head_zoned, mut head_worker, head_error) = match &mut first.record_head {
+        Some(h) => (h.timestamp.clone(), h.zoned, std::mem::take(&mut h.worker), h.error_level),
         None => (
             first.timestamp.clone(),
             first.zoned,
-            first.worker.clone(),
+            std::mem::take(&mut first.worker),
             first.error_level,
         ),
     };
-    let frame = frame_of(first);
     match last_named.iter_mut().find(|(f, _)| *f == frame) {
         _ if head_worker == WorkerTag::default() => {
             if let Some((_, named)) = last_named.iter().find(|(f, _)| *f == frame) {
                 head_worker = named.clone();
             }
         }
+        Some((_, named)) if *named == head_worker => {}
         Some((_, named)) => *named = head_worker.clone(),
         None => last_named.push((frame.clone(), head_worker.clone())),
     }
@@ -301,7 +303,7 @@ fn emit(
         }
     };
     let mut codes: Vec<u32> = Vec::new();
-    for l in lines {
+    for l in lines.iter() {
         for &(code, form) in &l.codes {
             if !codes.contains(&code) {
                 codes.push(code);
@@ -330,10 +332,10 @@ fn emit(
     let slot = open.get(&head_worker).copied();
     let mut earlier = slot;
     let mut waiting = false;
-    for l in lines {
-        for k in &l.keys {
-            if !keys.contains(k) {
-                keys.push(k.clone());
+    for l in lines.iter_mut() {
+        for k in std::mem::take(&mut l.keys) {
+            if !keys.contains(&k) {
+                keys.push(k);
             }
         }
         for s in &l.signals {
@@ -403,13 +405,26 @@ fn emit(
     }
     let shown = lines
         .iter()
-        .find(|l| !l.signals.is_empty() || !l.codes.is_empty())
-        .unwrap_or(first);
+        .position(|l| !l.signals.is_empty() || !l.codes.is_empty())
+        .unwrap_or(0);
+    let shown = &mut lines[shown];
+    let (line, excerpt) = match shown.place {
+        Some((offset, len, hash)) => (
+            shown.line,
+            Excerpt::At {
+                offset,
+                len,
+                hash,
+                part: shown.window,
+            },
+        ),
+        None => (shown.line, Excerpt::Text(std::mem::take(&mut shown.excerpt))),
+    };
     // The worker's slot is free now (its request answered or superseded).
     let (kept, asker) = (sink.events.len(), waiting.then(|| head_worker.clone()));
     sink.keep(Event {
         source,
-        line: shown.line,
+        line,
         timestamp,
         worker: Worker {
             source,
@@ -422,15 +437,7 @@ fn emit(
         signals,
         codes,
         error_level: head_error || lines[1..].iter().any(|l| l.error_level && l.head),
-        excerpt: match shown.place {
-            Some((offset, len, hash)) => Excerpt::At {
-                offset,
-                len,
-                hash,
-                part: shown.window,
-            },
-            None => Excerpt::Text(shown.excerpt.clone()),
-        },
+        excerpt,
         unattended: false,
         client: lines.iter().find_map(|l| l.client),
         tenancy: tenancy_of(lines),
