@@ -304,6 +304,6 @@ pub fn rules_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "causes": causes, "codes": codes});
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;
+    super::pretty::to_writer(&mut *out, &doc).map_err(super::json_error)?;
     writeln!(out)
 }

@@ -23,7 +23,7 @@ pub fn render(analysis: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io:
     // A buffer of a known type: through `dyn Write`, every one of the printer's small writes was
     // a call of its own (a tenth of the 43 MB dense bench report's time).
     let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buffered, &doc).map_err(super::json_error)?;
+    super::pretty::to_writer(&mut buffered, &doc).map_err(super::json_error)?;
     writeln!(buffered)?;
     buffered.flush()
 }

@@ -70,7 +70,7 @@ pub fn layouts_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "layouts": layouts});
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(super::json_error)?;
+    super::pretty::to_writer(&mut *out, &doc).map_err(super::json_error)?;
     writeln!(out)
 }
 

@@ -23,6 +23,7 @@ mod github;
 mod json;
 mod layouts;
 mod markdown;
+mod pretty;
 mod sarif;
 mod table;
 mod text;

@@ -326,7 +326,7 @@ pub fn render(a: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io::Result
             },
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(super::json_error)?;
+    super::pretty::to_writer(&mut *out, &log).map_err(super::json_error)?;
     writeln!(out)
 }
 
