@@ -133,7 +133,6 @@ pub(super) fn last_primary_line(context: &[u8], newline: u8) -> Option<(Vec<&[u8
 /// Builds the searchers of ordinary logs now (see [`super::prepare`]).
 pub(super) fn prepare() {
     primary(Mode::Logs);
-    starts_with_continuation_key(b"");
 }
 
 /// The searcher for the lines worth reading in `mode`.
@@ -170,11 +169,8 @@ pub fn is_continuation(line: &[u8]) -> bool {
 }
 
 /// Whether a line starts (after blanks) with a continuation key (`Trace ID`, `Timestamp`...).
+/// Four comparisons: a searcher's start-up cost more than they do, on every line read.
 pub fn starts_with_continuation_key(line: &[u8]) -> bool {
-    static CONT: OnceLock<AhoCorasick> = OnceLock::new();
     let trimmed = &line[line.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-    let head = &trimmed[..trimmed.len().min(20)];
-    CONT.get_or_init(|| build(CONTINUATION, false))
-        .find(head)
-        .is_some_and(|m| m.start() == 0)
+    CONTINUATION.iter().any(|k| trimmed.starts_with(k.as_bytes()))
 }
