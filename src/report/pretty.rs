@@ -121,7 +121,10 @@ mod tests {
         for v in values {
             let mut ours = Vec::new();
             to_writer(&mut ours, &v).unwrap();
-            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string_pretty(&v).unwrap());
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string_pretty(&v).unwrap()
+            );
         }
     }
 }

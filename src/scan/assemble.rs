@@ -257,7 +257,12 @@ fn emit(
     let first = &mut lines[0];
     // Who wrote the record and when: its first line, or the unread line that starts it.
     let (head_time, head_zoned, mut head_worker, head_error) = match &mut first.record_head {
-        Some(h) => (h.timestamp.clone(), h.zoned, std::mem::take(&mut h.worker), h.error_level),
+        Some(h) => (
+            h.timestamp.clone(),
+            h.zoned,
+            std::mem::take(&mut h.worker),
+            h.error_level,
+        ),
         None => (
             first.timestamp.clone(),
             first.zoned,

@@ -18,14 +18,19 @@ const UUID_LEN: usize = 36;
 
 /// The uuid after the first `trace id` key (`trace[ _-]?id`, any case) followed by `:` or `=`.
 pub fn trace<'a>(line: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
-    first_after(line, lower, finder!("trace"), true, |at| id_word_end(lower, at + "trace".len())).map(|(_, uuid)| uuid)
+    first_after(line, lower, finder!("trace"), true, |at| {
+        id_word_end(lower, at + "trace".len())
+    })
+    .map(|(_, uuid)| uuid)
 }
 
 /// The uuid after the first correlation key (`correlation[ _-]?id`, or `client-request-id` as a
 /// word of its own, any case), with or without a `:` or `=` between.
 pub fn correlation<'a>(line: &'a [u8], lower: &[u8]) -> Option<&'a [u8]> {
     let stem = "correlation".len();
-    let correlation = first_after(line, lower, finder!("correlation"), false, |at| id_word_end(lower, at + stem));
+    let correlation = first_after(line, lower, finder!("correlation"), false, |at| {
+        id_word_end(lower, at + stem)
+    });
     let request = first_after(line, lower, finder!("client-request-id"), false, |at| {
         let free = at == 0 || !(is_word(line[at - 1]) || line[at - 1] == b'-');
         free.then_some(at + "client-request-id".len())
@@ -46,17 +51,22 @@ pub fn bracketed(line: &[u8]) -> Option<&[u8]> {
             .flatten()
             .map(|uuid| (at - 2, uuid))
     });
-    [time, after_key(line, finder!("] : [")), after_key(line, finder!("GMT:"))]
-        .into_iter()
-        .flatten()
-        .min_by_key(|&(at, _)| at)
-        .map(|(_, uuid)| uuid)
+    [
+        time,
+        after_key(line, finder!("] : [")),
+        after_key(line, finder!("GMT:")),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|&(at, _)| at)
+    .map(|(_, uuid)| uuid)
 }
 
 /// The first place where the literal of `key` stands right before a uuid.
 fn after_key<'a>(line: &'a [u8], key: &Finder) -> Option<(usize, &'a [u8])> {
     let len = key.needle().len();
-    key.find_iter(line).find_map(|at| uuid_at(line, at + len).map(|uuid| (at, uuid)))
+    key.find_iter(line)
+        .find_map(|at| uuid_at(line, at + len).map(|uuid| (at, uuid)))
 }
 
 /// The first place where the searcher's `stem` (searched in the lowercase line) starts a key
@@ -313,7 +323,14 @@ pub fn http_status(line: &[u8]) -> Option<u16> {
 /// `status=400` (pino-http, axios and fetch wrappers, logfmt).
 pub fn status_field(line: &[u8]) -> Option<u16> {
     static KEYS: LazyLock<[Finder; 5]> = LazyLock::new(|| {
-        ["\"status\"", "\"statusCode\"", "\"status_code\"", " status=", " status_code="].map(Finder::new)
+        [
+            "\"status\"",
+            "\"statusCode\"",
+            "\"status_code\"",
+            " status=",
+            " status_code=",
+        ]
+        .map(Finder::new)
     });
     KEYS.iter().find_map(|key| {
         key.find_iter(line).find_map(|at| {
