@@ -99,7 +99,7 @@ load_check
 # searches for one.
 literals="$(python3 - "$here/src/scan/prefilter.rs" "$here"/rules/clients/*.toml <<'PY'
 import re, shlex, sys
-block = re.search(r"const PRIMARY: &\[&str\] = &\[(.*?)\];", open(sys.argv[1]).read(), re.S).group(1)
+block = re.search(r"const PRIMARY: [^=]*= &\[(.*?)\];", open(sys.argv[1]).read(), re.S).group(1)
 lits = re.findall(r'"([^"\\]*)"', block)
 for path in sys.argv[2:]:
     m = re.search(r"^literals = \[(.*?)\]", open(path).read(), re.M | re.S)
