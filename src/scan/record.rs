@@ -231,12 +231,15 @@ struct Spans {
 /// The next [`Pattern::id`].
 static PATTERN_IDS: AtomicUsize = AtomicUsize::new(0);
 
+/// What one thread keeps to search with one pattern: the regex's cache and a place for captures.
+type Scratch = Box<(meta::Cache, Captures)>;
+
 thread_local! {
     /// This thread's cache and captures of each pattern it searched with, by pattern id. The
     /// `regex` crate keeps them in a pool shared by all threads, where every thread but the first
     /// to search took the slow, locked way and every search allocated its captures (together a
     /// third of a pattern's search on the dense bench log).
-    static SCRATCH: RefCell<Vec<Option<Box<(meta::Cache, Captures)>>>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Vec<Option<Scratch>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Pattern {
