@@ -10,7 +10,8 @@ use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::Tallies;
-use crate::model::{CodeMention, Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
+use super::tally::Mention;
+use crate::model::{Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
 use foldhash::{HashMap, HashMapExt};
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
@@ -313,14 +314,14 @@ fn emit(
             if !codes.contains(&code) {
                 codes.push(code);
             }
-            sink.tallies.add(CodeMention {
+            sink.tallies.add(Mention {
                 code,
                 form,
                 source,
                 line: l.line,
-                trace_id: trace_id.clone(),
-                correlation_id: correlation_id.clone(),
-                timestamp: timestamp.as_ref().map(|t| t.text.clone()),
+                trace_id: trace_id.as_deref(),
+                correlation_id: correlation_id.as_deref(),
+                timestamp: timestamp.as_ref().map(|t| t.text.as_str()),
                 record,
             });
         }
