@@ -69,33 +69,12 @@ impl Envelope {
 
     /// Whether the level is ERROR or worse, in any of the spellings layouts use.
     pub fn error_level(&self) -> Option<bool> {
+        const ERROR_OR_WORSE: [&str; 22] = [
+            "error", "err", "fatal", "critical", "crit", "fail", "severe", "emerg", "alert", "e", "f", "panic", "50",
+            "60", "17", "18", "19", "20", "21", "22", "23", "24",
+        ];
         let level = self.level.as_deref()?.trim();
-        let lower = level.to_ascii_lowercase();
-        Some(matches!(
-            lower.as_str(),
-            "error"
-                | "err"
-                | "fatal"
-                | "critical"
-                | "crit"
-                | "fail"
-                | "severe"
-                | "emerg"
-                | "alert"
-                | "e"
-                | "f"
-                | "panic"
-                | "50"
-                | "60"
-                | "17"
-                | "18"
-                | "19"
-                | "20"
-                | "21"
-                | "22"
-                | "23"
-                | "24"
-        ))
+        Some(ERROR_OR_WORSE.iter().any(|l| level.eq_ignore_ascii_case(l)))
     }
 }
 
