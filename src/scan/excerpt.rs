@@ -17,6 +17,9 @@ pub enum Excerpts {
     Now,
     /// Only if a report quotes it: the scanner records where the line is.
     Later,
+    /// By the caller, which records where the excerpt's bytes are itself (a window of a long
+    /// line, placed with the context its redaction needs).
+    Placed,
 }
 
 /// Lines up to this long are remembered by [`excerpt_repeated`].

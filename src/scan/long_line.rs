@@ -136,13 +136,13 @@ fn read_window(
     hits: &mut Vec<LineHit>,
 ) {
     let first = hits.len();
-    // `Later`: the window's own bytes are not made an excerpt; it is made here.
+    // `Placed`: the window's own bytes are neither made an excerpt nor hashed; both are done here.
     read_line(
         hits,
         &line[part.clone()],
         offset + part.start,
         line_no,
-        Excerpts::Later,
+        Excerpts::Placed,
         reader,
     );
     if later {
@@ -167,7 +167,6 @@ fn read_window(
     }
     let mut excerpt = None;
     for hit in hits[first..].iter_mut().filter(|h| h.quoted) {
-        hit.place = None;
         hit.excerpt = excerpt
             .get_or_insert_with(|| excerpt::excerpt(&secrets::redact_part(line, part.clone())))
             .clone();
