@@ -414,17 +414,15 @@ fn emit(
         .position(|l| !l.signals.is_empty() || !l.codes.is_empty())
         .unwrap_or(0);
     let shown = &mut lines[shown];
-    let (line, excerpt) = match shown.place {
-        Some((offset, len, hash)) => (
-            shown.line,
-            Excerpt::At {
-                offset,
-                len,
-                hash,
-                part: shown.window,
-            },
-        ),
-        None => (shown.line, Excerpt::Text(std::mem::take(&mut shown.excerpt))),
+    let line = shown.line;
+    let excerpt = match shown.place {
+        Some((offset, len, hash)) => Excerpt::At {
+            offset,
+            len,
+            hash,
+            part: shown.window,
+        },
+        None => Excerpt::Text(std::mem::take(&mut shown.excerpt)),
     };
     // The worker's slot is free now (its request answered or superseded).
     let (kept, asker) = (sink.events.len(), waiting.then(|| head_worker.clone()));
