@@ -66,7 +66,7 @@ const PRIMARY: &[&[&str]] = &[
     &["##[", "x-ms-clitelem"],
 ];
 
-/// Every primary literal, in search order.
+/// Every primary literal, group after group (the order sign-in exports are searched in).
 fn primary_literals() -> Vec<&'static str> {
     PRIMARY.iter().flat_map(|g| g.iter().copied()).collect()
 }
