@@ -10,7 +10,7 @@
 //! regex reads.
 
 use super::bytes::{contains, finder, is_blank, is_quote, is_word, parse_digits, skip, skip_one};
-use memchr::memmem::{self, Finder};
+use memchr::memmem::Finder;
 use std::sync::LazyLock;
 
 /// A uuid's length: `8-4-4-4-12` hex digits.
@@ -254,15 +254,15 @@ const NOT_TENANTS: [&[u8]; 4] = [b"oauth2", b"discovery", b"error", b"favicon.ic
 /// The tenant an authority URL on the line names (`contoso.onmicrosoft.com`, a tenant id,
 /// `common`, `organizations`, `consumers`), in lowercase. `lower` is the line in lowercase.
 pub fn tenant(lower: &[u8]) -> Option<&[u8]> {
-    // Searchers built once (one per host and line cost 6% of a dense log's scan): every host
-    // but one starts with `login.`, the other with `sts.`.
-    static LOGIN: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("login."));
-    static STS: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("sts.windows.net/"));
-    static OAUTH2: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("/oauth2/"));
-    let mut hosts = LOGIN.find_iter(lower).chain(STS.find_iter(lower)).filter_map(|at| {
-        let host = AUTHORITIES.iter().find(|h| lower[at..].starts_with(h))?;
-        Some(at + host.len())
-    });
+    // One search a host start (one per host and line cost 6% of a dense log's scan): every
+    // host but one starts with `login.`, the other with `sts.`.
+    let logins = finder!("login.").find_iter(lower);
+    let mut hosts = logins
+        .chain(finder!("sts.windows.net/").find_iter(lower))
+        .filter_map(|at| {
+            let host = AUTHORITIES.iter().find(|h| lower[at..].starts_with(h))?;
+            Some(at + host.len())
+        });
     let by_host = hosts.find_map(|start| {
         let end = skip(lower, start, |b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
         let segment = &lower[start..end];
@@ -273,7 +273,7 @@ pub fn tenant(lower: &[u8]) -> Option<&[u8]> {
     });
     // A request line that shows the path only: `"POST /<tenant>/oauth2/v2.0/token HTTP/1.1"`.
     by_host.or_else(|| {
-        OAUTH2.find_iter(lower).find_map(|at| {
+        finder!("/oauth2/").find_iter(lower).find_map(|at| {
             let start = memchr::memrchr(b'/', &lower[..at])? + 1;
             let segment = &lower[start..at];
             let named = uuid_at(segment, 0).is_some_and(|u| u.len() == segment.len())
@@ -290,8 +290,7 @@ pub fn tenant(lower: &[u8]) -> Option<&[u8]> {
 /// The application (client) id after a `client_id` key (`client_id=<uuid>`, `"clientId": "<uuid>"`,
 /// `client-id: <uuid>`), in lowercase. `lower` is the line in lowercase.
 pub fn client_id(lower: &[u8]) -> Option<&[u8]> {
-    static CLIENT: LazyLock<memmem::Finder> = LazyLock::new(|| memmem::Finder::new("client"));
-    CLIENT.find_iter(lower).find_map(|at| {
+    finder!("client").find_iter(lower).find_map(|at| {
         let after = at + "client".len();
         let key_end = skip_one(lower, after, |b| matches!(b, b'_' | b'-'));
         if lower.get(key_end..key_end + 2) != Some(b"id") || lower.get(key_end + 2).is_some_and(|&b| is_word(b)) {
