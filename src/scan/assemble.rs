@@ -9,8 +9,7 @@ use super::event::is_request;
 use super::export::CsvHeader;
 use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
-use super::tally::Mention;
-use super::tally::Tallies;
+use super::tally::{Mention, Tallies};
 use crate::model::{Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
 use foldhash::{HashMap, HashMapExt};
 
