@@ -9,13 +9,13 @@ const SAME_POLL_MS: i64 = 2_000;
 
 /// One request to the token endpoint and what it got.
 #[derive(Clone, Debug)]
-pub struct Poll {
+pub struct Poll<'a> {
     /// The event of the request (or of the response, when only that was logged).
     pub event: usize,
     /// The event of the response, when one was logged apart from the request.
     pub response: Option<usize>,
     /// Who polled.
-    pub worker: Worker,
+    pub worker: &'a Worker,
     /// When, in milliseconds.
     pub millis: Option<i64>,
     /// What the server answered, when the log shows it.
@@ -26,7 +26,7 @@ pub struct Poll {
     pub answered_millis: Option<i64>,
 }
 
-impl Poll {
+impl Poll<'_> {
     /// The outcome, with a bare HTTP 400 read as "still pending" and 200 as success.
     pub fn effective_outcome(&self) -> Option<Outcome> {
         self.outcome.or(match self.status {
@@ -40,7 +40,7 @@ impl Poll {
 
 /// A flow's history.
 #[derive(Clone, Debug, Default)]
-pub struct Timeline {
+pub struct Timeline<'a> {
     /// Events that authorized the flow (request, response, prompt).
     pub authorizations: Vec<usize>,
     /// `expires_in` from the response, if logged.
@@ -48,7 +48,7 @@ pub struct Timeline {
     /// `interval` from the response, if logged.
     pub interval: Option<u32>,
     /// Every poll, in order.
-    pub polls: Vec<Poll>,
+    pub polls: Vec<Poll<'a>>,
     /// Events where the client gave up on its own clock.
     pub client_gave_up: Vec<usize>,
     /// Events where the client warned it polled too soon.
@@ -59,7 +59,7 @@ pub struct Timeline {
 
 /// Builds the timeline of a flow whose events are `members` (in order). The catalog decides
 /// which answers are Conditional Access blocks.
-pub fn build(members: &[usize], events: &[Event], catalog: &Catalog) -> Timeline {
+pub fn build<'a>(members: &[usize], events: &'a [Event], catalog: &Catalog) -> Timeline<'a> {
     let mut t = Timeline::default();
     for &i in members {
         let e = &events[i];
@@ -87,7 +87,7 @@ pub fn build(members: &[usize], events: &[Event], catalog: &Catalog) -> Timeline
                         t.polls.push(Poll {
                             event: i,
                             response: None,
-                            worker: e.worker.clone(),
+                            worker: &e.worker,
                             millis,
                             outcome: None,
                             status: *status,
@@ -150,8 +150,12 @@ fn read_by_catalog(outcome: Outcome, e: &Event, catalog: &Catalog) -> Outcome {
     }
 }
 
-fn last_poll_of<'a>(polls: &'a mut [Poll], worker: &Worker) -> Option<&'a mut Poll> {
-    polls.iter_mut().rev().find(|p| &p.worker == worker)
+fn last_poll_of<'p, 'a>(polls: &'p mut [Poll<'a>], worker: &Worker) -> Option<&'p mut Poll<'a>> {
+    // The same event's worker, mostly: compared by address before by value.
+    polls
+        .iter_mut()
+        .rev()
+        .find(|p| std::ptr::eq(p.worker, worker) || p.worker == worker)
 }
 
 fn close(a: Option<i64>, b: Option<i64>) -> bool {
@@ -163,7 +167,7 @@ fn close(a: Option<i64>, b: Option<i64>) -> bool {
 
 /// Attaches a response to the worker's last poll, or counts it as a poll of its own when the
 /// request was not logged.
-fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis: Option<i64>) {
+fn record_outcome<'a>(polls: &mut Vec<Poll<'a>>, e: &'a Event, i: usize, o: Outcome, millis: Option<i64>) {
     if let Some(p) = last_poll_of(polls, &e.worker) {
         let unanswered = p.outcome.is_none() && p.status.is_none_or(|s| s != 200 || o == Outcome::Success);
         if unanswered {
@@ -182,7 +186,7 @@ fn record_outcome(polls: &mut Vec<Poll>, e: &Event, i: usize, o: Outcome, millis
     polls.push(Poll {
         event: i,
         response: Some(i),
-        worker: e.worker.clone(),
+        worker: &e.worker,
         millis,
         outcome: Some(o),
         status: None,

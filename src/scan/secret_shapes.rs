@@ -3,7 +3,7 @@
 //! prompts.
 
 use super::bytes::ascii_regex;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -247,7 +247,12 @@ pub(super) struct Searcher {
 impl Searcher {
     fn of(literals: &[String]) -> Searcher {
         Searcher {
-            all: (!literals.is_empty()).then(|| AhoCorasick::new(literals).expect("literals make a searcher")),
+            all: (!literals.is_empty()).then(|| {
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(literals)
+                    .expect("literals make a searcher")
+            }),
             any: (!literals.is_empty())
                 .then(|| aho_corasick::packed::Searcher::new(literals))
                 .flatten(),

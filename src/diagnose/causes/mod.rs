@@ -211,7 +211,7 @@ pub fn link_programs(facts: &mut [FlowFacts], events: &[Event]) {
 /// What a detector sees: one flow, and the run around it.
 pub struct FlowView<'a> {
     /// The flow's history.
-    pub timeline: &'a Timeline,
+    pub timeline: &'a Timeline<'a>,
     /// Every event of the run.
     pub events: &'a [Event],
     /// The flow's events, in order.

@@ -50,7 +50,7 @@ impl Cause for StaleDeviceCode {
             (Some(a), Some(b)) => b - a > i64::from(t.expires_in.unwrap_or(DEFAULT_EXPIRES_IN_S)) * 1000 + 60_000,
             _ => false,
         };
-        let foreign = authorizer.is_some_and(|w| w != &p.worker && w.source != p.worker.source);
+        let foreign = authorizer.is_some_and(|w| w != p.worker && w.source != p.worker.source);
         // A request whose very first answer says the code is used up or expired.
         let replayed = t.authorizations.is_empty()
             && (p.effective_outcome() == Some(Outcome::Redeemed)
