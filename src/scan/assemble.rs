@@ -115,9 +115,12 @@ pub struct Assembler {
     reader: Reader,
     /// Frames (layout and host) whose lines show a CI job: their events are unattended.
     ci_frames: Vec<Frame>,
-    /// For each event of the source, in order: its frame, its app, and whether its time named
-    /// its zone.
-    placed: Vec<(Frame, Option<String>, bool)>,
+    /// For each event of the source, in order: its frame and its app (numbered in `frames` and
+    /// `apps`), and whether its time named its zone.
+    placed: Vec<Placed>,
+    /// The frames and apps of the source's events, numbered.
+    frames: Numbered<Frame>,
+    apps: Numbered<String>,
     /// How far the input's zone-less times are ahead of UTC, learned from a record whose
     /// envelope time has no zone and whose error text has the server's `Timestamp: ...Z`.
     zone_offset: Option<i64>,
@@ -142,6 +145,8 @@ impl Assembler {
             ci_frames: reader.ci_frames().to_vec(),
             reader,
             placed: Vec::new(),
+            frames: Numbered::default(),
+            apps: Numbered::default(),
             zone_offset: None,
             last_named: Vec::new(),
             open: HashMap::new(),
@@ -195,9 +200,11 @@ impl Assembler {
     pub fn finish(mut self, sink: &mut Sink) -> u64 {
         self.flush(sink);
         let services = self.reader.services();
-        for (e, (frame, app, zoned)) in sink.events[self.first_event..].iter_mut().zip(&self.placed) {
-            e.unattended |= self.ci_frames.contains(frame) || app.as_ref().is_some_and(|a| services.contains(a));
-            if let (Some(offset), false) = (self.zone_offset, zoned) {
+        let ci_frame: Vec<bool> = self.frames.values.iter().map(|f| self.ci_frames.contains(f)).collect();
+        let service: Vec<bool> = self.apps.values.iter().map(|a| services.contains(a)).collect();
+        for (e, placed) in sink.events[self.first_event..].iter_mut().zip(&self.placed) {
+            e.unattended |= ci_frame[placed.frame as usize] || placed.app.is_some_and(|a| service[a as usize]);
+            if let (Some(offset), false) = (self.zone_offset, placed.zoned) {
                 if let Some(t) = &mut e.timestamp {
                     t.millis = t.millis.map(|ms| ms - offset);
                 }
@@ -224,11 +231,62 @@ impl Assembler {
             &mut self.open,
         );
         if sink.events.len() > before {
-            self.placed.push(placed);
+            let (frame, app, zoned) = placed;
+            self.placed.push(Placed {
+                frame: self.frames.number(frame),
+                app: app.map(|a| self.apps.number(a)),
+                zoned,
+            });
         }
         self.record += 1;
         group.clear();
         self.group = group;
+    }
+}
+
+/// Where an event was written, as [`Assembler::finish`] needs it once the input is read.
+#[derive(Debug)]
+struct Placed {
+    /// Its frame, numbered.
+    frame: u32,
+    /// Its app, numbered.
+    app: Option<u32>,
+    /// Its time named its zone.
+    zoned: bool,
+}
+
+/// Distinct values numbered in the order first seen: an input's events share a few frames and
+/// apps, and a copy of each for every event (a growing list of strings) cost a sixth of the
+/// scan's writes to fresh memory on the dense bench log.
+#[derive(Debug)]
+struct Numbered<T> {
+    values: Vec<T>,
+    numbers: HashMap<T, u32>,
+    /// The number given last.
+    last: u32,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Numbered {
+            values: Vec::new(),
+            numbers: HashMap::new(),
+            last: 0,
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Numbered<T> {
+    /// The number of `value`; the one given last is found without hashing.
+    fn number(&mut self, value: T) -> u32 {
+        if self.values.get(self.last as usize) != Some(&value) {
+            let values = &mut self.values;
+            self.last = *self.numbers.entry(value).or_insert_with_key(|v| {
+                values.push(v.clone());
+                (values.len() - 1) as u32
+            });
+        }
+        self.last
     }
 }
 
