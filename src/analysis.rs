@@ -447,51 +447,6 @@ pub struct Evidence {
     pub excerpt: String,
 }
 
-/// A text every finding of a cause repeats (its title and fix): held once, and escaped for JSON
-/// once. The fixes are a quarter of a dense log's JSON report, and escaping them again for every
-/// finding was a third of the time the report took (23 of 65 ms on the 1 GiB dense bench log).
-#[derive(Clone, Debug)]
-pub struct SharedText(std::sync::Arc<SharedInner>);
-
-#[derive(Debug)]
-struct SharedInner {
-    text: Box<str>,
-    json: std::sync::OnceLock<Box<serde_json::value::RawValue>>,
-}
-
-impl SharedText {
-    /// The text, shared.
-    pub fn new(text: &str) -> SharedText {
-        SharedText(std::sync::Arc::new(SharedInner {
-            text: text.into(),
-            json: std::sync::OnceLock::new(),
-        }))
-    }
-}
-
-impl std::ops::Deref for SharedText {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0.text
-    }
-}
-
-impl std::fmt::Display for SharedText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self)
-    }
-}
-
-impl Serialize for SharedText {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0
-            .json
-            .get_or_init(|| serde_json::value::to_raw_value(&*self.0.text).expect("a string serializes"))
-            .serialize(serializer)
-    }
-}
-
 /// A root cause found for a flow.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
@@ -500,7 +455,7 @@ pub struct Finding {
     /// How serious.
     pub severity: Severity,
     /// One line from the rule (shared by every finding of the cause).
-    pub title: SharedText,
+    pub title: std::sync::Arc<str>,
     /// The flow id.
     pub flow: String,
     /// Workers involved, as labels.
@@ -526,7 +481,7 @@ pub struct Finding {
     /// Lines that show it.
     pub evidence: Vec<Evidence>,
     /// The fix from the rule (shared by every finding of the cause).
-    pub fix: SharedText,
+    pub fix: std::sync::Arc<str>,
     /// Other causes seen in the same flow that follow from this one.
     pub follows: Vec<CauseId>,
     /// The ignore entry that suppresses the finding: it is reported but never fails `--fail-on`.

@@ -6,8 +6,8 @@ mod codes;
 pub mod timeline;
 
 use crate::analysis::{
-    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, SharedText, Summary, Tool, UtcTime, WorkerInfo,
-    MAX_EVIDENCE, SCHEMA_VERSION,
+    Analysis, Evidence, Finding, FlowSummary, Limits, SeverityCounts, Summary, Tool, UtcTime, WorkerInfo, MAX_EVIDENCE,
+    SCHEMA_VERSION,
 };
 use crate::correlate::Flow;
 use crate::model::{CauseId, Event, FlowEnd, IdKind, Outcome, Severity, Worker};
@@ -17,10 +17,11 @@ use crate::scan::ScanOutput;
 use causes::{Detected, FlowFacts, FlowView, Precedence};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 use timeline::Timeline;
 
 /// Each cause's title and fix, made once and shared by its findings.
-type CauseTexts = HashMap<CauseId, (SharedText, SharedText)>;
+type CauseTexts = HashMap<CauseId, (Arc<str>, Arc<str>)>;
 
 /// Builds the report from what the scan found and how the events were linked.
 pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analysis {
@@ -47,7 +48,7 @@ pub fn diagnose(scan: ScanOutput, flows: Vec<Flow>, catalog: &Catalog) -> Analys
             let rule = catalog.causes.get(&id);
             let title = rule.map_or_else(|| id.to_string(), |r| r.title.clone());
             let fix = rule.map_or_else(String::new, |r| r.fix.trim().to_string());
-            (id, (SharedText::new(&title), SharedText::new(&fix)))
+            (id, (Arc::from(title), Arc::from(fix)))
         })
         .collect();
     let diagnosed: Vec<(FlowSummary, Vec<Finding>)> = flows

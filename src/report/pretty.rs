@@ -1,110 +1,730 @@
-//! The JSON reports' printer: `serde_json`'s pretty layout (two-space indents, `": "` after
-//! keys), byte for byte, with each line break and its indentation written at once.
+//! The JSON reports' printer: what `serde_json::to_writer_pretty` prints (two-space indents,
+//! `": "` after keys), byte for byte, from a serializer of its own.
 //!
-//! `serde_json`'s own pretty printer writes an indentation one level at a time: a line four
-//! levels deep took five writes into the buffer, and the 43 MB dense bench report has 1.7
-//! million lines.
+//! Two things made `serde_json`'s printer slow on large reports: it tests every byte of a string
+//! against its escape table (half of the report's instructions), and it writes an indentation
+//! one level at a time. Here a string is checked eight bytes at a time (a few arithmetic
+//! operations on a 64-bit word), and a line break is written with its indentation at
+//! once. Numbers are written as `serde_json` writes them (`itoa`, and `serde_json` itself for
+//! floats); the tests compare the two printers on many values.
 
-use serde::Serialize;
-use std::io::{self, Write};
+use serde::ser::{self, Serialize};
+use std::io::Write;
+
+type Error = serde_json::Error;
+type Result<T> = std::result::Result<T, Error>;
 
 /// A line break and the indentation of the deepest line written at once; deeper lines write
 /// the rest a level at a time.
 const BREAK: &[u8] = b"\n                                                                ";
 
 /// Writes `value` as pretty-printed JSON, as `serde_json::to_writer_pretty` does.
-pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> serde_json::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(writer, Pretty::default());
-    value.serialize(&mut ser)
+pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
+    value.serialize(&mut Printer {
+        out: writer,
+        depth: 0,
+        has_value: false,
+        escaped: Vec::new(),
+    })
 }
 
-/// `serde_json::ser::PrettyFormatter` with two-space indents.
-#[derive(Default)]
-struct Pretty {
+/// The printer: where it writes, how deep it is, and whether the array or object being written
+/// has a value yet (then its closing bracket goes on a line of its own).
+struct Printer<W> {
+    out: W,
     depth: usize,
     has_value: bool,
+    /// Long strings met more than once, by address and length, escaped: a cause's fix is one
+    /// string that every finding of the cause quotes (a quarter of the dense bench log's
+    /// report), and the value printed is borrowed unchanged while it is printed.
+    escaped: Vec<(usize, usize, Vec<u8>)>,
 }
 
-impl Pretty {
+/// Strings at least this long are escaped once however often they are printed.
+const SHARED_MIN: usize = 512;
+
+/// The most strings kept escaped.
+const SHARED_MAX: usize = 64;
+
+impl<W: Write> Printer<W> {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(Error::io)
+    }
+
     /// A line break, then the indentation of the current depth.
-    fn new_line<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+    fn new_line(&mut self) -> Result<()> {
         let width = 2 * self.depth;
         let now = width.min(BREAK.len() - 1);
-        w.write_all(&BREAK[..1 + now])?;
+        self.write(&BREAK[..1 + now])?;
         for _ in now..width {
-            w.write_all(b" ")?;
+            self.write(b" ")?;
         }
         Ok(())
     }
 
     /// Opens an array or object with `bracket`.
-    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+    fn open(&mut self, bracket: &[u8]) -> Result<()> {
         self.depth += 1;
         self.has_value = false;
-        w.write_all(bracket)
+        self.write(bracket)
     }
 
     /// Closes an array or object with `bracket`, on a line of its own after any value.
-    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+    fn close(&mut self, bracket: &[u8]) -> Result<()> {
         self.depth -= 1;
         if self.has_value {
-            self.new_line(w)?;
+            self.new_line()?;
         }
-        w.write_all(bracket)
+        self.write(bracket)
     }
 
     /// Starts an item of an array or a member of an object, on a line of its own.
-    fn item<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> io::Result<()> {
+    fn item(&mut self, first: bool) -> Result<()> {
         if !first {
-            w.write_all(b",")?;
+            self.write(b",")?;
         }
-        self.new_line(w)
+        self.new_line()
+    }
+
+    /// Opens an array (`len` elements, if known), as a compound that closes it.
+    fn array(&mut self, len: Option<usize>) -> Result<Compound<'_, W>> {
+        self.compound(len, b"[", b"]", Wrapped::No)
+    }
+
+    /// Opens an object (`len` members, if known), as a compound that closes it.
+    fn object(&mut self, len: Option<usize>, wrapped: Wrapped) -> Result<Compound<'_, W>> {
+        self.compound(len, b"{", b"}", wrapped)
+    }
+
+    fn compound(
+        &mut self,
+        len: Option<usize>,
+        open: &'static [u8],
+        close: &'static [u8],
+        wrapped: Wrapped,
+    ) -> Result<Compound<'_, W>> {
+        self.open(open)?;
+        // Known to be empty: closed at once, as `serde_json` does.
+        let empty = len == Some(0);
+        if empty {
+            self.close(close)?;
+        }
+        Ok(Compound {
+            printer: self,
+            first: true,
+            empty,
+            close,
+            wrapped,
+        })
+    }
+
+    /// Opens `{"variant": ` around an enum variant's value.
+    fn variant(&mut self, variant: &str) -> Result<()> {
+        self.open(b"{")?;
+        self.item(true)?;
+        self.string(variant)?;
+        self.write(b": ")
+    }
+
+    /// Closes what [`Printer::variant`] opened.
+    fn end_variant(&mut self) -> Result<()> {
+        self.has_value = true;
+        self.close(b"}")
+    }
+
+    fn integer(&mut self, value: impl itoa::Integer) -> Result<()> {
+        self.write(itoa::Buffer::new().format(value).as_bytes())
+    }
+
+    fn float<F: Serialize>(&mut self, value: F) -> Result<()> {
+        // Rare in reports: `serde_json` writes them, so that they read the same.
+        serde_json::to_writer(&mut self.out, &value)
+    }
+
+    /// `s` as a JSON string.
+    fn string(&mut self, s: &str) -> Result<()> {
+        if s.len() < SHARED_MIN {
+            return escape(s.as_bytes(), &mut self.out).map_err(Error::io);
+        }
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some((.., text)) = self.escaped.iter().find(|(at, len, _)| (*at, *len) == key) {
+            return self.out.write_all(text).map_err(Error::io);
+        }
+        let mut text = Vec::with_capacity(s.len() + s.len() / 8 + 2);
+        escape(s.as_bytes(), &mut text).map_err(Error::io)?;
+        self.write(&text)?;
+        if self.escaped.len() < SHARED_MAX {
+            self.escaped.push((key.0, key.1, text));
+        }
+        Ok(())
     }
 }
 
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.open(w, b"[")
+/// Writes `bytes` (UTF-8) as a JSON string, escaped as `serde_json` escapes them.
+fn escape(bytes: &[u8], out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"\"")?;
+    // Where the bytes not yet written start.
+    let mut run = 0;
+    let mut words = bytes.chunks_exact(WORD);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut flagged = may_need_escape(u64::from_le_bytes(word.try_into().expect("a word")));
+        while flagged != 0 {
+            let i = at + flagged.trailing_zeros() as usize / 8;
+            if needs_escape(bytes[i]) {
+                run = escape_at(bytes, i, run, out)?;
+            }
+            flagged &= flagged - 1;
+        }
+        at += WORD;
     }
-
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"]")
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if needs_escape(b) {
+            run = escape_at(bytes, at + i, run, out)?;
+        }
     }
+    out.write_all(&bytes[run..])?;
+    out.write_all(b"\"")
+}
 
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
-    }
+/// Writes the bytes from `run` up to byte `i`, then the escape of byte `i`, as `serde_json`
+/// writes it; returns where the bytes not yet written start.
+fn escape_at(bytes: &[u8], i: usize, run: usize, out: &mut impl Write) -> std::io::Result<usize> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.write_all(&bytes[run..i])?;
+    let b = bytes[i];
+    match b {
+        b'"' => out.write_all(b"\\\""),
+        b'\\' => out.write_all(b"\\\\"),
+        0x08 => out.write_all(b"\\b"),
+        0x0c => out.write_all(b"\\f"),
+        b'\n' => out.write_all(b"\\n"),
+        b'\r' => out.write_all(b"\\r"),
+        b'\t' => out.write_all(b"\\t"),
+        _ => out.write_all(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+    }?;
+    Ok(i + 1)
+}
 
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
+/// How many bytes of a string are checked at once.
+const WORD: usize = 8;
+
+/// Whether JSON needs byte `b` of a string escaped: control characters, `"` and `\`.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The high bit of each byte of `word` that may need escaping: every byte that does, and
+/// perhaps a byte just above one (the subtraction's borrow), which [`needs_escape`] then clears.
+fn may_need_escape(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(n * ONES) & !x & HIGH;
+    below(word, 0x20) | below(word ^ (u64::from(b'"') * ONES), 1) | below(word ^ (u64::from(b'\\') * ONES), 1)
+}
+
+/// Whether a compound is the value of an enum variant, inside `{"variant": ...}`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wrapped {
+    No,
+    InVariant,
+}
+
+/// An array or object being written.
+struct Compound<'a, W> {
+    printer: &'a mut Printer<W>,
+    /// No element or member written yet.
+    first: bool,
+    /// Closed already (it was known to be empty).
+    empty: bool,
+    close: &'static [u8],
+    wrapped: Wrapped,
+}
+
+impl<W: Write> Compound<'_, W> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.printer.item(std::mem::take(&mut self.first))?;
+        value.serialize(&mut *self.printer)?;
+        self.printer.has_value = true;
         Ok(())
     }
 
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.open(w, b"{")
+    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        self.printer.item(std::mem::take(&mut self.first))?;
+        key.serialize(KeyPrinter(&mut *self.printer))
     }
 
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.printer.write(b": ")?;
+        value.serialize(&mut *self.printer)?;
+        self.printer.has_value = true;
         Ok(())
+    }
+
+    fn end(self) -> Result<()> {
+        if !self.empty {
+            self.printer.close(self.close)?;
+        }
+        if self.wrapped == Wrapped::InVariant {
+            self.printer.end_variant()?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a, W>;
+    type SerializeTuple = Compound<'a, W>;
+    type SerializeTupleStruct = Compound<'a, W>;
+    type SerializeTupleVariant = Compound<'a, W>;
+    type SerializeMap = Compound<'a, W>;
+    type SerializeStruct = Compound<'a, W>;
+    type SerializeStructVariant = Compound<'a, W>;
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.write(if v { b"true" } else { b"false" })
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        self.float(v)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        self.float(v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.string(v)
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        // As `serde_json` writes them: an array of numbers, `[]` when empty.
+        let mut array = self.array(None)?;
+        for b in v {
+            array.element(b)?;
+        }
+        array.end()
+    }
+
+    fn serialize_none(self) -> Result<()> {
+        self.write(b"null")
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<()> {
+        self.write(b"null")
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        self.write(b"null")
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<()> {
+        self.string(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.variant(variant)?;
+        value.serialize(&mut *self)?;
+        self.end_variant()
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, W>> {
+        self.array(len)
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, W>> {
+        self.array(Some(len))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, W>> {
+        self.array(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, W>> {
+        self.variant(variant)?;
+        let mut array = self.array(Some(len))?;
+        array.wrapped = Wrapped::InVariant;
+        Ok(array)
+    }
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W>> {
+        self.object(len, Wrapped::No)
+    }
+
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, W>> {
+        self.object(Some(len), Wrapped::No)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, W>> {
+        self.variant(variant)?;
+        self.object(Some(len), Wrapped::InVariant)
+    }
+}
+
+impl<W: Write> ser::SerializeSeq for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeTuple for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeMap for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        self.key(key)
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.value(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.key(key)?;
+        self.value(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+impl<W: Write> ser::SerializeStructVariant for Compound<'_, W> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.key(key)?;
+        self.value(value)
+    }
+
+    fn end(self) -> Result<()> {
+        Compound::end(self)
+    }
+}
+
+/// An object's key: a string, or a number or boolean written as one, as `serde_json` allows.
+struct KeyPrinter<'a, W>(&'a mut Printer<W>);
+
+impl<W: Write> KeyPrinter<'_, W> {
+    /// `text` between quotes (it never needs escaping).
+    fn quoted(self, text: &[u8]) -> Result<()> {
+        self.0.write(b"\"")?;
+        self.0.write(text)?;
+        self.0.write(b"\"")
+    }
+
+    fn integer(self, value: impl itoa::Integer) -> Result<()> {
+        self.quoted(itoa::Buffer::new().format(value).as_bytes())
+    }
+
+    fn float<F: Serialize>(self, value: F, finite: bool) -> Result<()> {
+        if !finite {
+            return Err(ser::Error::custom("float key must be finite (got NaN or +/-inf)"));
+        }
+        self.quoted(&serde_json::to_vec(&value)?)
+    }
+}
+
+fn not_a_key() -> Error {
+    ser::Error::custom("key must be a string")
+}
+
+impl<W: Write> ser::Serializer for KeyPrinter<'_, W> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.0.string(v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.0.string(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<()> {
+        self.0.string(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.quoted(if v { b"true" } else { b"false" })
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.integer(v)
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        self.float(v, v.is_finite())
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        self.float(v, v.is_finite())
+    }
+
+    fn serialize_bytes(self, _v: &[u8]) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_none(self) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_unit(self) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<()> {
+        Err(not_a_key())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct> {
+        Err(not_a_key())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(not_a_key())
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(not_a_key())
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
+        Err(not_a_key())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(not_a_key())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    fn ours<T: Serialize + ?Sized>(value: &T) -> String {
+        let mut out = Vec::new();
+        to_writer(&mut out, value).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn prints_what_serde_json_prints() {
@@ -122,15 +742,99 @@ mod tests {
             serde_json::json!([]),
             serde_json::json!({}),
             serde_json::json!({"a": [1, {"b": "c\"d\n"}], "e": {"f": []}}),
+            serde_json::json!([-1, 0, u64::MAX, i64::MIN, 1.5, -0.0, 1e300, 0.1, true, false]),
             deep,
         ];
         for v in values {
-            let mut ours = Vec::new();
-            to_writer(&mut ours, &v).unwrap();
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string_pretty(&v).unwrap()
-            );
+            assert_eq!(ours(&v), serde_json::to_string_pretty(&v).unwrap());
         }
+    }
+
+    #[test]
+    fn escapes_strings_as_serde_json_does() {
+        // Every byte that needs escaping, at every place of a block and across blocks, among
+        // plain ASCII and multi-byte characters.
+        let mut strings: Vec<String> = vec![String::new(), "é".into(), "\u{7f}".into(), "日本語".repeat(7)];
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..40 {
+                let mut s = "x".repeat(at);
+                s.push(char::from(special));
+                s.push_str(&"é".repeat(at % 5));
+                s.push_str(&"y".repeat(37 - at % 37));
+                strings.push(s);
+            }
+        }
+        for s in &strings {
+            assert_eq!(ours(s), serde_json::to_string_pretty(s).unwrap(), "{s:?}");
+        }
+        assert_eq!(ours(&strings), serde_json::to_string_pretty(&strings).unwrap());
+    }
+
+    #[derive(Serialize)]
+    enum Shape {
+        Unit,
+        Newtype(u8),
+        Tuple(u8, &'static str),
+        EmptyTuple(),
+        Struct { a: Vec<u8>, b: Option<bool> },
+        EmptyStruct {},
+    }
+
+    #[derive(Serialize)]
+    struct Record {
+        shapes: Vec<Shape>,
+        keyed: BTreeMap<u32, &'static str>,
+        flags: BTreeMap<bool, char>,
+        bytes: serde_bytes_like::Bytes,
+        unit: (),
+        nothing: Option<u8>,
+        floats: (f32, f64, f64),
+        #[serde(flatten)]
+        more: BTreeMap<String, i128>,
+    }
+
+    /// `serialize_bytes` without a crate for it.
+    mod serde_bytes_like {
+        pub struct Bytes(pub Vec<u8>);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&self.0)
+            }
+        }
+    }
+
+    #[test]
+    fn prints_every_shape_of_value_as_serde_json_does() {
+        let record = Record {
+            shapes: vec![
+                Shape::Unit,
+                Shape::Newtype(7),
+                Shape::Tuple(1, "two"),
+                Shape::EmptyTuple(),
+                Shape::Struct {
+                    a: vec![],
+                    b: Some(true),
+                },
+                Shape::Struct { a: vec![1, 2], b: None },
+                Shape::EmptyStruct {},
+            ],
+            keyed: [(1, "one"), (20, "twenty")].into(),
+            flags: [(false, 'n'), (true, '"')].into(),
+            bytes: serde_bytes_like::Bytes(vec![0, 255]),
+            unit: (),
+            nothing: None,
+            floats: (0.25, f64::NAN, -12.5e-7),
+            more: [("big".to_string(), i128::MIN)].into(),
+        };
+        assert_eq!(ours(&record), serde_json::to_string_pretty(&record).unwrap());
+        let empty = serde_bytes_like::Bytes(vec![]);
+        assert_eq!(ours(&empty), serde_json::to_string_pretty(&empty).unwrap());
+    }
+
+    #[test]
+    fn refuses_the_keys_serde_json_refuses() {
+        let map: BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into();
+        assert!(to_writer(Vec::new(), &map).is_err());
+        assert!(serde_json::to_string_pretty(&map).is_err());
     }
 }
