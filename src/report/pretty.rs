@@ -20,18 +20,27 @@ const BREAK: &[u8] = b"\n                                                       
 
 /// Writes `value` as pretty-printed JSON, as `serde_json::to_writer_pretty` does.
 pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
-    value.serialize(&mut Printer {
-        out: writer,
+    let mut printer = Printer {
+        out: Vec::with_capacity(2 * FLUSH_AT),
+        sink: writer,
         depth: 0,
         has_value: false,
         escaped: Vec::new(),
-    })
+    };
+    value.serialize(&mut printer)?;
+    printer.flush()
 }
+
+/// How much printed JSON is held before it goes to the writer: the printer's many small writes
+/// (a quote, a comma) are copies into a vector, not calls into a writer.
+const FLUSH_AT: usize = 1 << 16;
 
 /// The printer: where it writes, how deep it is, and whether the array or object being written
 /// has a value yet (then its closing bracket goes on a line of its own).
 struct Printer<W> {
-    out: W,
+    /// What is printed and not yet written to `sink`.
+    out: Vec<u8>,
+    sink: W,
     depth: usize,
     has_value: bool,
     /// Long strings met more than once, by address and length, escaped: a cause's fix is one
@@ -48,7 +57,15 @@ const SHARED_MAX: usize = 64;
 
 impl<W: Write> Printer<W> {
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.out.write_all(bytes).map_err(Error::io)
+        self.out.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Hands what is printed to the writer.
+    fn flush(&mut self) -> Result<()> {
+        self.sink.write_all(&self.out).map_err(Error::io)?;
+        self.out.clear();
+        Ok(())
     }
 
     /// A line break, then the indentation of the current depth.
@@ -80,6 +97,9 @@ impl<W: Write> Printer<W> {
 
     /// Starts an item of an array or a member of an object, on a line of its own.
     fn item(&mut self, first: bool) -> Result<()> {
+        if self.out.len() >= FLUSH_AT {
+            self.flush()?;
+        }
         if !first {
             self.write(b",")?;
         }
@@ -144,14 +164,16 @@ impl<W: Write> Printer<W> {
     /// `s` as a JSON string.
     fn string(&mut self, s: &str) -> Result<()> {
         if s.len() < SHARED_MIN {
-            return escape(s.as_bytes(), &mut self.out).map_err(Error::io);
+            escape(s.as_bytes(), &mut self.out);
+            return Ok(());
         }
         let key = (s.as_ptr() as usize, s.len());
         if let Some((.., text)) = self.escaped.iter().find(|(at, len, _)| (*at, *len) == key) {
-            return self.out.write_all(text).map_err(Error::io);
+            self.out.extend_from_slice(text);
+            return Ok(());
         }
         let mut text = Vec::with_capacity(s.len() + s.len() / 8 + 2);
-        escape(s.as_bytes(), &mut text).map_err(Error::io)?;
+        escape(s.as_bytes(), &mut text);
         self.write(&text)?;
         if self.escaped.len() < SHARED_MAX {
             self.escaped.push((key.0, key.1, text));
@@ -161,8 +183,8 @@ impl<W: Write> Printer<W> {
 }
 
 /// Writes `bytes` (UTF-8) as a JSON string, escaped as `serde_json` escapes them.
-fn escape(bytes: &[u8], out: &mut impl Write) -> std::io::Result<()> {
-    out.write_all(b"\"")?;
+fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
     // Where the bytes not yet written start.
     let mut run = 0;
     let mut words = bytes.chunks_exact(WORD);
@@ -172,7 +194,7 @@ fn escape(bytes: &[u8], out: &mut impl Write) -> std::io::Result<()> {
         while flagged != 0 {
             let i = at + flagged.trailing_zeros() as usize / 8;
             if needs_escape(bytes[i]) {
-                run = escape_at(bytes, i, run, out)?;
+                run = escape_at(bytes, i, run, out);
             }
             flagged &= flagged - 1;
         }
@@ -180,37 +202,38 @@ fn escape(bytes: &[u8], out: &mut impl Write) -> std::io::Result<()> {
     }
     for (i, &b) in words.remainder().iter().enumerate() {
         if needs_escape(b) {
-            run = escape_at(bytes, at + i, run, out)?;
+            run = escape_at(bytes, at + i, run, out);
         }
     }
-    out.write_all(&bytes[run..])?;
-    out.write_all(b"\"")
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
 }
 
 /// Writes the bytes from `run` up to byte `i`, then the escape of byte `i`, as `serde_json`
 /// writes it; returns where the bytes not yet written start.
-fn escape_at(bytes: &[u8], i: usize, run: usize, out: &mut impl Write) -> std::io::Result<usize> {
+fn escape_at(bytes: &[u8], i: usize, run: usize, out: &mut Vec<u8>) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.write_all(&bytes[run..i])?;
+    out.extend_from_slice(&bytes[run..i]);
     let b = bytes[i];
-    match b {
-        b'"' => out.write_all(b"\\\""),
-        b'\\' => out.write_all(b"\\\\"),
-        0x08 => out.write_all(b"\\b"),
-        0x0c => out.write_all(b"\\f"),
-        b'\n' => out.write_all(b"\\n"),
-        b'\r' => out.write_all(b"\\r"),
-        b'\t' => out.write_all(b"\\t"),
-        _ => out.write_all(&[
+    let escaped: &[u8] = match b {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        0x08 => b"\\b",
+        0x0c => b"\\f",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        _ => &[
             b'\\',
             b'u',
             b'0',
             b'0',
             HEX[usize::from(b >> 4)],
             HEX[usize::from(b & 0xf)],
-        ]),
-    }?;
-    Ok(i + 1)
+        ],
+    };
+    out.extend_from_slice(escaped);
+    i + 1
 }
 
 /// How many bytes of a string are checked at once.
