@@ -78,10 +78,13 @@ pub struct Dfa {
     classes: [u8; 256],
     /// Number of classes: the width of a row of `next`.
     stride: usize,
-    /// `next[state + class]`: the next state, premultiplied by `stride`, with [`MATCH`] set when
-    /// some keyword's head ends there. [`TABLE`] entries, so that a 16-bit index needs no bounds
-    /// check.
-    next: Box<[u32; TABLE]>,
+    /// `next[state + class]`: the next state, premultiplied by `stride`. [`TABLE`] entries, so
+    /// that a 16-bit index needs no bounds check; 16-bit states, so that the table takes half
+    /// the cache it would with 32-bit ones.
+    next: Box<[u16; TABLE]>,
+    /// The first state (premultiplied) where some keyword's head ends: states are numbered so
+    /// that every such state comes after every other.
+    first_match: u16,
     /// The keywords whose head ends at each state (indexed by state number).
     ends: Vec<Bits>,
     /// The keywords to check against the line where their head ends: longer than their head,
@@ -97,9 +100,6 @@ pub struct Dfa {
 
 /// How many bytes of a keyword the automaton walks.
 const HEAD: usize = 16;
-
-/// The flag on a transition whose target state ends a keyword's head.
-const MATCH: u32 = 1 << 31;
 
 /// Segments walked side by side.
 const LANES: usize = 4;
@@ -164,11 +164,23 @@ impl Dfa {
             }
         }
 
-        assert!(delta.len() * stride <= TABLE, "the transitions fit the table");
-        let mut next: Box<[u32; TABLE]> = vec![0; TABLE].into_boxed_slice().try_into().expect("TABLE entries");
-        for (slot, &t) in next.iter_mut().zip(delta.iter().flatten()) {
-            *slot = (t * stride as u32) | if ends[t as usize].is_empty() { 0 } else { MATCH };
+        // Numbered again: the states where no head ends first (the start state, which none ends
+        // at, stays 0), then those where one does.
+        assert!(delta.len() * stride < TABLE, "the transitions fit the table");
+        let order: Vec<usize> = (0..delta.len())
+            .filter(|&s| ends[s].is_empty())
+            .chain((0..delta.len()).filter(|&s| !ends[s].is_empty()))
+            .collect();
+        let mut number = vec![0u16; delta.len()];
+        for (n, &s) in order.iter().enumerate() {
+            number[s] = n as u16;
         }
+        let first_match = (order.iter().take_while(|&&s| ends[s].is_empty()).count() * stride) as u16;
+        let mut next: Box<[u16; TABLE]> = vec![0; TABLE].into_boxed_slice().try_into().expect("TABLE entries");
+        for (slot, &t) in next.iter_mut().zip(order.iter().flat_map(|&s| delta[s].iter())) {
+            *slot = number[t as usize] * stride as u16;
+        }
+        let ends: Vec<Bits> = order.iter().map(|&s| ends[s]).collect();
         let exact = (0..words.len())
             .filter(|&i| exact(i))
             .fold(Bits::default(), |m, i| m | Bits::one(i));
@@ -179,6 +191,7 @@ impl Dfa {
             classes,
             stride,
             next,
+            first_match,
             ends,
             checked: exact | long,
             exact,
@@ -248,13 +261,13 @@ impl Dfa {
             return;
         }
         let start = |k: usize| k * part;
-        let mut state = [0u32; LANES];
+        let mut state = [0u16; LANES];
         // Every segment is at least `part` long: walk that much of each side by side, then the
         // overlap of all but the last, then what the last has left.
         let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &line[start(k)..start(k) + part]);
         self.side_by_side(&lanes, &mut state, start, |_| usize::MAX, head);
         let tails: [&[u8]; LANES - 1] = std::array::from_fn(|k| &line[start(k + 1)..start(k + 1) + overlap]);
-        let mut tail_state: [u32; LANES - 1] = std::array::from_fn(|k| state[k]);
+        let mut tail_state: [u16; LANES - 1] = std::array::from_fn(|k| state[k]);
         // The overlaps: heads that start there are the next segment's.
         self.side_by_side(&tails, &mut tail_state, |k| start(k + 1), |k| start(k + 1), head);
         self.walk(line, state[LANES - 1], start(LANES), line.len(), head);
@@ -265,7 +278,7 @@ impl Dfa {
     fn side_by_side<const N: usize>(
         &self,
         lanes: &[&[u8]; N],
-        state: &mut [u32; N],
+        state: &mut [u16; N],
         at: impl Fn(usize) -> usize,
         before: impl Fn(usize) -> usize,
         head: &mut impl FnMut(usize, Bits, usize),
@@ -277,7 +290,7 @@ impl Dfa {
             for (k, lane) in lanes.iter().enumerate() {
                 let s = self.step(state[k], lane[i]);
                 state[k] = s;
-                if s & MATCH != 0 {
+                if s >= self.first_match {
                     head(at(k) + i, self.ends_at(s), before(k));
                 }
             }
@@ -285,22 +298,22 @@ impl Dfa {
     }
 
     /// The state after `byte`.
-    fn step(&self, state: u32, byte: u8) -> u32 {
+    fn step(&self, state: u16, byte: u8) -> u16 {
         // Below TABLE by construction: the cast only tells the compiler so.
-        let at = (state & !MATCH) as usize + usize::from(self.classes[usize::from(byte)]);
+        let at = usize::from(state) + usize::from(self.classes[usize::from(byte)]);
         self.next[usize::from(at as u16)]
     }
 
     /// The keywords whose head ends at `state`.
-    fn ends_at(&self, state: u32) -> Bits {
-        self.ends[(state & !MATCH) as usize / self.stride]
+    fn ends_at(&self, state: u16) -> Bits {
+        self.ends[usize::from(state) / self.stride]
     }
 
     /// Walks `line[from..to]` from `state`.
-    fn walk(&self, line: &[u8], mut state: u32, from: usize, to: usize, head: &mut impl FnMut(usize, Bits, usize)) {
+    fn walk(&self, line: &[u8], mut state: u16, from: usize, to: usize, head: &mut impl FnMut(usize, Bits, usize)) {
         for (at, &byte) in line.iter().enumerate().take(to).skip(from) {
             state = self.step(state, byte);
-            if state & MATCH != 0 {
+            if state >= self.first_match {
                 head(at, self.ends_at(state), usize::MAX);
             }
         }
