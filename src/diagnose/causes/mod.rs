@@ -236,7 +236,7 @@ impl FlowView<'_> {
     pub fn pollers(&self) -> BTreeMap<&Worker, (usize, usize)> {
         let mut pollers: BTreeMap<&Worker, (usize, usize)> = BTreeMap::new();
         for (n, p) in self.timeline.polls.iter().enumerate() {
-            pollers.entry(&p.worker).and_modify(|r| r.1 = n).or_insert((n, n));
+            pollers.entry(p.worker).and_modify(|r| r.1 = n).or_insert((n, n));
         }
         pollers
     }

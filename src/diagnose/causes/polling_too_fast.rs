@@ -120,7 +120,7 @@ fn too_fast(flow: &FlowView) -> Option<Detected> {
         .position(|p| p.effective_outcome().is_some_and(Outcome::is_terminal))
         .map_or(t.polls.len(), |i| i + 1);
     for p in &t.polls[..until] {
-        workers.entry(&p.worker).or_default().push(p);
+        workers.entry(p.worker).or_default().push(p);
     }
     let order: HashMap<usize, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
     let position = |event: usize| order.get(&event).copied();
