@@ -302,6 +302,72 @@ impl<W: Write> Compound<'_, W> {
     }
 }
 
+/// A serializer's integer methods, each writing its integer through the serializer's `integer`.
+macro_rules! integers {
+    () => {
+        integers!(
+            serialize_i8(i8),
+            serialize_i16(i16),
+            serialize_i32(i32),
+            serialize_i64(i64),
+            serialize_i128(i128),
+            serialize_u8(u8),
+            serialize_u16(u16),
+            serialize_u32(u32),
+            serialize_u64(u64),
+            serialize_u128(u128),
+        );
+    };
+    ($($method:ident($ty:ty)),* $(,)?) => {
+        $(
+            fn $method(self, v: $ty) -> Result<()> {
+                self.integer(v)
+            }
+        )*
+    };
+}
+
+/// The compounds written element after element: arrays, tuples, and tuple variants' arrays.
+macro_rules! elements {
+    ($($compound:ident::$method:ident),* $(,)?) => {
+        $(
+            impl<W: Write> ser::$compound for Compound<'_, W> {
+                type Ok = ();
+                type Error = Error;
+
+                fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                    self.element(value)
+                }
+
+                fn end(self) -> Result<()> {
+                    Compound::end(self)
+                }
+            }
+        )*
+    };
+}
+
+/// The compounds written field after field: structs and struct variants' objects.
+macro_rules! fields {
+    ($($compound:ident),* $(,)?) => {
+        $(
+            impl<W: Write> ser::$compound for Compound<'_, W> {
+                type Ok = ();
+                type Error = Error;
+
+                fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+                    self.key(key)?;
+                    self.value(value)
+                }
+
+                fn end(self) -> Result<()> {
+                    Compound::end(self)
+                }
+            }
+        )*
+    };
+}
+
 impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
     type Ok = ();
     type Error = Error;
@@ -317,45 +383,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
         self.write(if v { b"true" } else { b"false" })
     }
 
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<()> {
-        self.integer(v)
-    }
+    integers!();
 
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.float(v)
@@ -463,57 +491,12 @@ impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
     }
 }
 
-impl<W: Write> ser::SerializeSeq for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl<W: Write> ser::SerializeTuple for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl<W: Write> ser::SerializeTupleStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl<W: Write> ser::SerializeTupleVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl<W: Write> ser::SerializeMap for Compound<'_, W> {
     type Ok = ();
@@ -532,33 +515,7 @@ impl<W: Write> ser::SerializeMap for Compound<'_, W> {
     }
 }
 
-impl<W: Write> ser::SerializeStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.key(key)?;
-        self.value(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
-
-impl<W: Write> ser::SerializeStructVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.key(key)?;
-        self.value(value)
-    }
-
-    fn end(self) -> Result<()> {
-        Compound::end(self)
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// An object's key: a string, or a number or boolean written as one, as `serde_json` allows.
 struct KeyPrinter<'a, W>(&'a mut Printer<W>);
@@ -618,45 +575,7 @@ impl<W: Write> ser::Serializer for KeyPrinter<'_, W> {
         self.quoted(if v { b"true" } else { b"false" })
     }
 
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.integer(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<()> {
-        self.integer(v)
-    }
+    integers!();
 
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.float(v, v.is_finite())
