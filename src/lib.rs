@@ -25,6 +25,7 @@ pub mod fleet;
 pub mod gate;
 pub mod input;
 pub mod model;
+pub mod numbered;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -8,6 +8,7 @@
 mod union_find;
 
 use crate::model::{Event, FlowKey, IdKind, Outcome, Signal, DEVICE_FLOW_CODES};
+use crate::numbered::Numbered;
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use union_find::UnionFind;
@@ -171,21 +172,9 @@ fn is_device_evidence(e: &Event) -> bool {
 
 /// Numbers distinct items in order of first appearance: each item's number, and how many there are.
 fn number<T: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = T>) -> (Vec<usize>, usize) {
-    let mut seen: HashMap<T, usize> = HashMap::new();
-    // Lines of one worker come in runs: the item before answers most lookups.
-    let mut last: Option<(T, usize)> = None;
-    let numbers = items
-        .map(|item| match &last {
-            Some((prev, n)) if *prev == item => *n,
-            _ => {
-                let next = seen.len();
-                let n = *seen.entry(item.clone()).or_insert(next);
-                last = Some((item, n));
-                n
-            }
-        })
-        .collect();
-    (numbers, seen.len())
+    let mut numbered = Numbered::default();
+    let numbers = items.map(|item| numbered.number(item) as usize).collect();
+    (numbers, numbered.values().len())
 }
 
 /// Links events (sorted by source and line) into device code flows, ordered by first event.

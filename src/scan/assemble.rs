@@ -11,6 +11,7 @@ use super::hit::{LineHit, WorkerTag};
 use super::record::{Frame, Reader};
 use super::tally::{Mention, Tallies};
 use crate::model::{Event, Excerpt, FlowKey, IdKind, Outcome, Signal, SourceId, Tenancy, Worker};
+use crate::numbered::Numbered;
 use foldhash::{HashMap, HashMapExt};
 
 /// How many lines after the last line of a record a line may stand and still belong to it.
@@ -118,7 +119,9 @@ pub struct Assembler {
     /// For each event of the source, in order: its frame and its app (numbered in `frames` and
     /// `apps`), and whether its time named its zone.
     placed: Vec<Placed>,
-    /// The frames and apps of the source's events, numbered.
+    /// The frames and apps of the source's events, numbered: an input's events share a few of
+    /// each, and a copy for every event (a growing list of strings) cost a sixth of the scan's
+    /// writes to fresh memory on the dense bench log.
     frames: Numbered<Frame>,
     apps: Numbered<String>,
     /// How far the input's zone-less times are ahead of UTC, learned from a record whose
@@ -200,8 +203,13 @@ impl Assembler {
     pub fn finish(mut self, sink: &mut Sink) -> u64 {
         self.flush(sink);
         let services = self.reader.services();
-        let ci_frame: Vec<bool> = self.frames.values.iter().map(|f| self.ci_frames.contains(f)).collect();
-        let service: Vec<bool> = self.apps.values.iter().map(|a| services.contains(a)).collect();
+        let ci_frame: Vec<bool> = self
+            .frames
+            .values()
+            .iter()
+            .map(|f| self.ci_frames.contains(f))
+            .collect();
+        let service: Vec<bool> = self.apps.values().iter().map(|a| services.contains(a)).collect();
         for (e, placed) in sink.events[self.first_event..].iter_mut().zip(&self.placed) {
             e.unattended |= ci_frame[placed.frame as usize] || placed.app.is_some_and(|a| service[a as usize]);
             if let (Some(offset), false) = (self.zone_offset, placed.zoned) {
@@ -253,41 +261,6 @@ struct Placed {
     app: Option<u32>,
     /// Its time named its zone.
     zoned: bool,
-}
-
-/// Distinct values numbered in the order first seen: an input's events share a few frames and
-/// apps, and a copy of each for every event (a growing list of strings) cost a sixth of the
-/// scan's writes to fresh memory on the dense bench log.
-#[derive(Debug)]
-struct Numbered<T> {
-    values: Vec<T>,
-    numbers: HashMap<T, u32>,
-    /// The number given last.
-    last: u32,
-}
-
-impl<T> Default for Numbered<T> {
-    fn default() -> Self {
-        Numbered {
-            values: Vec::new(),
-            numbers: HashMap::new(),
-            last: 0,
-        }
-    }
-}
-
-impl<T: Clone + Eq + std::hash::Hash> Numbered<T> {
-    /// The number of `value`; the one given last is found without hashing.
-    fn number(&mut self, value: T) -> u32 {
-        if self.values.get(self.last as usize) != Some(&value) {
-            let values = &mut self.values;
-            self.last = *self.numbers.entry(value).or_insert_with_key(|v| {
-                values.push(v.clone());
-                (values.len() - 1) as u32
-            });
-        }
-        self.last
-    }
 }
 
 /// The frame a line was written in: its layout and host (or those of its record's head).
