@@ -107,8 +107,8 @@ impl<W: Write> Printer<W> {
     }
 
     /// Opens an array (`len` elements, if known), as a compound that closes it.
-    fn array(&mut self, len: Option<usize>) -> Result<Compound<'_, W>> {
-        self.compound(len, b"[", b"]", Wrapped::No)
+    fn array(&mut self, len: Option<usize>, wrapped: Wrapped) -> Result<Compound<'_, W>> {
+        self.compound(len, b"[", b"]", wrapped)
     }
 
     /// Opens an object (`len` members, if known), as a compound that closes it.
@@ -403,7 +403,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
 
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         // As `serde_json` writes them: an array of numbers, `[]` when empty.
-        let mut array = self.array(None)?;
+        let mut array = self.array(None, Wrapped::No)?;
         for b in v {
             array.element(b)?;
         }
@@ -447,15 +447,15 @@ impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, W>> {
-        self.array(len)
+        self.array(len, Wrapped::No)
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a, W>> {
-        self.array(Some(len))
+        self.array(Some(len), Wrapped::No)
     }
 
     fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, W>> {
-        self.array(Some(len))
+        self.array(Some(len), Wrapped::No)
     }
 
     fn serialize_tuple_variant(
@@ -466,9 +466,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Printer<W> {
         len: usize,
     ) -> Result<Compound<'a, W>> {
         self.variant(variant)?;
-        let mut array = self.array(Some(len))?;
-        array.wrapped = Wrapped::InVariant;
-        Ok(array)
+        self.array(Some(len), Wrapped::InVariant)
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W>> {

@@ -385,7 +385,7 @@ fn keeps(value: &[u8]) -> bool {
 const OPAQUE_RUN: usize = 64;
 
 /// Whether each byte may stand in an opaque run. A table: the tests of a `matches!` compiled to
-/// a jump per byte, mispredicted on most text (two fifths of a line's redaction, 1.2 -> 0.8 µs
+/// a jump per byte, mispredicted on most text (two fifths of a line's redaction, 1.2 -> 0.9 µs
 /// on the dense bench log's lines); a call to `memchr` for every byte cost more still.
 static TOKEN_BYTES: [bool; 256] = {
     let mut table = [false; 256];
