@@ -11,7 +11,7 @@
 //! by copy ([`Mapped::intact`]). A `SIGBUS` anywhere else goes to the action that was there
 //! before.
 //!
-//! This module holds the crate's only `unsafe` code.
+//! This module holds the input layer's `unsafe` code.
 
 use std::cell::Cell;
 use std::fs::File;
