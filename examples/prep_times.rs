@@ -9,6 +9,9 @@ fn main() {
             "catalog" => {
                 aadlint::rules::Catalog::builtin();
             }
+            "phrases" => {
+                aadlint::scan::clients::Phrases::builtin();
+            }
             "lrules" => {
                 aadlint::rules::Catalog::builtin_layouts();
             }

@@ -219,15 +219,10 @@ impl Catalog {
     /// The rules compiled into the binary (parsed once).
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| {
-            let mut catalog = Catalog {
-                layouts: Catalog::builtin_layouts().clone(),
-                ..Catalog::default()
-            };
-            for (path, kind, json) in builtin::BUILTIN.iter().filter(|(_, kind, _)| *kind != "layout") {
-                catalog.insert_builtin(path, kind, json);
-            }
-            catalog
+        CATALOG.get_or_init(|| Catalog {
+            layouts: Catalog::builtin_layouts().clone(),
+            clients: Catalog::builtin_clients().clone(),
+            ..Catalog::parse_builtin(|kind| kind != "layout" && kind != "client")
         })
     }
 
@@ -235,20 +230,25 @@ impl Catalog {
     /// scanner compiles them while the rest of the catalog is parsed (1.2 ms at every start).
     pub fn builtin_layouts() -> &'static BTreeMap<String, LayoutRule> {
         static LAYOUTS: OnceLock<BTreeMap<String, LayoutRule>> = OnceLock::new();
-        LAYOUTS.get_or_init(|| {
-            let mut catalog = Catalog::default();
-            for (path, kind, json) in builtin::BUILTIN.iter().filter(|(_, kind, _)| *kind == "layout") {
-                catalog.insert_builtin(path, kind, json);
-            }
-            catalog.layouts
-        })
+        LAYOUTS.get_or_init(|| Catalog::parse_builtin(|kind| kind == "layout").layouts)
     }
 
-    /// Parses and adds one built-in rule.
-    fn insert_builtin(&mut self, path: &str, kind: &str, json: &str) {
-        parse_builtin(path, kind, json)
-            .and_then(|rule| self.insert(rule, path, false))
-            .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
+    /// The client shapes compiled into the binary, parsed once apart from the other rules, as
+    /// [`Catalog::builtin_layouts`] are.
+    pub fn builtin_clients() -> &'static BTreeMap<String, ClientRule> {
+        static CLIENTS: OnceLock<BTreeMap<String, ClientRule>> = OnceLock::new();
+        CLIENTS.get_or_init(|| Catalog::parse_builtin(|kind| kind == "client").clients)
+    }
+
+    /// The built-in rules of the kinds `wanted` takes.
+    fn parse_builtin(wanted: impl Fn(&str) -> bool) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (path, kind, json) in builtin::BUILTIN.iter().filter(|(_, kind, _)| wanted(kind)) {
+            parse_builtin(path, kind, json)
+                .and_then(|rule| catalog.insert(rule, path, false))
+                .unwrap_or_else(|e| panic!("built-in rule is invalid (the meta-test catches this): {e}"));
+        }
+        catalog
     }
 
     /// The built-in rules plus every `*.toml` under `dir`, which add or replace rules.

@@ -80,13 +80,13 @@ impl Phrases {
     pub fn builtin() -> &'static Phrases {
         static BUILTIN: OnceLock<Phrases> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let catalog = Catalog::builtin();
+            let clients = Catalog::builtin_clients();
             let mut patterns: Vec<&'static str> = Vec::new();
             let mut meaning = Vec::new();
             let mut names = Vec::new();
             let mut literals = Vec::new();
             let mut responses: Vec<&'static str> = Vec::new();
-            for (i, c) in catalog.clients.values().enumerate() {
+            for (i, c) in clients.values().enumerate() {
                 responses.extend(c.phrases.get("response").into_iter().flatten().map(String::as_str));
                 names.push(c.name.as_str());
                 // Answer lines are looked for only below a request.
@@ -102,7 +102,10 @@ impl Phrases {
                     meaning.push((None, i));
                 }
             }
+            // A contiguous NFA: built in a tenth of a DFA's 0.8 ms at every start, and searched
+            // only on lines that hold a phrase's keyword.
             let search = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&patterns)
                 .expect("client phrases compile");

@@ -132,6 +132,7 @@ impl Keys {
         let mut keys: Vec<(Vec<u8>, usize)> = keys.into_iter().collect();
         keys.sort();
         let search = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(keys.iter().map(|(k, _)| k))
             .expect("secret keys make a searcher");
