@@ -174,7 +174,7 @@ pub(super) fn last_primary_line(context: &[u8], newline: u8) -> Option<(Vec<&[u8
 }
 
 /// Builds the searchers of ordinary logs now (see [`super::prepare`]).
-pub fn prepare() {
+pub(super) fn prepare() {
     primary(Mode::Logs);
 }
 
