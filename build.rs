@@ -33,11 +33,13 @@ fn layout_heads(mut layouts: Vec<(String, String)>, out_dir: &Path) -> String {
     } else {
         StartKind::Unanchored
     };
-    let dfa = dense::Builder::new()
+    let dense = dense::Builder::new()
         .configure(dense::Config::new().match_kind(MatchKind::All).start_kind(start))
         .build_from_nfa(&nfa)
-        .and_then(|dense| dense.to_sparse())
         .unwrap_or_else(|e| panic!("the layout patterns make no DFA: {e}"));
+    let dfa = dense
+        .to_sparse()
+        .unwrap_or_else(|e| panic!("the layout patterns make no sparse DFA: {e}"));
     let bytes = match env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() {
         Ok("big") => dfa.to_bytes_big_endian(),
         _ => dfa.to_bytes_little_endian(),
