@@ -316,7 +316,7 @@ impl HeadSet {
         let (builtin, bytes, anchored) = crate::rules::LAYOUT_HEADS;
         if patterns == builtin {
             // SAFETY: `build.rs` serialised these bytes with `to_bytes_*_endian` for this target,
-            // and the test `builtin_head_dfa_is_valid` reads them back with the checked
+            // and the test `builtin_head_dfa_is_valid_and_used` reads them back with the checked
             // `from_bytes`. Checking them here took 0.8 ms at every start.
             let (dfa, _) = unsafe { sparse::DFA::from_bytes_unchecked(bytes) }.expect("build.rs wrote this DFA");
             return HeadSet {

@@ -131,6 +131,7 @@ impl Keys {
     fn of(keys: HashMap<Vec<u8>, usize>, bounded: bool) -> Keys {
         let mut keys: Vec<(Vec<u8>, usize)> = keys.into_iter().collect();
         keys.sort();
+        // A contiguous NFA: a DFA took 0.25 ms more to build at every start.
         let search = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .match_kind(MatchKind::LeftmostLongest)
