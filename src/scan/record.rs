@@ -1371,16 +1371,8 @@ mod tests {
             }
         }
         // The layouts' own samples (the built-in catalog leaves them out).
-        let mut catalog = Catalog::default();
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/layouts"))
-            .unwrap()
-            .flatten()
-        {
-            let path = entry.path().display().to_string();
-            catalog
-                .add(&path, &std::fs::read_to_string(&path).unwrap(), false)
-                .unwrap();
-        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/layouts");
+        let catalog = Catalog::with_overrides(std::path::Path::new(dir)).unwrap();
         for rule in catalog.layouts.values() {
             lines.extend(rule.samples.iter().map(|s| s.line.as_bytes().to_vec()));
         }
