@@ -167,9 +167,9 @@ impl Keys {
 /// The catalog, compiled on first use.
 pub(super) static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     let mut shapes = Vec::new();
-    for (name, text) in shapes::SHAPES {
-        let file: ShapeFile =
-            toml::from_str(text).unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
+    for (name, json) in shapes::SHAPES {
+        let file: ShapeFile = serde_json::from_str(json)
+            .unwrap_or_else(|e| panic!("rules/secrets/{name} (the meta-test catches this): {e}"));
         let pattern = OnceLock::new();
         let (needles, prompts, lines_naming) = (
             Searcher::of(&file.needles),

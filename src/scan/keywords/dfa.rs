@@ -127,38 +127,44 @@ impl Dfa {
         }
         assert!(stride <= 256, "byte classes fit a byte");
 
-        // The trie of the heads: children by class, and the words whose head ends at each node.
-        let mut child: Vec<Vec<u32>> = vec![vec![0; stride]];
-        let mut ends: Vec<Bits> = vec![Bits::default()];
+        // The trie of the heads, one row of `stride` transitions per node (0: none, as the
+        // start state is no node's child), and the words whose head ends at each node. Rows in
+        // one vector: a vector per node, and a copy of them all, cost half the build.
+        let nodes = 1 + heads.iter().map(Vec::len).sum::<usize>();
+        let mut delta: Vec<u32> = Vec::with_capacity(nodes * stride);
+        delta.resize(stride, 0);
+        let mut ends: Vec<Bits> = Vec::with_capacity(nodes);
+        ends.push(Bits::default());
         for (i, head) in heads.iter().enumerate() {
             let mut s = 0usize;
             for &b in head {
-                let c = usize::from(classes[usize::from(b)]);
-                if child[s][c] == 0 {
-                    child.push(vec![0; stride]);
+                let at = s * stride + usize::from(classes[usize::from(b)]);
+                if delta[at] == 0 {
+                    delta[at] = ends.len() as u32;
+                    delta.resize(delta.len() + stride, 0);
                     ends.push(Bits::default());
-                    child[s][c] = (child.len() - 1) as u32;
                 }
-                s = child[s][c] as usize;
+                s = delta[at] as usize;
             }
             ends[s] = ends[s] | Bits::one(i);
         }
 
         // Breadth first, each node's missing transitions are those of its failure node, and its
-        // keywords include those of its failure node (the heads that end its text).
-        let mut fail = vec![0u32; child.len()];
-        let mut delta = child.clone();
-        let mut queue = std::collections::VecDeque::new();
-        queue.extend(child[0].iter().filter(|&&t| t != 0).map(|&t| t as usize));
+        // keywords include those of its failure node (the heads that end its text). In place: a
+        // node's row holds only its children until the node is reached, and its failure node,
+        // nearer the start, was reached before it.
+        let mut fail = vec![0u32; ends.len()];
+        let mut queue = std::collections::VecDeque::with_capacity(ends.len());
+        queue.extend(delta[..stride].iter().filter(|&&t| t != 0).map(|&t| t as usize));
         while let Some(s) = queue.pop_front() {
             let f = fail[s] as usize;
             ends[s] = ends[s] | ends[f];
             for c in 0..stride {
-                let t = child[s][c];
+                let t = delta[s * stride + c];
                 if t == 0 {
-                    delta[s][c] = delta[f][c];
+                    delta[s * stride + c] = delta[f * stride + c];
                 } else {
-                    fail[t as usize] = delta[f][c];
+                    fail[t as usize] = delta[f * stride + c];
                     queue.push_back(t as usize);
                 }
             }
@@ -166,18 +172,19 @@ impl Dfa {
 
         // Numbered again: the states where no head ends first (the start state, which none ends
         // at, stays 0), then those where one does.
-        assert!(delta.len() * stride < TABLE, "the transitions fit the table");
-        let order: Vec<usize> = (0..delta.len())
+        assert!(delta.len() < TABLE, "the transitions fit the table");
+        let order: Vec<usize> = (0..ends.len())
             .filter(|&s| ends[s].is_empty())
-            .chain((0..delta.len()).filter(|&s| !ends[s].is_empty()))
+            .chain((0..ends.len()).filter(|&s| !ends[s].is_empty()))
             .collect();
-        let mut number = vec![0u16; delta.len()];
+        let mut number = vec![0u16; ends.len()];
         for (n, &s) in order.iter().enumerate() {
             number[s] = n as u16;
         }
         let first_match = (order.iter().take_while(|&&s| ends[s].is_empty()).count() * stride) as u16;
         let mut next: Box<[u16; TABLE]> = vec![0; TABLE].into_boxed_slice().try_into().expect("TABLE entries");
-        for (slot, &t) in next.iter_mut().zip(order.iter().flat_map(|&s| delta[s].iter())) {
+        let rows = order.iter().flat_map(|&s| &delta[s * stride..(s + 1) * stride]);
+        for (slot, &t) in next.iter_mut().zip(rows) {
             *slot = number[t as usize] * stride as u16;
         }
         let ends: Vec<Bits> = order.iter().map(|&s| ends[s]).collect();
