@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
-/// The secret shapes of `rules/secrets/`, as TOML text.
+/// The secret shapes of `rules/secrets/`, each file's fields as JSON (written by `build.rs`).
 mod shapes {
     include!(concat!(env!("OUT_DIR"), "/secret_shapes.rs"));
 }
