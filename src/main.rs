@@ -535,9 +535,20 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
         .rules
         .clone()
         .or_else(|| config.as_ref().and_then(|c| c.rules.clone()));
-    // The rules are parsed while the scanner's patterns are built.
-    let (catalog, ()) = rayon::join(|| load_catalog(rules.as_ref()), aadlint::scan::prepare);
-    let catalog = catalog?;
+    // The rules are parsed while the scanner's patterns are built, and meanwhile this thread
+    // ranks the layouts of the first input (when it is a large file read with the built-in ones).
+    let (mut catalog, mut ranked) = (None, None);
+    rayon::in_place_scope(|s| {
+        s.spawn(|_| catalog = Some(load_catalog(rules.as_ref())));
+        s.spawn(|_| aadlint::scan::prepare());
+        if rules.is_none() && args.layout.is_none() && !merge {
+            ranked = args
+                .paths
+                .first()
+                .and_then(|p| aadlint::scan::Ranked::of_file(Path::new(p)));
+        }
+    });
+    let catalog = catalog.expect("the scope ran the parse")?;
     // The file's fail-on is checked even when --fail-on replaces it: a broken file is an error.
     let config_fail_on = config.as_ref().map(|c| c.fail_on(&catalog)).transpose()?;
     let fail_on = match config_fail_on {
@@ -549,7 +560,10 @@ fn scan(args: ScanArgs, merge: bool) -> Result<ExitCode, String> {
         .or(config.as_ref().and_then(|c| c.format))
         .unwrap_or(Format::Table);
     let select = config.as_ref().map(|c| c.select.clone()).unwrap_or_default();
-    let options = scan_options(&catalog, args.layout.as_deref(), config.as_ref())?;
+    let options = aadlint::scan::ScanOptions {
+        ranked,
+        ..scan_options(&catalog, args.layout.as_deref(), config.as_ref())?
+    };
 
     let scanned = if merge {
         aadlint::fleet::merge(&args.paths, aadlint::scan::max_events(), aadlint::scan::memory_budget())

@@ -316,3 +316,56 @@ fn a_long_line_is_cut_at_the_same_places_in_a_file_and_in_a_stream() {
     let g = gz.to_str().unwrap();
     assert_eq!(report(&[g], None, g), from_file);
 }
+
+#[test]
+fn a_large_file_is_read_with_the_layouts_its_own_lines_rank() {
+    // `aadlint scan` ranks a large first input's layouts while the rules are parsed: the report
+    // must be the one its stream gives, where the scan ranks them itself, CI job included.
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/causes/device-code-in-automation/trigger-gha-python.log");
+    let mut bytes = std::fs::read(&fixture).unwrap();
+    let mut n = 0;
+    while bytes.len() < (9 << 20) {
+        n += 1;
+        bytes.extend_from_slice(format!("2026-11-27T10:49:30.{n:07}Z step output line {n}\n").as_bytes());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("step.log");
+    std::fs::write(&path, &bytes).unwrap();
+    let p = path.to_str().unwrap();
+    let ranged = report(&[p], None, p);
+    assert_eq!(
+        ranged,
+        report(&["-"], Some(&bytes), p),
+        "ranked ahead of the scan and by the scan"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ranged).unwrap();
+    assert_eq!(json["inputs"][0]["layout"], "ci-step-log");
+    let causes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes, ["device-code-in-automation"]);
+    // A layout the user names wins over the ranking made ahead of the scan.
+    let forced = report(&[p, "--layout", "timestamp"], None, p);
+    assert_eq!(forced, report(&["-", "--layout", "timestamp"], Some(&bytes), p));
+    assert_ne!(forced, ranged);
+    // So does the layout a config file names for the input's path.
+    let config = dir.path().join("aadlint.toml");
+    std::fs::write(&config, "[[layout]]\npath = \"**/step.log\"\nname = \"timestamp\"\n").unwrap();
+    let configured = report(&[p, "--config", config.to_str().unwrap()], None, p);
+    assert_eq!(configured, forced);
+    // Only the input that starts with the ranked head is read with its ranking.
+    let mut klog = Vec::new();
+    for n in 0..(100_000) {
+        klog.extend_from_slice(format!("I1127 10:49:30.{n:06}    4242 poll.go:42] waiting {n}\n").as_bytes());
+    }
+    let second = dir.path().join("kubelet.log");
+    std::fs::write(&second, &klog).unwrap();
+    let both = report(&[p, second.to_str().unwrap()], None, p);
+    let json: serde_json::Value = serde_json::from_str(&both).unwrap();
+    assert_eq!(json["inputs"][0]["layout"], "ci-step-log");
+    assert_eq!(json["inputs"][1]["layout"], "klog");
+}

@@ -42,7 +42,7 @@ pub mod values;
 
 pub use chunk::{scan_chunk, scan_chunk_with, ChunkScan};
 pub use driver::{
-    max_events, memory_budget, scan_inputs, scan_inputs_with, scan_inputs_with_progress, Chunking, ScanOptions,
+    max_events, memory_budget, scan_inputs, scan_inputs_with, scan_inputs_with_progress, Chunking, Ranked, ScanOptions,
     ScanOutput, MAX_EVENTS, MAX_EVENTS_VAR, MEMORY_BUDGET_MIB, MEMORY_BUDGET_VAR,
 };
 pub use long_line::{LONG_LINE_WINDOW, MAX_LINE};
