@@ -359,7 +359,7 @@ fn a_large_file_is_read_with_the_layouts_its_own_lines_rank() {
     assert_eq!(configured, forced);
     // Only the input that starts with the ranked head is read with its ranking.
     let mut klog = Vec::new();
-    for n in 0..(100_000) {
+    for n in 0..100_000 {
         klog.extend_from_slice(format!("I1127 10:49:30.{n:06}    4242 poll.go:42] waiting {n}\n").as_bytes());
     }
     let second = dir.path().join("kubelet.log");
