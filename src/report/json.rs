@@ -1,7 +1,7 @@
 //! `--format json`: the [`Analysis`] as one pretty-printed JSON document, followed by its time
 //! series at the bucket size asked for ([`Style::bucket_minutes`]).
 
-use super::Style;
+use super::{pretty, Style};
 use crate::analysis::{Analysis, Series};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -20,7 +20,11 @@ pub fn render(analysis: &Analysis, style: Style<'_>, out: &mut dyn Write) -> io:
         analysis,
         series: analysis.series(style.bucket_minutes),
     };
-    // The printer buffers what it prints: `out` gets it in large writes.
-    super::pretty::to_writer(&mut *out, &doc).map_err(super::json_error)?;
+    // The printer buffers what it prints: `out` gets it in large writes. The flows and the
+    // findings, most of a large report, are printed side by side on the thread pool.
+    let flows = |out: &mut dyn Write, depth| pretty::array_in_parallel(&analysis.flows, depth, out);
+    let findings = |out: &mut dyn Write, depth| pretty::array_in_parallel(&analysis.findings, depth, out);
+    let splices: [(&str, pretty::Splice); 2] = [("flows", &flows), ("findings", &findings)];
+    pretty::to_writer_with(&mut *out, &doc, &splices).map_err(super::json_error)?;
     writeln!(out)
 }
