@@ -369,3 +369,29 @@ fn a_large_file_is_read_with_the_layouts_its_own_lines_rank() {
     assert_eq!(json["inputs"][0]["layout"], "ci-step-log");
     assert_eq!(json["inputs"][1]["layout"], "klog");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_named_as_the_first_input_is_read_once_and_whole() {
+    // `aadlint scan <(zcat app.log.gz)`: nothing may read the pipe before the scan does (ranking
+    // a large first input's layouts ahead of the scan once took its lines).
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("app.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let log = "2026-12-01T09:00:06.500Z host ERROR refresh failed: AADSTS70008: expired\n".repeat(3);
+    let writer = {
+        let (fifo, log) = (fifo.clone(), log.clone());
+        std::thread::spawn(move || std::fs::write(&fifo, log).unwrap())
+    };
+    let out = Command::cargo_bin("aadlint")
+        .unwrap()
+        .args(["scan", fifo.to_str().unwrap(), "--format", "json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["lines"], 3, "{v}");
+    assert_eq!(v["codes"][0]["code"], "AADSTS70008");
+}

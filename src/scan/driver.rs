@@ -200,8 +200,12 @@ impl Ranked {
     /// ranks such a file's layouts on the thread that plans its ranges, with the scanning
     /// threads idle (about 2 ms on an ordinary log), so `aadlint scan` ranks its first input
     /// while the rules are parsed instead. `None` for anything else (a small file, a directory,
-    /// gzip, an unreadable path: the scan deals with those as before).
+    /// gzip, an unreadable path: the scan deals with those as before). Only a regular file is
+    /// opened: what is read from a pipe (`scan <(zcat x.gz)`) is gone for the scan.
     pub fn of_file(path: &std::path::Path) -> Option<Ranked> {
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
         match input::open_source(&input::Origin::File(path.to_path_buf())) {
             Ok(input::Source::Ranged { file, head }) if file.ranges() > 1 => {
                 let reader = Layouts::builtin().detect(&head, None);
