@@ -75,17 +75,19 @@ pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &m
             out.write_all(&bytes.map_err(std::io::Error::other)?)?;
         }
     }
+    // The closing bracket on a line of its own, printed first so that a failed write to `out`
+    // keeps its kind (a closed pipe is not an error to the caller).
     let mut end = Printer::new(
         Spliced {
-            writer: out,
+            writer: Vec::new(),
             splices: &[],
         },
         depth,
     );
     end.new_line()
         .and_then(|()| end.write(b"]"))
-        .and_then(|()| end.flush())
-        .map_err(std::io::Error::other)
+        .map_err(std::io::Error::other)?;
+    out.write_all(&end.out)
 }
 
 /// Where a printer writes, and the members it leaves to functions ([`to_writer_with`]).
@@ -934,5 +936,39 @@ mod tests {
         to_writer_with(&mut out, &doc, &[("flows", &splice)]).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), ours(&doc));
         assert_eq!(calls.get(), 1, "the nested `flows` is printed from its value");
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_closed_pipe_wherever_the_print_stops() {
+        /// Takes `left` bytes, then fails as a closed pipe does.
+        struct Closing {
+            left: usize,
+        }
+        impl Write for Closing {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.left == 0 {
+                    return Err(std::io::ErrorKind::BrokenPipe.into());
+                }
+                let n = buf.len().min(self.left);
+                self.left -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let items: Vec<serde_json::Value> = (0..300).map(|i| serde_json::json!({ "n": i })).collect();
+        let doc = serde_json::json!({ "a": 1, "flows": items, "z": 2 });
+        let whole = ours(&doc).len();
+        let splice = |out: &mut dyn Write, depth| array_in_parallel(&items, depth, out);
+        // The array closes 16 bytes before the end (`\n  ],\n  "z": 2\n}`).
+        for left in [0, 1, 20, whole / 2, whole - 16, whole - 15, whole - 8, whole - 1] {
+            let err = to_writer_with(Closing { left }, &doc, &[("flows", &splice)]).unwrap_err();
+            assert_eq!(
+                err.io_error_kind(),
+                Some(std::io::ErrorKind::BrokenPipe),
+                "after {left} bytes"
+            );
+        }
     }
 }
