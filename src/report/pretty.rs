@@ -56,13 +56,7 @@ pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &m
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(c, chunk)| {
-                let mut printer = Printer::new(
-                    Spliced {
-                        writer: Vec::new(),
-                        splices: &[],
-                    },
-                    depth + 1,
-                );
+                let mut printer = Printer::in_memory(depth + 1);
                 for (k, item) in chunk.iter().enumerate() {
                     printer.item(w == 0 && c == 0 && k == 0)?;
                     item.serialize(&mut printer)?;
@@ -77,13 +71,7 @@ pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &m
     }
     // The closing bracket on a line of its own, printed first so that a failed write to `out`
     // keeps its kind (a closed pipe is not an error to the caller).
-    let mut end = Printer::new(
-        Spliced {
-            writer: Vec::new(),
-            splices: &[],
-        },
-        depth,
-    );
+    let mut end = Printer::in_memory(depth);
     end.new_line()
         .and_then(|()| end.write(b"]"))
         .map_err(std::io::Error::other)?;
@@ -145,6 +133,19 @@ const SHARED_MIN: usize = 512;
 
 /// The most strings kept escaped.
 const SHARED_MAX: usize = 64;
+
+impl Printer<Spliced<'_, Vec<u8>>> {
+    /// A printer into memory at `depth`, with nothing spliced: a part of a larger print.
+    fn in_memory(depth: usize) -> Self {
+        Printer::new(
+            Spliced {
+                writer: Vec::new(),
+                splices: &[],
+            },
+            depth,
+        )
+    }
+}
 
 impl<W: Sink> Printer<W> {
     fn new(sink: W, depth: usize) -> Printer<W> {
