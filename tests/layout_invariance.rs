@@ -164,11 +164,11 @@ fn fill(template: &str, values: &BTreeMap<&str, String>) -> String {
 /// layout has no pid or thread field, they travel in the fields it has.
 fn render(target: &Target, env: &Envelope, message: &str, original: &str) -> String {
     let ms = env.time.as_ref().and_then(|t| t.millis).unwrap();
-    let level = env.level.clone().unwrap_or_else(|| "INFO".into());
-    let pid = env.pid.clone().unwrap_or_else(|| "1".into());
-    let thread = env.thread.clone().unwrap_or_else(|| "main".into());
-    let logger = env.logger.clone().unwrap_or_else(|| "app".into());
-    let host = env.host.clone().unwrap_or_else(|| "host-1".into());
+    let level = env.level.as_deref().unwrap_or("INFO").to_string();
+    let pid = env.pid.as_deref().unwrap_or("1").to_string();
+    let thread = env.thread.as_deref().unwrap_or("main").to_string();
+    let logger = env.logger.as_deref().unwrap_or("app").to_string();
+    let host = env.host.as_deref().unwrap_or("host-1").to_string();
     let mut v: BTreeMap<&str, String> = BTreeMap::new();
     v.insert("time", (target.time)(ms));
     v.insert("level", (target.level)(&level));

@@ -16,9 +16,9 @@ fn layout_files() -> Vec<(String, LayoutRule)> {
 /// The envelope as the samples write it: field name to value, `time` as RFC 3339 UTC.
 fn fields(env: &Envelope) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let mut put = |k: &str, v: &Option<String>| {
+    let mut put = |k: &str, v: &Option<std::borrow::Cow<str>>| {
         if let Some(v) = v {
-            out.insert(k.to_string(), v.clone());
+            out.insert(k.to_string(), v.to_string());
         }
     };
     put("level", &env.level);

@@ -42,6 +42,7 @@ pub fn to_writer_with<W: Write, T: Serialize + ?Sized>(writer: W, value: &T, spl
 /// report: on the 1 GiB dense bench log (43 MB of JSON) the report took 180 ms on one thread.
 pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &mut dyn Write) -> std::io::Result<()> {
     use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     /// Elements printed by one thread at a time: long strings shared by many elements (a
     /// cause's fix) are escaped once per chunk.
     const CHUNK: usize = 256;
@@ -51,18 +52,23 @@ pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &m
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
+    // The longest chunk's print so far: a chunk's buffer starts that large, so that it seldom
+    // grows (a growing buffer is copied each time it doubles).
+    let longest = AtomicUsize::new(0);
     for (w, window) in items.chunks(WINDOW).enumerate() {
         let printed: Vec<Result<Vec<u8>>> = window
             .par_chunks(CHUNK)
             .enumerate()
             .map(|(c, chunk)| {
-                let mut printer = Printer::in_memory(depth + 1);
+                let room = (longest.load(Ordering::Relaxed) * 9 / 8).max(2 * FLUSH_AT);
+                let mut printer = Printer::in_memory(depth + 1, room);
                 for (k, item) in chunk.iter().enumerate() {
                     printer.item(w == 0 && c == 0 && k == 0)?;
                     item.serialize(&mut printer)?;
                 }
-                printer.flush()?;
-                Ok(printer.sink.writer)
+                let bytes = printer.into_bytes();
+                longest.fetch_max(bytes.len(), Ordering::Relaxed);
+                Ok(bytes)
             })
             .collect();
         for bytes in printed {
@@ -71,11 +77,11 @@ pub fn array_in_parallel<T: Serialize + Sync>(items: &[T], depth: usize, out: &m
     }
     // The closing bracket on a line of its own, printed first so that a failed write to `out`
     // keeps its kind (a closed pipe is not an error to the caller).
-    let mut end = Printer::in_memory(depth);
+    let mut end = Printer::in_memory(depth, 2 * depth + 2);
     end.new_line()
         .and_then(|()| end.write(b"]"))
         .map_err(std::io::Error::other)?;
-    out.write_all(&end.out)
+    out.write_all(&end.into_bytes())
 }
 
 /// Where a printer writes, and the members it leaves to functions ([`to_writer_with`]).
@@ -117,6 +123,8 @@ const FLUSH_AT: usize = 1 << 16;
 struct Printer<W> {
     /// What is printed and not yet written to `sink`.
     out: Vec<u8>,
+    /// How much of `out` is held before [`Printer::item`] hands it to `sink`.
+    flush_at: usize,
     sink: W,
     depth: usize,
     has_value: bool,
@@ -135,22 +143,38 @@ const SHARED_MIN: usize = 512;
 const SHARED_MAX: usize = 64;
 
 impl Printer<Spliced<'_, Vec<u8>>> {
-    /// A printer into memory at `depth`, with nothing spliced: a part of a larger print.
-    fn in_memory(depth: usize) -> Self {
-        Printer::new(
-            Spliced {
-                writer: Vec::new(),
-                splices: &[],
-            },
-            depth,
-        )
+    /// A printer into memory at `depth`, with room for `room` bytes and nothing spliced: a part
+    /// of a larger print, held in `out` (handing it to a writer in memory as it grew copied the
+    /// dense bench log's whole report once more).
+    fn in_memory(depth: usize, room: usize) -> Self {
+        let sink = Spliced {
+            writer: Vec::new(),
+            splices: &[],
+        };
+        Printer::with_room(sink, depth, room, usize::MAX)
+    }
+
+    /// Everything printed.
+    fn into_bytes(self) -> Vec<u8> {
+        let (mut written, held) = (self.sink.writer, self.out);
+        if written.is_empty() {
+            return held;
+        }
+        written.extend_from_slice(&held);
+        written
     }
 }
 
 impl<W: Sink> Printer<W> {
     fn new(sink: W, depth: usize) -> Printer<W> {
+        Printer::with_room(sink, depth, 2 * FLUSH_AT, FLUSH_AT)
+    }
+
+    /// A printer whose buffer starts with `room` bytes and is handed to `sink` at `flush_at`.
+    fn with_room(sink: W, depth: usize, room: usize, flush_at: usize) -> Printer<W> {
         Printer {
-            out: Vec::with_capacity(2 * FLUSH_AT),
+            out: Vec::with_capacity(room),
+            flush_at,
             sink,
             depth,
             has_value: false,
@@ -200,7 +224,7 @@ impl<W: Sink> Printer<W> {
 
     /// Starts an item of an array or a member of an object, on a line of its own.
     fn item(&mut self, first: bool) -> Result<()> {
-        if self.out.len() >= FLUSH_AT {
+        if self.out.len() >= self.flush_at {
             self.flush()?;
         }
         if !first {

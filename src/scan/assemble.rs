@@ -240,6 +240,11 @@ impl Assembler {
         );
         if sink.events.len() > before {
             let (frame, app, zoned) = placed;
+            if self.placed.len() == self.placed.capacity() {
+                // As much room as the events have: a projection of the file's (see the collector's
+                // `make_room`), not a doubling that copies every one.
+                self.placed.reserve(sink.events.capacity() - sink.events.len() + 1);
+            }
             self.placed.push(Placed {
                 frame: self.frames.number(frame),
                 app: app.map(|a| self.apps.number(a)),

@@ -163,11 +163,14 @@ fn keep(hits: &mut Vec<LineHit>, mut hit: LineHit, line: &[u8], offset: usize, l
 
 /// A uuid that stands for "no id": all zeros or one repeated digit.
 fn real_uuid(u: &[u8]) -> Option<String> {
-    let hex: Vec<u8> = u.iter().copied().filter(|&b| b != b'-').collect();
-    if hex.iter().all(|&b| b == hex[0]) {
+    let mut hex = u.iter().filter(|&&b| b != b'-');
+    let first = hex.next()?;
+    if hex.all(|b| b == first) {
         return None;
     }
-    Some(text(u).to_ascii_lowercase())
+    let mut id = text(u);
+    id.make_ascii_lowercase();
+    Some(id)
 }
 
 /// Device-code-flow facts: identifiers, requests, responses and client messages.

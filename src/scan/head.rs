@@ -9,6 +9,7 @@ use super::record::Reader;
 use super::{prefilter, time};
 use crate::model::Timestamp;
 use regex::bytes::Regex;
+use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
 /// Whether a line starts a log record: a layout reads an envelope from it (a time, a level, a
@@ -137,10 +138,10 @@ pub(super) fn read_head(line: &[u8], continuation: bool, reader: &Reader) -> Hea
             h.zoned = h.timestamp.as_ref().is_some_and(|t| t.text.ends_with('Z'));
         }
         h.worker = WorkerTag {
-            host: env.host,
-            pid: env.pid,
-            thread: env.thread,
-            app: env.app,
+            host: env.host.map(Cow::into_owned),
+            pid: env.pid.map(Cow::into_owned),
+            thread: env.thread.map(Cow::into_owned),
+            app: env.app.map(Cow::into_owned),
         };
         if h.worker.pid.is_none() || h.worker.thread.is_none() {
             // A worker named inside the message (`[tid=140076847685918]`, `pid=12`).

@@ -29,9 +29,11 @@ const HEAD_BYTES: usize = 2048;
 /// How many lines of an input's start its layout is detected from.
 const DETECT_LINES: usize = 400;
 
-/// What the envelope of one record says.
+/// What the envelope of one record says: its text fields borrowed from the line where they
+/// stand as written (reading a line's envelope to ask whether it starts a record allocates
+/// nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Envelope {
+pub struct Envelope<'a> {
     /// The layout that read it (index into [`Layouts`]).
     pub layout: Option<usize>,
     /// When, as an instant (`millis` is UTC when `zoned`).
@@ -39,24 +41,24 @@ pub struct Envelope {
     /// The time named its zone (`Z`, an offset, `GMT`, an epoch number).
     pub zoned: bool,
     /// The level as written (`ERROR`, `fail`, `50`, `E`).
-    pub level: Option<String>,
+    pub level: Option<Cow<'a, str>>,
     /// Host, machine or pod.
-    pub host: Option<String>,
+    pub host: Option<Cow<'a, str>>,
     /// Program, service or process name.
-    pub app: Option<String>,
+    pub app: Option<Cow<'a, str>>,
     /// Process id.
-    pub pid: Option<String>,
+    pub pid: Option<Cow<'a, str>>,
     /// Thread name or id.
-    pub thread: Option<String>,
+    pub thread: Option<Cow<'a, str>>,
     /// Logger or category.
-    pub logger: Option<String>,
+    pub logger: Option<Cow<'a, str>>,
     /// Byte offset of the message in the line (0 when unknown).
     pub message_at: usize,
     /// The layout starts a record with every line it reads (`starts_records`).
     pub starts_record: bool,
 }
 
-impl Envelope {
+impl Envelope<'_> {
     /// Whether the envelope says anything beyond its message: only then does the line start a
     /// record (a layout that reads every line, such as plain text, starts none).
     pub fn is_head(&self) -> bool {
@@ -68,6 +70,24 @@ impl Envelope {
             || self.pid.is_some()
             || self.thread.is_some()
             || self.logger.is_some()
+    }
+
+    /// The envelope with its fields its own (those of a line unescaped from a wrapper's).
+    fn into_owned(self) -> Envelope<'static> {
+        let own = |f: Option<Cow<'_, str>>| f.map(|f| Cow::Owned(f.into_owned()));
+        Envelope {
+            level: own(self.level),
+            host: own(self.host),
+            app: own(self.app),
+            pid: own(self.pid),
+            thread: own(self.thread),
+            logger: own(self.logger),
+            layout: self.layout,
+            time: self.time,
+            zoned: self.zoned,
+            message_at: self.message_at,
+            starts_record: self.starts_record,
+        }
     }
 
     /// Whether the level is ERROR or worse, in any of the spellings layouts use.
@@ -230,6 +250,8 @@ thread_local! {
     static SCRATCH: ScratchById<Scratch> = const { RefCell::new(Vec::new()) };
     /// This thread's cache of each [`HeadSet`] it searched with, by id.
     static SET_SCRATCH: ScratchById<SetScratch> = const { RefCell::new(Vec::new()) };
+    /// This thread's answer of each built-in [`HeadSet`] it searched with, by id.
+    static FOUND: ScratchById<PatternSet> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with this thread's scratch number `id` of `local`, made by `make` on first use.
@@ -304,8 +326,9 @@ struct HeadSet {
 
 #[derive(Debug)]
 enum HeadDfa {
-    /// The built-in layouts' automaton, read from the binary.
-    Builtin(sparse::DFA<&'static [u8]>),
+    /// The built-in layouts' automaton, read from the binary, with a number of its own: where
+    /// each thread keeps its answer.
+    Builtin(sparse::DFA<&'static [u8]>, usize),
     /// Built from the patterns, with a number of its own: where each thread keeps its cache.
     Lazy(DFA, usize),
 }
@@ -320,7 +343,7 @@ impl HeadSet {
             // `from_bytes`. Checking them here took 0.8 ms at every start.
             let (dfa, _) = unsafe { sparse::DFA::from_bytes_unchecked(bytes) }.expect("build.rs wrote this DFA");
             return HeadSet {
-                dfa: HeadDfa::Builtin(dfa),
+                dfa: HeadDfa::Builtin(dfa, PATTERN_IDS.fetch_add(1, Ordering::Relaxed)),
                 anchored,
             };
         }
@@ -345,16 +368,20 @@ impl HeadSet {
         }
     }
 
-    /// The patterns that match `head`, in their order; `None` when the DFA gave up.
-    fn matches(&self, head: &[u8]) -> Option<Vec<usize>> {
+    /// `f` of the patterns that match `head`, in their order; `None` when the DFA gave up. The
+    /// answer is this thread's scratch: a set and a list made for each of the lines around every
+    /// candidate were a tenth of the dense bench log's allocations.
+    fn with_matches<R>(&self, head: &[u8], f: impl FnOnce(&mut dyn Iterator<Item = usize>) -> R) -> Option<R> {
         let anchored = if self.anchored { Anchored::Yes } else { Anchored::No };
         let input = Input::new(head).anchored(anchored);
-        let ids = |found: &PatternSet| found.iter().map(|p| p.as_usize()).collect();
         match &self.dfa {
-            HeadDfa::Builtin(dfa) => {
-                let mut found = PatternSet::new(dfa.pattern_len());
-                dfa.try_which_overlapping_matches(&input, &mut found).ok()?;
-                Some(ids(&found))
+            HeadDfa::Builtin(dfa, id) => {
+                let make = || PatternSet::new(dfa.pattern_len());
+                with_scratch(&FOUND, *id, make, |found| {
+                    found.clear();
+                    dfa.try_which_overlapping_matches(&input, found).ok()?;
+                    Some(f(&mut found.iter().map(|p| p.as_usize())))
+                })
             }
             HeadDfa::Lazy(dfa, id) => {
                 let make = || Box::new((dfa.create_cache(), PatternSet::new(dfa.pattern_len())));
@@ -362,7 +389,7 @@ impl HeadSet {
                     let (cache, found) = &mut **scratch;
                     found.clear();
                     dfa.try_which_overlapping_matches(cache, &input, found).ok()?;
-                    Some(ids(found))
+                    Some(f(&mut found.iter().map(|p| p.as_usize())))
                 })
             }
         }
@@ -474,7 +501,7 @@ impl Layouts {
         let head = &line[..line.len().min(HEAD_BYTES)];
         let json = head.iter().find(|&&b| !is_blank(b)) == Some(&b'{');
         let logfmt = memchr::memchr(b'=', head).is_some();
-        let mut out: Vec<usize> = self.text_matches(head).map(|k| self.text_index[k]).collect();
+        let mut out: Vec<usize> = self.with_text_matches(head, |found| found.map(|k| self.text_index[k]).collect());
         out.extend((0..self.list.len()).filter(|&i| match self.list[i].read {
             Read::Text(..) => false,
             Read::Json(_) => json,
@@ -487,25 +514,21 @@ impl Layouts {
     /// [`Reader::read`], asked of the lines around every candidate.
     pub fn reads_a_head(&self, line: &[u8]) -> bool {
         let head = &line[..line.len().min(HEAD_BYTES)];
-        self.text_matches(head).any(|k| self.text_heads[k])
+        self.with_text_matches(head, |mut found| Iterator::any(&mut found, |k| self.text_heads[k]))
     }
 
-    /// The patterns of `text_set` that match `head`: each text layout's own pattern is asked
-    /// when the lazy DFA gives up.
-    fn text_matches(&self, head: &[u8]) -> impl Iterator<Item = usize> {
-        self.text_set
-            .matches(head)
-            .unwrap_or_else(|| {
-                let patterns = self.text_index.iter().map(|&i| match &self.list[i].read {
-                    Read::Text(p) => p,
-                    _ => unreachable!("text_index holds text layouts"),
-                });
-                (patterns.enumerate())
-                    .filter(|(_, p)| p.spans(head).is_some())
-                    .map(|(k, _)| k)
-                    .collect()
-            })
-            .into_iter()
+    /// `f` of the patterns of `text_set` that match `head`: each text layout's own pattern is
+    /// asked when the lazy DFA gives up.
+    fn with_text_matches<R>(&self, head: &[u8], mut f: impl FnMut(&mut dyn Iterator<Item = usize>) -> R) -> R {
+        self.text_set.with_matches(head, &mut f).unwrap_or_else(|| {
+            let patterns = self.text_index.iter().map(|&i| match &self.list[i].read {
+                Read::Text(p) => p,
+                _ => unreachable!("text_index holds text layouts"),
+            });
+            f(&mut (patterns.enumerate())
+                .filter(|(_, p)| p.spans(head).is_some())
+                .map(|(k, _)| k))
+        })
     }
 
     /// The names of the layouts, in their order.
@@ -615,7 +638,7 @@ impl Layouts {
                 services.push(unit);
             } else {
                 let env = reader.read(line).unwrap_or_default();
-                let frame = (env.layout, env.host);
+                let frame = (env.layout, env.host.map(Cow::into_owned));
                 if !ci_frames.contains(&frame) {
                     ci_frames.push(frame);
                 }
@@ -873,25 +896,29 @@ impl Reader {
 
     /// The envelope of `line`: read by the first ranked layout that reads it, else by the first
     /// other layout that does; `None` when none does.
-    pub fn read(&self, line: &[u8]) -> Option<Envelope> {
+    pub fn read<'a>(&self, line: &'a [u8]) -> Option<Envelope<'a>> {
         let (i, mut fields) = self.first_reading(line, false)?;
         let layout = &self.layouts.list[i];
         let inner = fields.inner.take();
         let mut env = self.envelope(i, fields);
-        if let Some(inner) = inner.as_deref().filter(|_| layout.wraps) {
-            if let Some((j, f)) = self.first_reading(inner, true) {
-                let outer_zoned_time = env.zoned && env.time.is_some();
-                let mut inner_env = self.envelope(j, f);
-                if outer_zoned_time && !inner_env.zoned || inner_env.time.is_none() {
-                    inner_env.time = env.time.take();
-                    inner_env.zoned = env.zoned;
-                }
-                inner_env.host = inner_env.host.or(env.host.take());
-                inner_env.level = inner_env.level.or(env.level.take());
-                inner_env.layout = env.layout;
-                inner_env.message_at = env.message_at;
-                env = inner_env;
+        let inner_env = match inner.filter(|_| layout.wraps) {
+            Some(Cow::Borrowed(inner)) => self.first_reading(inner, true).map(|(j, f)| self.envelope(j, f)),
+            Some(Cow::Owned(inner)) => {
+                (self.first_reading(&inner, true)).map(|(j, f)| self.envelope(j, f).into_owned())
             }
+            None => None,
+        };
+        if let Some(mut inner_env) = inner_env {
+            let outer_zoned_time = env.zoned && env.time.is_some();
+            if outer_zoned_time && !inner_env.zoned || inner_env.time.is_none() {
+                inner_env.time = env.time.take();
+                inner_env.zoned = env.zoned;
+            }
+            inner_env.host = inner_env.host.or(env.host.take());
+            inner_env.level = inner_env.level.or(env.level.take());
+            inner_env.layout = env.layout;
+            inner_env.message_at = env.message_at;
+            env = inner_env;
         }
         Some(env)
     }
@@ -949,7 +976,7 @@ impl Reader {
         best.map(|(_, i, f)| (i, f))
     }
 
-    fn envelope(&self, i: usize, f: Fields) -> Envelope {
+    fn envelope<'a>(&self, i: usize, f: Fields<'a>) -> Envelope<'a> {
         let layout = &self.layouts.list[i];
         let (time, zoned) = f
             .time
@@ -960,12 +987,12 @@ impl Reader {
             layout: Some(i),
             time,
             zoned,
-            level: f.level.map(Cow::into_owned),
-            host: f.host.map(Cow::into_owned),
-            app: f.app.map(Cow::into_owned),
-            pid: f.pid.map(Cow::into_owned),
-            thread: f.thread.map(|t| t.trim().to_string()),
-            logger: f.logger.map(Cow::into_owned),
+            level: f.level,
+            host: f.host,
+            app: f.app,
+            pid: f.pid,
+            thread: f.thread.map(trimmed),
+            logger: f.logger,
             message_at: f.message_at,
             starts_record: layout.starts_records,
         }
@@ -1006,6 +1033,15 @@ impl<'a> Fields<'a> {
         .iter()
         .filter(|f| f.is_some())
         .count()
+    }
+}
+
+/// `s` without the blanks around it, borrowed where `s` is.
+fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
     }
 }
 
@@ -1348,7 +1384,7 @@ mod tests {
             .filter_map(|l| l.pattern.as_deref())
             .collect();
         assert_eq!(patterns, text.as_slice());
-        assert!(matches!(Layouts::builtin().text_set.dfa, HeadDfa::Builtin(_)));
+        assert!(matches!(Layouts::builtin().text_set.dfa, HeadDfa::Builtin(..)));
     }
 
     #[test]
@@ -1379,13 +1415,9 @@ mod tests {
         let mut matched = 0;
         for line in &lines {
             let head = &line[..line.len().min(HEAD_BYTES)];
-            let found = builtin.matches(head).unwrap();
-            assert_eq!(
-                found,
-                lazy.matches(head).unwrap(),
-                "{:?}",
-                String::from_utf8_lossy(head)
-            );
+            let matches = |set: &HeadSet| set.with_matches(head, |m| m.collect::<Vec<_>>()).unwrap();
+            let found = matches(&builtin);
+            assert_eq!(found, matches(&lazy), "{:?}", String::from_utf8_lossy(head));
             matched += usize::from(!found.is_empty());
         }
         assert!(
