@@ -87,6 +87,10 @@ pub fn scan_selected(
 /// The stages after the scan: correlate (taking the clocks of inputs to be up to
 /// `max_skew_ms` apart), then diagnose.
 pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog, max_skew_ms: i64) -> Analysis {
+    if !scanned.events.is_empty() || !scanned.tallies.codes.is_empty() {
+        // The pool is idle while this thread links the flows.
+        rayon::spawn(scan::prepare_excerpts);
+    }
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
     let flows = correlate::correlate_with(&scanned.events, &names, max_skew_ms);
     let clock_skew: Vec<analysis::ClockSkew> = flows

@@ -222,6 +222,13 @@ pub(super) fn prompt_search() -> &'static Searcher {
     &PROMPTS
 }
 
+/// Compiles the pattern of every `pattern` shape now (see [`super::prepare_excerpts`]).
+pub(super) fn compile_patterns() {
+    for shape in &CATALOG.shapes {
+        shape.pattern();
+    }
+}
+
 /// The id of every secret shape in the catalog.
 pub fn shape_ids() -> Vec<&'static str> {
     CATALOG.shapes.iter().map(|s| s.file.id.as_str()).collect()
