@@ -87,8 +87,9 @@ pub fn scan_selected(
 /// The stages after the scan: correlate (taking the clocks of inputs to be up to
 /// `max_skew_ms` apart), then diagnose.
 pub fn diagnose_scanned(scanned: scan::ScanOutput, catalog: &Catalog, max_skew_ms: i64) -> Analysis {
-    if !scanned.events.is_empty() || !scanned.tallies.codes.is_empty() {
-        // The pool is idle while this thread links the flows.
+    if !scanned.events.is_empty() {
+        // Only events are quoted (a code's tally keeps no excerpt); the pool is idle while this
+        // thread links the flows.
         rayon::spawn(scan::prepare_excerpts);
     }
     let names: Vec<String> = scanned.inputs.iter().map(|i| i.path.clone()).collect();
