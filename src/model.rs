@@ -349,6 +349,11 @@ pub enum Signal {
     Context,
     /// A client warning that it polled too soon (MSAL Python's `Attempted too soon`).
     TooSoon,
+    /// The client could not open a browser on this machine (`gio: <authorize URL>: Operation not
+    /// supported`, MSAL's `Found no browser in current environment`): the user signs in in a
+    /// browser elsewhere, which, as in a device code flow, presents no device to Conditional
+    /// Access. Alone it starts no flow; a Conditional Access block its worker logs next makes one.
+    NoBrowser,
 }
 
 /// A line as a report quotes it: redacted and shortened, now or once a report needs it.

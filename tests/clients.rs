@@ -20,7 +20,9 @@ fn tells(hit: &LineHit, event: &str, status: Option<u16>) -> bool {
         return hit.response.is_some() && hit.response == status;
     }
     hit.signals.iter().any(|s| match (event, s) {
-        ("authorization", Signal::Authorization { .. }) | ("poll", Signal::Poll { .. }) => true,
+        ("authorization", Signal::Authorization { .. })
+        | ("poll", Signal::Poll { .. })
+        | ("no-browser", Signal::NoBrowser) => true,
         (e, Signal::Outcome(o)) => {
             *o == match e {
                 "pending" => Outcome::Pending,

@@ -170,6 +170,17 @@ fn is_device_evidence(e: &Event) -> bool {
         })
 }
 
+/// Whether a group of linked events is a device code flow: one of them shows it, or the client
+/// could not open a browser here and a Conditional Access block followed (the sign-in went on in
+/// a browser elsewhere, which the policy could not see as the managed device, as with a device
+/// code).
+fn is_device_flow(members: &[usize], events: &[Event]) -> bool {
+    let any = |want: &dyn Fn(&Event) -> bool| members.iter().any(|&i| want(&events[i]));
+    any(&is_device_evidence)
+        || (any(&|e| e.signals.contains(&Signal::NoBrowser))
+            && any(&|e| e.signals.contains(&Signal::Outcome(Outcome::Blocked))))
+}
+
 /// Numbers distinct items in order of first appearance: each item's number, and how many there are.
 fn number<T: std::hash::Hash + Eq + Clone>(items: impl Iterator<Item = T>) -> (Vec<usize>, usize) {
     let mut numbered = Numbered::default();
@@ -318,6 +329,9 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
                 }
                 Some(t)
             }
+            // A sign-in handed to a browser elsewhere: a flow of its own, should a Conditional
+            // Access block follow (it counts as no flow of its input until then).
+            (None, _) if e.signals.contains(&Signal::NoBrowser) => Some(new_node(&mut uf, &mut state)),
             (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
             (None, _) if authorization || is_device_evidence(e) => {
                 *started_in_source.entry(e.worker.source).or_default() += 1;
@@ -398,7 +412,7 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
     // Each group becomes a flow on its own: on every thread, in order.
     groups
         .into_par_iter()
-        .filter(|(members, _)| members.iter().any(|&i| is_device_evidence(&events[i])))
+        .filter(|(members, _)| is_device_flow(members, events))
         .map(|(members, mut keys)| {
             keys.sort();
             let first = &events[members[0]];

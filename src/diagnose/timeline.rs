@@ -66,6 +66,13 @@ pub fn build<'a>(members: &[usize], events: &'a [Event], catalog: &Catalog) -> T
         let millis = e.timestamp.as_ref().and_then(|ts| ts.millis);
         for s in &e.signals {
             match s {
+                // The sign-in handed to a browser elsewhere stands for the prompt (when the
+                // line shows none).
+                Signal::NoBrowser => {
+                    if !e.signals.iter().any(|s| matches!(s, Signal::Authorization { .. })) {
+                        t.authorizations.push(i)
+                    }
+                }
                 Signal::Authorization { expires_in, interval } => {
                     t.authorizations.push(i);
                     t.expires_in = t.expires_in.or(*expires_in);

@@ -132,7 +132,7 @@ pub struct WorkerLine {
 }
 
 /// A signal: `{"authorization":{..}}`, `{"poll":{..}}`, `"other-grant"`, `{"outcome":"pending"}`,
-/// `"context"` or `"too-soon"`.
+/// `"context"`, `"too-soon"` or `"no-browser"`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignalLine {
@@ -158,6 +158,8 @@ pub enum SignalLine {
     Context,
     /// A client warning that it polled too soon.
     TooSoon,
+    /// A client that could not open a browser here.
+    NoBrowser,
 }
 
 /// [`Outcome`] by name.
@@ -395,6 +397,7 @@ impl SignalLine {
             Signal::OtherGrant => SignalLine::OtherGrant,
             Signal::Context => SignalLine::Context,
             Signal::TooSoon => SignalLine::TooSoon,
+            Signal::NoBrowser => SignalLine::NoBrowser,
         }
     }
 
@@ -412,6 +415,7 @@ impl SignalLine {
             SignalLine::OtherGrant => Signal::OtherGrant,
             SignalLine::Context => Signal::Context,
             SignalLine::TooSoon => Signal::TooSoon,
+            SignalLine::NoBrowser => Signal::NoBrowser,
         }
     }
 }

@@ -8,8 +8,10 @@ use serde::Deserialize;
 /// them when one line holds several phrases (the most specific first). `response` is an HTTP
 /// response's status line that does not repeat its URL (`< HTTP/1.1 200 OK`): it answers the
 /// same worker's most recent open request, and its status is the first three-digit number after
-/// the phrase.
-pub const EVENTS: [&str; 12] = [
+/// the phrase. `no-browser` is a client that could not open a browser on this machine, so the
+/// user signs in elsewhere (a Conditional Access block that follows is then the same as a device
+/// code flow's).
+pub const EVENTS: [&str; 13] = [
     "give-up",
     "redeemed",
     "blocked",
@@ -21,6 +23,7 @@ pub const EVENTS: [&str; 12] = [
     "error",
     "authorization",
     "poll",
+    "no-browser",
     "response",
 ];
 

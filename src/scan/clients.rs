@@ -30,11 +30,16 @@ fn poll() -> Signal {
     }
 }
 
+fn no_browser() -> Signal {
+    Signal::NoBrowser
+}
+
 /// The step a client file's event name stands for.
 fn step(event: &str) -> Option<Step> {
     Some(match event {
         "authorization" => Step::Signal(authorization),
         "poll" => Step::Signal(poll),
+        "no-browser" => Step::Signal(no_browser),
         "pending" => Step::Outcome(Outcome::Pending),
         "slow-down" => Step::Outcome(Outcome::SlowDown),
         "success" => Step::Outcome(Outcome::Success),
