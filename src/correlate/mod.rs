@@ -331,7 +331,9 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
             }
             // A sign-in handed to a browser elsewhere: a flow of its own, should a Conditional
             // Access block follow (it counts as no flow of its input until then).
-            (None, _) if e.signals.contains(&Signal::NoBrowser) => Some(new_node(&mut uf, &mut state)),
+            (None, _) if !authorization && e.signals.contains(&Signal::NoBrowser) => {
+                Some(new_node(&mut uf, &mut state))
+            }
             (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
             (None, _) if authorization || is_device_evidence(e) => {
                 *started_in_source.entry(e.worker.source).or_default() += 1;
