@@ -281,6 +281,17 @@ fn rules_lists_everything() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["causes"].as_array().unwrap().len(), 13);
     assert!(v["codes"].as_array().unwrap().len() >= 349);
+    // Every client shape file, by its id, with the steps its phrases tell.
+    let clients = v["clients"].as_array().unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/clients"))
+        .unwrap()
+        .count();
+    assert_eq!(clients.len(), files);
+    let browser = clients.iter().find(|c| c["client"] == "system-browser").unwrap();
+    assert!(browser["phrases"]["no-browser"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
+    assert!(browser.get("samples").is_none());
 }
 
 #[test]

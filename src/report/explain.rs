@@ -279,7 +279,7 @@ pub fn rules_table(c: &Catalog, width: usize, out: &mut dyn Write) -> io::Result
     t.write(out, width, false)
 }
 
-/// Every rule as one JSON document.
+/// Every rule as one JSON document: the root causes, the AADSTS catalog and the client shapes.
 pub fn rules_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
     let causes: Vec<_> = c
         .causes
@@ -303,7 +303,9 @@ pub fn rules_json(c: &Catalog, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
-    let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "causes": causes, "codes": codes});
+    // The client shapes as their files say them (sample lines are left out of the binary).
+    let clients: Vec<_> = c.clients.values().collect();
+    let doc = json!({"schema_version": crate::analysis::SCHEMA_VERSION, "causes": causes, "codes": codes, "clients": clients});
     super::pretty::to_writer(&mut *out, &doc).map_err(super::json_error)?;
     writeln!(out)
 }
