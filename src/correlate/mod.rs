@@ -330,10 +330,12 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
                 Some(t)
             }
             // A sign-in handed to a browser elsewhere: a flow of its own, should a Conditional
-            // Access block follow (it counts as no flow of its input until then).
-            (None, _) if !authorization && e.signals.contains(&Signal::NoBrowser) => {
-                Some(new_node(&mut uf, &mut state))
-            }
+            // Access block follow (it counts as no flow of its input until then). While the
+            // worker's device code flow is still open, the line is none of its business.
+            (None, c) if !authorization && e.signals.contains(&Signal::NoBrowser) => match c.map(|c| state[c]) {
+                Some(open) if !open.ended && (open.authorized || open.polled) => None,
+                _ => Some(new_node(&mut uf, &mut state)),
+            },
             (None, Some(c)) if !authorization || joins_current(None, &mut uf, c, &state) => Some(c),
             (None, _) if authorization || is_device_evidence(e) => {
                 *started_in_source.entry(e.worker.source).or_default() += 1;
