@@ -482,7 +482,19 @@ fn chunking_does_not_change_the_scan_of_cri_fragments() {
 fn cri_fragments_count_the_codes_of_the_whole_lines() {
     let dir = tempfile::tempdir().unwrap();
     let record = cri_record().prop_map(|(line, s, size, how)| (line, s, size, if how == 2 { 2 } else { 0 }));
-    check(60, vec(record, 1..=40), |records| {
+    check(60, vec(record, 1..=40), |mut records| {
+        // Two records written at once are on the two streams, as a runtime writes them: on one
+        // stream their fragments would join into one mixed line, which no runtime writes and
+        // whose codes are not those of the two lines.
+        let mut i = 0;
+        while i + 1 < records.len() {
+            if records[i].3 == 2 {
+                records[i + 1].1 = 1 - records[i].1;
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
         let (split, whole) = cri_log(&records);
         let (a, b) = (
             chunked_scan(dir.path(), &split, CHUNK_SIZE, MAX_CHUNK),
