@@ -170,6 +170,24 @@ fn is_device_evidence(e: &Event) -> bool {
         })
 }
 
+/// Whether an event, naming no id, answers a device code poll as only a device code flow is
+/// answered (pending, slow down, declined, expired, or its client giving up on it).
+fn is_device_flow_answer(e: &Event) -> bool {
+    e.keys.is_empty()
+        && e.signals.iter().any(|s| {
+            matches!(
+                s,
+                Signal::Outcome(
+                    Outcome::Pending
+                        | Outcome::SlowDown
+                        | Outcome::Declined
+                        | Outcome::Expired
+                        | Outcome::ClientTimeout
+                )
+            )
+        })
+}
+
 /// Whether a group of linked events is a device code flow: one of them shows it, or the client
 /// could not open a browser here and a Conditional Access block followed (the sign-in went on in
 /// a browser elsewhere, which the policy could not see as the managed device, as with a device
@@ -280,11 +298,12 @@ pub fn correlate_with(events: &[Event], source_names: &[String], max_skew_ms: i6
             .as_ref()
             .or_else(|| joins_input.then(|| current_of_source.get(&e.worker.source)).flatten())
             .or(current_of_process[process].as_ref())
-            // Another process resuming a flow that was authorized but never polled.
+            // Another process resuming a flow that was authorized but never polled, or telling
+            // how it ended (kubectl's klog `Code Expired` under its bare prompt).
             .or_else(|| {
                 unpolled_of_source
                     .get(&e.worker.source)
-                    .filter(|_| polling && e.worker.pid.is_some())
+                    .filter(|_| (polling || is_device_flow_answer(e)) && e.worker.pid.is_some())
             })
             .copied()
             .or_else(|| {

@@ -44,6 +44,11 @@ impl Cause for ExpiredEarly {
         }
         let prompt = *t.authorizations.first()?;
         let end = last_response(poll);
+        // A prompt and its expiry in one record (a pasted prompt, then the error, under one
+        // timestamp) tell no time between them.
+        if end == prompt {
+            return None;
+        }
         let elapsed = flow.millis(end).or(poll.millis)? - flow.millis(prompt)?;
         let early = match t.expires_in {
             Some(s) => is_early(elapsed, i64::from(s) * 1000),
