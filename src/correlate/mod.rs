@@ -162,30 +162,27 @@ fn is_device_evidence(e: &Event) -> bool {
         || e.signals.iter().any(|s| match s {
             Signal::Authorization { .. } => true,
             Signal::Poll { device_grant, .. } => *device_grant,
-            Signal::Outcome(o) => matches!(
-                o,
-                Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout
-            ),
+            Signal::Outcome(o) => is_device_flow_outcome(*o),
             _ => false,
         })
 }
 
+/// Whether an answer is one only a device code flow gets: pending, slow down, declined, expired,
+/// or its client giving up on it.
+fn is_device_flow_outcome(o: Outcome) -> bool {
+    matches!(
+        o,
+        Outcome::Pending | Outcome::SlowDown | Outcome::Declined | Outcome::Expired | Outcome::ClientTimeout
+    )
+}
+
 /// Whether an event, naming no id, answers a device code poll as only a device code flow is
-/// answered (pending, slow down, declined, expired, or its client giving up on it).
+/// answered.
 fn is_device_flow_answer(e: &Event) -> bool {
     e.keys.is_empty()
-        && e.signals.iter().any(|s| {
-            matches!(
-                s,
-                Signal::Outcome(
-                    Outcome::Pending
-                        | Outcome::SlowDown
-                        | Outcome::Declined
-                        | Outcome::Expired
-                        | Outcome::ClientTimeout
-                )
-            )
-        })
+        && e.signals
+            .iter()
+            .any(|s| matches!(s, Signal::Outcome(o) if is_device_flow_outcome(*o)))
 }
 
 /// Whether a group of linked events is a device code flow: one of them shows it, or the client
